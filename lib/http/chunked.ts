@@ -1,0 +1,169 @@
+/**
+ * Incremental decoder for the chunked transfer coding (RFC 9112 §7.1).
+ *
+ * Chunk data is handed out as views of the caller's buffer, never copied.
+ * Chunk extensions are checked against their grammar and then ignored, as
+ * §7.1.1 asks for unknown ones; trailer fields are parsed and kept.
+ *
+ * @module
+ */
+
+import { CR, HEX_VALUE, HTAB, LF, SP, TOKEN } from "./bytes.ts";
+import { HttpParseError } from "./errors.ts";
+import type { ParserLimits } from "./limits.ts";
+import { parseFieldLine } from "./request_head.ts";
+
+/** One step of decoding. */
+export type ChunkedStep =
+  | { kind: "data"; data: Uint8Array; consumed: number }
+  | { kind: "end"; trailers: [string, string][]; consumed: number }
+  | { kind: "partial"; consumed: number };
+
+/** Decoder states: where the next byte belongs. */
+const State = { Size: 0, Data: 1, DataEnd: 2, Trailers: 3, Done: 4 } as const;
+type State = typeof State[keyof typeof State];
+
+/**
+ * Decodes a chunked body one step at a time.
+ *
+ * @example
+ * ```ts
+ * import { ChunkedDecoder } from "./chunked.ts";
+ * import { DEFAULT_LIMITS } from "./limits.ts";
+ * const bytes = new TextEncoder().encode("3\r\nabc\r\n0\r\n\r\n");
+ * const decoder = new ChunkedDecoder(DEFAULT_LIMITS);
+ * let at = 0;
+ * for (;;) {
+ *   const step = decoder.next(bytes, at, bytes.length);
+ *   at += step.consumed;
+ *   if (step.kind === "data") console.log(new TextDecoder().decode(step.data)); // "abc"
+ *   if (step.kind !== "data") break;
+ * }
+ * ```
+ */
+export class ChunkedDecoder {
+  readonly #limits: ParserLimits;
+  #state: State = State.Size;
+  #remaining = 0;
+  #total = 0;
+  #trailers: [string, string][] = [];
+  #trailerBytes = 0;
+
+  /** Creates a decoder that enforces `limits`. */
+  constructor(limits: ParserLimits) {
+    this.#limits = limits;
+  }
+
+  /**
+   * Decodes from `buf[start, end)`. `consumed` says how many bytes the step
+   * used; the caller drops them and calls again until `partial` or `end`.
+   */
+  next(buf: Uint8Array, start: number, end: number): ChunkedStep {
+    let pos = start;
+    for (;;) {
+      switch (this.#state) {
+        case State.Data: {
+          if (pos === end) return { kind: "partial", consumed: pos - start };
+          const n = Math.min(this.#remaining, end - pos);
+          this.#remaining -= n;
+          if (this.#remaining === 0) this.#state = State.DataEnd;
+          return { kind: "data", data: buf.subarray(pos, pos + n), consumed: pos + n - start };
+        }
+        case State.Done:
+          return { kind: "end", trailers: this.#trailers, consumed: pos - start };
+      }
+      const lf = findLineEnd(buf, pos, end);
+      if (lf === -1) {
+        if (end - pos > this.#limits.maxChunkLine) {
+          throw new HttpParseError("BAD_CHUNK", 400, "Chunk line is too long");
+        }
+        return { kind: "partial", consumed: pos - start };
+      }
+      const lineEnd = lf - 1;
+      if (this.#state === State.Size) {
+        this.#chunkSize(buf, pos, lineEnd);
+      } else if (this.#state === State.DataEnd) {
+        if (lineEnd !== pos) throw new HttpParseError("BAD_CHUNK", 400, "Chunk data longer than its size");
+        this.#state = State.Size;
+      } else if (lineEnd === pos) {
+        this.#state = State.Done;
+      } else {
+        this.#trailerBytes += lf + 1 - pos;
+        if (
+          this.#trailers.length === this.#limits.maxHeaderCount ||
+          this.#trailerBytes > this.#limits.maxHeadSize
+        ) {
+          throw new HttpParseError("HEAD_TOO_LARGE", 431, "Trailer section is too large");
+        }
+        this.#trailers.push(parseFieldLine(buf, pos, lineEnd));
+      }
+      pos = lf + 1;
+    }
+  }
+
+  #chunkSize(buf: Uint8Array, start: number, end: number): void {
+    let i = start;
+    let size = 0;
+    while (i < end && HEX_VALUE[buf[i]] !== 255) {
+      if (i - start === 12) throw new HttpParseError("BAD_CHUNK", 400, "Chunk size is too large");
+      size = size * 16 + HEX_VALUE[buf[i++]];
+    }
+    if (i === start) throw new HttpParseError("BAD_CHUNK", 400, "Invalid chunk size");
+    checkExtensions(buf, i, end);
+    this.#total += size;
+    if (this.#total > this.#limits.maxBodySize) {
+      throw new HttpParseError("BODY_TOO_LARGE", 413, "Request body is too large");
+    }
+    this.#remaining = size;
+    this.#state = size === 0 ? State.Trailers : State.Data;
+  }
+}
+
+/** Returns the index of the LF ending the line at `pos`, -1 if not there yet. */
+function findLineEnd(buf: Uint8Array, pos: number, end: number): number {
+  const lf = buf.indexOf(LF, pos);
+  if (lf === -1 || lf >= end) return -1;
+  if (lf === pos || buf[lf - 1] !== CR) {
+    throw new HttpParseError("BAD_LINE_ENDING", 400, "Line ends in a bare LF");
+  }
+  return lf;
+}
+
+/** `*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )` */
+function checkExtensions(buf: Uint8Array, start: number, end: number): void {
+  const bad = () => new HttpParseError("BAD_CHUNK", 400, "Invalid chunk extension");
+  const skipBws = (i: number) => {
+    while (i < end && (buf[i] === SP || buf[i] === HTAB)) i++;
+    return i;
+  };
+  const token = (i: number) => {
+    const from = i;
+    while (i < end && TOKEN[buf[i]]) i++;
+    if (i === from) throw bad();
+    return i;
+  };
+  let i = start;
+  while (i < end) {
+    i = skipBws(i);
+    if (buf[i] !== 0x3b) throw bad();
+    i = token(skipBws(i + 1));
+    const eq = skipBws(i);
+    if (eq === end || buf[eq] !== 0x3d) {
+      i = eq;
+      continue;
+    }
+    i = skipBws(eq + 1);
+    if (buf[i] !== 0x22) {
+      i = token(i);
+      continue;
+    }
+    for (i++;; i++) {
+      if (i >= end) throw bad();
+      const b = buf[i];
+      if (b === 0x22) break;
+      if (b === 0x5c) i++;
+      else if (b < 0x20 && b !== HTAB || b === 0x7f) throw bad();
+    }
+    i++;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The one error type of the protocol core.
+ *
+ * @module
+ */
+
+/**
+ * Why a request was refused. A string survives `postMessage` and logs, a
+ * class instance does not.
+ */
+export type HttpErrorCode =
+  | "BAD_REQUEST_LINE"
+  | "BAD_TARGET"
+  | "BAD_VERSION"
+  | "UNSUPPORTED_VERSION"
+  | "BAD_FIELD"
+  | "BAD_LINE_ENDING"
+  | "MISSING_HOST"
+  | "BAD_HOST"
+  | "BAD_CONTENT_LENGTH"
+  | "BAD_TRANSFER_ENCODING"
+  | "UNKNOWN_TRANSFER_CODING"
+  | "BAD_CHUNK"
+  | "URI_TOO_LONG"
+  | "HEAD_TOO_LARGE"
+  | "BODY_TOO_LARGE"
+  | "TRUNCATED";
+
+/**
+ * A request the server must refuse. `status` is the response to send before
+ * closing the connection.
+ *
+ * @example
+ * ```ts
+ * import { HttpParseError } from "./errors.ts";
+ * const e = new HttpParseError("BAD_FIELD", 400, "Whitespace before colon");
+ * console.log(e.status, e.code, e.message);
+ * ```
+ */
+export class HttpParseError extends SyntaxError {
+  /** A stable identifier of the fault. */
+  readonly code: HttpErrorCode;
+  /** The status code to answer with. */
+  readonly status: number;
+
+  /** Creates an error with a code, a status and a sentence-case reason. */
+  constructor(code: HttpErrorCode, status: number, message: string) {
+    super(message);
+    this.name = "HttpParseError";
+    this.code = code;
+    this.status = status;
+  }
+}

@@ -1,0 +1,179 @@
+/**
+ * Incremental parser for the request line and header section
+ * (RFC 9112 §2–§5).
+ *
+ * Rules kept here:
+ * - Incomplete input is never an error: `parse` answers `null` and resumes
+ *   where it stopped when more bytes arrive, so no byte is scanned twice.
+ * - Offsets are kept relative to the start of the head, so the caller may move
+ *   its buffer between calls.
+ * - Every line must end in CRLF; a bare CR or LF, obs-fold, whitespace before
+ *   a colon and bytes outside the grammar are refused with a reason.
+ *
+ * @module
+ */
+
+import { COLON, CR, FIELD_VALUE, HTAB, latin1, LF, SP, TARGET, TOKEN } from "./bytes.ts";
+import { HttpParseError } from "./errors.ts";
+import type { ParserLimits } from "./limits.ts";
+
+/** A parsed request line and header section. */
+export interface RequestHead {
+  /** The method token, case-sensitive (RFC 9110 §9.1). */
+  method: string;
+  /** The request target exactly as sent. */
+  target: string;
+  /** The minor version: 0 for HTTP/1.0, 1 for HTTP/1.1 (and later 1.x). */
+  minorVersion: number;
+  /** Field lines in order as `[lower-case name, value]`, OWS trimmed. */
+  headers: [string, string][];
+}
+
+/**
+ * Parses one request head from bytes that may arrive in any number of pieces.
+ *
+ * @example
+ * ```ts
+ * import { RequestHeadParser } from "./request_head.ts";
+ * import { DEFAULT_LIMITS } from "./limits.ts";
+ * const bytes = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+ * const parser = new RequestHeadParser(DEFAULT_LIMITS);
+ * parser.parse(bytes, 0, 10); // null: not yet complete
+ * const head = parser.parse(bytes, 0, bytes.length);
+ * console.log(head?.method, parser.consumed); // "GET" 27
+ * ```
+ */
+export class RequestHeadParser {
+  readonly #limits: ParserLimits;
+  /** Bytes from the head's start already scanned. */
+  #scanned = 0;
+  /** Where the current, unfinished line starts, relative to the head's start. */
+  #lineStart = 0;
+  #head: RequestHead | null = null;
+  #consumed = 0;
+
+  /** Creates a parser that enforces `limits`. */
+  constructor(limits: ParserLimits) {
+    this.#limits = limits;
+  }
+
+  /** After `parse` returned a head: how many bytes it took, final CRLF included. */
+  get consumed(): number {
+    return this.#consumed;
+  }
+
+  /**
+   * Scans `buf[start, end)`, where `start` is where the head begins. Returns the
+   * head once its empty line has arrived, `null` when more bytes are needed,
+   * and throws {@linkcode HttpParseError} on a malformed or oversized head.
+   */
+  parse(buf: Uint8Array, start: number, end: number): RequestHead | null {
+    const limits = this.#limits;
+    let pos = start + this.#scanned;
+    while (pos < end) {
+      let lf = buf.indexOf(LF, pos);
+      if (lf >= end) lf = -1;
+      const lineStart = start + this.#lineStart;
+      if (lf === -1) {
+        this.#scanned = end - start;
+        this.#checkSize(end - start, end - lineStart);
+        return null;
+      }
+      this.#checkSize(lf + 1 - start, lf + 1 - lineStart);
+      if (lf === lineStart || buf[lf - 1] !== CR) {
+        throw new HttpParseError("BAD_LINE_ENDING", 400, "Line ends in a bare LF");
+      }
+      const lineEnd = lf - 1;
+      pos = lf + 1;
+      this.#lineStart = pos - start;
+      if (this.#head === null) {
+        // RFC 9112 §2.2: empty lines before the request line are ignored.
+        if (lineEnd > lineStart) this.#head = parseRequestLine(buf, lineStart, lineEnd);
+      } else if (lineEnd === lineStart) {
+        this.#consumed = pos - start;
+        return this.#head;
+      } else {
+        if (this.#head.headers.length === limits.maxHeaderCount) {
+          throw new HttpParseError("HEAD_TOO_LARGE", 431, "Too many header fields");
+        }
+        this.#head.headers.push(parseFieldLine(buf, lineStart, lineEnd));
+      }
+    }
+    this.#scanned = end - start;
+    return null;
+  }
+
+  #checkSize(headBytes: number, lineBytes: number): void {
+    if (this.#head === null && lineBytes > this.#limits.maxRequestLine) {
+      throw new HttpParseError("URI_TOO_LONG", 414, "Request line is too long");
+    }
+    if (headBytes > this.#limits.maxHeadSize) {
+      throw new HttpParseError("HEAD_TOO_LARGE", 431, "Header section is too large");
+    }
+  }
+}
+
+function parseRequestLine(buf: Uint8Array, start: number, end: number): RequestHead {
+  let i = start;
+  while (i < end && TOKEN[buf[i]]) i++;
+  if (i === start || buf[i] !== SP) {
+    throw new HttpParseError("BAD_REQUEST_LINE", 400, "Invalid method");
+  }
+  const method = latin1(buf, start, i);
+  const targetStart = ++i;
+  while (i < end && TARGET[buf[i]]) i++;
+  if (i === targetStart || buf[i] !== SP) {
+    throw new HttpParseError("BAD_TARGET", 400, "Invalid request target");
+  }
+  const target = latin1(buf, targetStart, i);
+  return { method, target, minorVersion: parseVersion(buf, i + 1, end), headers: [] };
+}
+
+const HTTP_SLASH = [0x48, 0x54, 0x54, 0x50, 0x2f];
+
+function parseVersion(buf: Uint8Array, start: number, end: number): number {
+  const isDigit = (b: number) => b >= 0x30 && b <= 0x39;
+  const wellFormed = end - start === 8 &&
+    HTTP_SLASH.every((b, k) => buf[start + k] === b) &&
+    isDigit(buf[start + 5]) && buf[start + 6] === 0x2e && isDigit(buf[start + 7]);
+  if (!wellFormed) {
+    throw new HttpParseError("BAD_VERSION", 400, "Invalid HTTP version");
+  }
+  if (buf[start + 5] !== 0x31) {
+    throw new HttpParseError("UNSUPPORTED_VERSION", 505, "Only HTTP/1.x is supported");
+  }
+  return buf[start + 7] - 0x30;
+}
+
+/** Parses one `field-name ":" OWS field-value OWS` line, CRLF excluded. */
+export function parseFieldLine(buf: Uint8Array, start: number, end: number): [string, string] {
+  if (buf[start] === SP || buf[start] === HTAB) {
+    throw new HttpParseError("BAD_FIELD", 400, "Obsolete line folding");
+  }
+  let i = start;
+  while (i < end && TOKEN[buf[i]]) i++;
+  if (buf[i] !== COLON || i === start) {
+    throw new HttpParseError(
+      "BAD_FIELD",
+      400,
+      i < end && (buf[i] === SP || buf[i] === HTAB)
+        ? "Whitespace between field name and colon"
+        : "Invalid field name",
+    );
+  }
+  const name = latin1(buf, start, i).toLowerCase();
+  let valueStart = i + 1;
+  let valueEnd = end;
+  while (valueStart < valueEnd && (buf[valueStart] === SP || buf[valueStart] === HTAB)) {
+    valueStart++;
+  }
+  while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) {
+    valueEnd--;
+  }
+  for (let k = valueStart; k < valueEnd; k++) {
+    if (!FIELD_VALUE[buf[k]]) {
+      throw new HttpParseError("BAD_FIELD", 400, "Invalid character in field value");
+    }
+  }
+  return [name, latin1(buf, valueStart, valueEnd)];
+}

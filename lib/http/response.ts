@@ -1,0 +1,165 @@
+/**
+ * Serializing response heads (RFC 9112 §4–§5), and the shared pieces every
+ * response needs: reason phrases, the `Date` value and error bodies.
+ *
+ * @module
+ */
+
+import { FIELD_VALUE, TOKEN, writeLatin1 } from "./bytes.ts";
+
+/** Reason phrases for the status codes weft sends. */
+export const STATUS_TEXT: Readonly<Record<number, string>> = {
+  100: "Continue",
+  101: "Switching Protocols",
+  200: "OK",
+  201: "Created",
+  202: "Accepted",
+  204: "No Content",
+  206: "Partial Content",
+  301: "Moved Permanently",
+  302: "Found",
+  303: "See Other",
+  304: "Not Modified",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
+  400: "Bad Request",
+  401: "Unauthorized",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  408: "Request Timeout",
+  409: "Conflict",
+  410: "Gone",
+  411: "Length Required",
+  412: "Precondition Failed",
+  413: "Content Too Large",
+  414: "URI Too Long",
+  415: "Unsupported Media Type",
+  416: "Range Not Satisfiable",
+  417: "Expectation Failed",
+  422: "Unprocessable Content",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+  505: "HTTP Version Not Supported",
+};
+
+/** A status line and fields, ready to be written. */
+export interface ResponseHead {
+  /** The status code, 100–999. */
+  status: number;
+  /** Field lines in order; names are sent as given. */
+  headers: [string, string][];
+  /** The reason phrase. @default {STATUS_TEXT[status] or ""} */
+  reason?: string;
+}
+
+/**
+ * Formats a time as an IMF-fixdate (RFC 9110 §5.6.7), the form of `Date`.
+ *
+ * @example
+ * ```ts
+ * import { httpDate } from "./response.ts";
+ * console.log(httpDate(0)); // "Thu, 01 Jan 1970 00:00:00 GMT"
+ * ```
+ */
+export function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+let cachedSecond = -1;
+let cachedDate = "";
+
+/**
+ * The current `Date` value, formatted at most once a second.
+ *
+ * @example
+ * ```ts
+ * import { currentHttpDate } from "./response.ts";
+ * console.log(currentHttpDate().endsWith("GMT")); // true
+ * ```
+ */
+export function currentHttpDate(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== cachedSecond) {
+    cachedSecond = second;
+    cachedDate = httpDate(now);
+  }
+  return cachedDate;
+}
+
+/**
+ * Serializes a status line and its fields, ending with the empty line.
+ * Throws a `TypeError` for a field that would break the framing (CR, LF or a
+ * non-token name), so a handler can never split a response.
+ *
+ * @example
+ * ```ts
+ * import { serializeResponseHead } from "./response.ts";
+ * const bytes = serializeResponseHead({ status: 204, headers: [["Server", "weft"]] });
+ * console.log(new TextDecoder().decode(bytes)); // "HTTP/1.1 204 No Content\r\nServer: weft\r\n\r\n"
+ * ```
+ */
+export function serializeResponseHead(head: ResponseHead): Uint8Array {
+  const reason = head.reason ?? STATUS_TEXT[head.status] ?? "";
+  if (!Number.isInteger(head.status) || head.status < 100 || head.status > 999) {
+    throw new TypeError(`Invalid status code: ${head.status}`);
+  }
+  checkValue(reason, "reason phrase");
+  let size = 15 + reason.length;
+  for (const [name, value] of head.headers) {
+    checkName(name);
+    checkValue(value, name);
+    size += name.length + value.length + 4;
+  }
+  const out = new Uint8Array(size + 2);
+  let at = writeLatin1(out, 0, `HTTP/1.1 ${head.status} ${reason}\r\n`);
+  for (const [name, value] of head.headers) {
+    at = writeLatin1(out, at, name);
+    out[at++] = 0x3a;
+    out[at++] = 0x20;
+    at = writeLatin1(out, at, value);
+    out[at++] = 0x0d;
+    out[at++] = 0x0a;
+  }
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
+  return out;
+}
+
+function checkName(name: string): void {
+  if (name.length === 0) throw new TypeError("Empty field name");
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 255 || !TOKEN[c]) throw new TypeError(`Invalid field name: ${JSON.stringify(name)}`);
+  }
+}
+
+function checkValue(value: string, what: string): void {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 255 || !FIELD_VALUE[c]) {
+      throw new TypeError(`Invalid character in ${what}: ${JSON.stringify(value)}`);
+    }
+  }
+}
+
+/**
+ * Whether a response with this status to this method carries no content
+ * (RFC 9110 §6.4.1): 1xx, 204, 304, and any answer to HEAD.
+ *
+ * @example
+ * ```ts
+ * import { hasNoContent } from "./response.ts";
+ * console.log(hasNoContent("GET", 304), hasNoContent("GET", 200)); // true false
+ * ```
+ */
+export function hasNoContent(method: string, status: number): boolean {
+  return method === "HEAD" || status < 200 || status === 204 || status === 304;
+}

@@ -1,0 +1,129 @@
+/**
+ * The pool of module workers, seen from the main thread: it pins each
+ * connection to one worker, batches frames per worker, and hands the frames
+ * that come back to the server.
+ *
+ * Frames queued during one turn of the event loop leave in one `postMessage`
+ * per worker (flushed from a microtask), because a message per request costs
+ * more than the work it carries.
+ *
+ * @module
+ */
+
+import { type FrameType, FrameWriter, readFrames, type WorkerInit } from "./wire.ts";
+
+/** Options for {@linkcode WorkerPool}. */
+export interface WorkerPoolOptions {
+  /** How many workers. */
+  size: number;
+  /** The worker module. */
+  url: URL;
+  /** The first message each worker gets. */
+  init: WorkerInit;
+  /** Called for each frame a worker sends. */
+  onFrame: (type: FrameType, id: number, payload: Uint8Array) => void;
+  /** Called with the connections of a worker that died; it is replaced. */
+  onWorkerLost: (ids: number[], error: string) => void;
+}
+
+interface PoolWorker {
+  worker: Worker;
+  out: FrameWriter;
+  connections: Set<number>;
+}
+
+/**
+ * Module workers that own connections.
+ *
+ * @example
+ * ```ts ignore
+ * import { WorkerPool } from "./pool.ts";
+ * const pool = new WorkerPool({ size: 2, url, init, onFrame, onWorkerLost });
+ * pool.assign(1);
+ * pool.send(1, FrameType.Open);
+ * ```
+ */
+export class WorkerPool {
+  readonly #options: WorkerPoolOptions;
+  readonly #workers: PoolWorker[] = [];
+  readonly #owner = new Map<number, PoolWorker>();
+  #flushQueued = false;
+  #next = 0;
+
+  /** Starts `options.size` workers. */
+  constructor(options: WorkerPoolOptions) {
+    this.#options = options;
+    for (let i = 0; i < options.size; i++) this.#workers.push(this.#spawn());
+  }
+
+  /** Pins a new connection to the worker with the fewest connections. */
+  assign(id: number): void {
+    let best = this.#workers[this.#next++ % this.#workers.length];
+    for (const w of this.#workers) {
+      if (w.connections.size < best.connections.size) best = w;
+    }
+    best.connections.add(id);
+    this.#owner.set(id, best);
+  }
+
+  /** Queues a frame for the worker that owns connection `id`. */
+  send(type: FrameType, id: number, payload?: Uint8Array): void {
+    const owner = this.#owner.get(id);
+    if (owner === undefined) return;
+    owner.out.push(type, id, payload);
+    this.#scheduleFlush();
+  }
+
+  /** Forgets a connection that has closed. */
+  release(id: number): void {
+    this.#owner.get(id)?.connections.delete(id);
+    this.#owner.delete(id);
+  }
+
+  /** Queues a frame for every worker (connection id 0). */
+  broadcast(type: FrameType): void {
+    for (const w of this.#workers) w.out.push(type, 0);
+    this.#scheduleFlush();
+  }
+
+  /** Stops every worker at once. */
+  terminate(): void {
+    for (const w of this.#workers) w.worker.terminate();
+    this.#workers.length = 0;
+    this.#owner.clear();
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      for (const w of this.#workers) {
+        const buffer = w.out.take();
+        if (buffer !== null) w.worker.postMessage(buffer, [buffer]);
+      }
+    });
+  }
+
+  #spawn(): PoolWorker {
+    const worker = new Worker(this.#options.url, { type: "module" });
+    const entry: PoolWorker = { worker, out: new FrameWriter(), connections: new Set() };
+    worker.onmessage = (e: MessageEvent<ArrayBuffer>) => readFrames(e.data, this.#options.onFrame);
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      this.#replace(entry, e.message);
+    };
+    worker.postMessage(this.#options.init);
+    return entry;
+  }
+
+  #replace(dead: PoolWorker, error: string): void {
+    const index = this.#workers.indexOf(dead);
+    if (index === -1) return;
+    dead.worker.terminate();
+    this.#workers[index] = this.#spawn();
+    const ids = [...dead.connections];
+    for (const id of ids) this.#owner.delete(id);
+    this.#options.onWorkerLost(ids, error);
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * The wire between the main thread and the workers: many frames packed into
+ * one transferable `ArrayBuffer`, so one `postMessage` carries everything that
+ * became ready in one turn of the event loop.
+ *
+ * Layout: the first 4 bytes hold the used length; then frames of
+ * `[type u8][connection id u32][payload length u32][payload]`, little-endian.
+ *
+ * @module
+ */
+
+/** Frame types. Main → worker first, then worker → main. */
+export const FrameType = {
+  /** A connection was accepted; payload: the peer address as UTF-8. */
+  Open: 1,
+  /** Bytes read from the connection. */
+  Data: 2,
+  /** The peer half-closed: no more bytes will come. */
+  Eof: 3,
+  /** The connection is gone (reset, or closed by the server): forget it. */
+  Gone: 4,
+  /** Everything written with `WriteAck` so far has reached the socket. */
+  Written: 5,
+  /** Graceful shutdown: finish what is in flight, close idle connections. */
+  Shutdown: 6,
+  /** Bytes to write. */
+  Write: 16,
+  /** Bytes to write, answered by `Written` once they are written. */
+  WriteAck: 17,
+  /** Close the connection after the bytes queued before this frame. */
+  Close: 18,
+  /** Stop reading this connection until `Resume`. */
+  Pause: 19,
+  /** Read this connection again. */
+  Resume: 20,
+} as const;
+
+/** One of {@linkcode FrameType}'s values. */
+export type FrameType = typeof FrameType[keyof typeof FrameType];
+
+const HEADER = 9;
+const MIN_CAPACITY = 16 * 1024;
+
+/**
+ * Collects frames for one destination until `take` hands them over as one
+ * buffer. Payloads are copied in, so the caller may reuse its arrays at once.
+ *
+ * @example
+ * ```ts
+ * import { FrameType, FrameWriter, readFrames } from "./wire.ts";
+ * const writer = new FrameWriter();
+ * writer.push(FrameType.Data, 7, new TextEncoder().encode("GET"));
+ * const buffer = writer.take()!;
+ * readFrames(buffer, (type, id, payload) => console.log(type, id, payload.length)); // 2 7 3
+ * ```
+ */
+export class FrameWriter {
+  #bytes = new Uint8Array(MIN_CAPACITY);
+  #view = new DataView(this.#bytes.buffer);
+  #used = 4;
+
+  /** Whether any frame is waiting. */
+  get isEmpty(): boolean {
+    return this.#used === 4;
+  }
+
+  /** Appends a frame. */
+  push(type: FrameType, id: number, payload?: Uint8Array): void {
+    const length = payload?.length ?? 0;
+    this.#reserve(HEADER + length);
+    const at = this.#used;
+    this.#view.setUint8(at, type);
+    this.#view.setUint32(at + 1, id, true);
+    this.#view.setUint32(at + 5, length, true);
+    if (payload) this.#bytes.set(payload, at + HEADER);
+    this.#used = at + HEADER + length;
+  }
+
+  /** Hands over the frames as one transferable buffer, or `null` when there are none. */
+  take(): ArrayBuffer | null {
+    if (this.isEmpty) return null;
+    this.#view.setUint32(0, this.#used, true);
+    const buffer = this.#bytes.buffer;
+    this.#bytes = new Uint8Array(MIN_CAPACITY);
+    this.#view = new DataView(this.#bytes.buffer);
+    this.#used = 4;
+    return buffer;
+  }
+
+  #reserve(n: number): void {
+    if (this.#used + n <= this.#bytes.length) return;
+    let capacity = this.#bytes.length * 2;
+    while (capacity < this.#used + n) capacity *= 2;
+    const grown = new Uint8Array(capacity);
+    grown.set(this.#bytes.subarray(0, this.#used));
+    this.#bytes = grown;
+    this.#view = new DataView(grown.buffer);
+  }
+}
+
+/**
+ * Calls `onFrame` for each frame in a buffer made by {@linkcode FrameWriter}.
+ * Payloads are views of the buffer, which the receiver now owns.
+ *
+ * @example
+ * ```ts
+ * import { FrameType, FrameWriter, readFrames } from "./wire.ts";
+ * const writer = new FrameWriter();
+ * writer.push(FrameType.Close, 3);
+ * readFrames(writer.take()!, (type, id) => console.log(type === FrameType.Close, id)); // true 3
+ * ```
+ */
+export function readFrames(
+  buffer: ArrayBuffer,
+  onFrame: (type: FrameType, id: number, payload: Uint8Array) => void,
+): void {
+  const view = new DataView(buffer);
+  const used = view.getUint32(0, true);
+  for (let at = 4; at < used;) {
+    const type = view.getUint8(at) as FrameType;
+    const id = view.getUint32(at + 1, true);
+    const length = view.getUint32(at + 5, true);
+    onFrame(type, id, new Uint8Array(buffer, at + HEADER, length));
+    at += HEADER + length;
+  }
+}
+
+/** What a worker needs to know before its first frame; sent once, as its first message. */
+export interface WorkerInit {
+  /** The folder to serve, as an absolute path. */
+  root: string;
+  /** Parser limits that differ from `lib/http/limits.ts`'s defaults. */
+  limits?: {
+    maxRequestLine?: number;
+    maxHeadSize?: number;
+    maxHeaderCount?: number;
+    maxBodySize?: number;
+    maxChunkLine?: number;
+  };
+}

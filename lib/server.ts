@@ -1,0 +1,296 @@
+/**
+ * The main thread: accepts TCP connections, moves their bytes to the worker
+ * pool and the workers' bytes back to the sockets, and drains on abort.
+ *
+ * It never parses HTTP. Each connection is pinned to one worker, which owns
+ * its protocol state; here a connection is a socket, a write queue and two
+ * flags: paused (by its worker or by a full queue) and closing.
+ *
+ * @module
+ */
+
+import { WorkerPool } from "./pool/pool.ts";
+import { FrameType } from "./pool/wire.ts";
+
+/** Options for {@linkcode serve}. */
+export interface ServeOptions {
+  /** The address to listen on. @default {"127.0.0.1"} */
+  hostname?: string;
+  /** The port; 0 picks a free one. @default {7878} */
+  port?: number;
+  /** The folder to serve. @default {the `static/` folder beside mod.ts} */
+  root?: string;
+  /** How many workers. @default {navigator.hardwareConcurrency} */
+  workers?: number;
+  /** Aborting it starts a graceful shutdown. */
+  signal?: AbortSignal;
+  /** Milliseconds to let in-flight requests finish after abort, then close the rest. @default {10000} */
+  drainTimeout?: number;
+}
+
+/** A running server. */
+export interface Server {
+  /** The address it listens on. */
+  readonly addr: Deno.NetAddr;
+  /** Resolves when the server has shut down: sockets closed, workers ended. */
+  readonly finished: Promise<void>;
+  /** Starts a graceful shutdown, as aborting the signal does; resolves with `finished`. */
+  shutdown(): Promise<void>;
+}
+
+/** Bytes read from a socket at most per read. */
+const READ_SIZE = 16 * 1024;
+/** Unwritten response bytes per connection above which it is not read. */
+const MAX_QUEUED = 1024 * 1024;
+/** Queued writes are merged up to this size into one `write`. */
+const MERGE_LIMIT = 64 * 1024;
+
+interface Client {
+  id: number;
+  conn: Deno.Conn;
+  queue: { bytes: Uint8Array; ack: boolean }[];
+  queuedBytes: number;
+  writing: boolean;
+  closing: boolean;
+  closed: boolean;
+  pausedByWorker: boolean;
+  wake: (() => void) | null;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Starts serving. Throws at once if the address cannot be bound or the root
+ * is not a readable folder.
+ *
+ * @example
+ * ```ts ignore
+ * import { serve } from "./server.ts";
+ * const controller = new AbortController();
+ * const server = serve({ port: 0, root: "./static", signal: controller.signal });
+ * controller.abort();
+ * await server.finished;
+ * ```
+ */
+export function serve(options: ServeOptions = {}): Server {
+  const root = resolveRoot(options.root);
+  const workers = options.workers ?? navigator.hardwareConcurrency;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`workers must be a whole number ≥ 1, got ${workers}`);
+  }
+  const drainTimeout = options.drainTimeout ?? 10_000;
+  const listener = Deno.listen({ hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 7878 });
+
+  const clients = new Map<number, Client>();
+  const tasks = new Set<Promise<void>>();
+  const track = (p: Promise<void>) => {
+    tasks.add(p);
+    p.finally(() => tasks.delete(p));
+  };
+  let nextId = 1;
+  let draining = false;
+  let onEmpty: (() => void) | null = null;
+
+  const pool = new WorkerPool({
+    size: workers,
+    url: new URL("../workers/http_worker.ts", import.meta.url),
+    init: { root },
+    onFrame(type, id, payload) {
+      const c = clients.get(id);
+      if (c === undefined) return;
+      switch (type) {
+        case FrameType.Write:
+        case FrameType.WriteAck:
+          c.queue.push({ bytes: payload, ack: type === FrameType.WriteAck });
+          c.queuedBytes += payload.length;
+          if (!c.writing) track(writeQueued(c));
+          break;
+        case FrameType.Close:
+          c.closing = true;
+          if (!c.writing) finish(c);
+          break;
+        case FrameType.Pause:
+          c.pausedByWorker = true;
+          break;
+        case FrameType.Resume:
+          c.pausedByWorker = false;
+          c.wake?.();
+          break;
+      }
+    },
+    onWorkerLost(ids, error) {
+      console.error(`weft: a worker failed (${error}); closing its ${ids.length} connection(s)`);
+      for (const id of ids) {
+        const c = clients.get(id);
+        if (c !== undefined) finish(c);
+      }
+    },
+  });
+
+  /** Closes the socket and forgets the connection. */
+  function finish(c: Client): void {
+    if (c.closed) return;
+    c.closed = true;
+    clients.delete(c.id);
+    pool.release(c.id);
+    c.queue.length = 0;
+    c.wake?.();
+    try {
+      c.conn.close();
+    } catch {
+      // Already closed by a reset: nothing to release.
+    }
+    if (clients.size === 0) onEmpty?.();
+  }
+
+  /** The socket failed: tell the worker, then close. */
+  function lost(c: Client): void {
+    if (c.closed) return;
+    pool.send(FrameType.Gone, c.id);
+    finish(c);
+  }
+
+  async function readLoop(c: Client): Promise<void> {
+    const buf = new Uint8Array(READ_SIZE);
+    try {
+      for (;;) {
+        while (!c.closed && (c.pausedByWorker || c.queuedBytes > MAX_QUEUED)) {
+          await new Promise<void>((resolve) => (c.wake = resolve));
+          c.wake = null;
+        }
+        if (c.closed) return;
+        const n = await c.conn.read(buf);
+        if (c.closed) return;
+        if (n === null) return pool.send(FrameType.Eof, c.id);
+        pool.send(FrameType.Data, c.id, buf.subarray(0, n));
+      }
+    } catch {
+      lost(c);
+    }
+  }
+
+  async function writeQueued(c: Client): Promise<void> {
+    c.writing = true;
+    try {
+      while (c.queue.length > 0 && !c.closed) {
+        let acks = 0;
+        let bytes = c.queue[0].bytes;
+        let taken = 1;
+        if (c.queue.length > 1 && bytes.length < MERGE_LIMIT) {
+          let size = bytes.length;
+          while (taken < c.queue.length && size + c.queue[taken].bytes.length <= MERGE_LIMIT) {
+            size += c.queue[taken++].bytes.length;
+          }
+          if (taken > 1) {
+            bytes = new Uint8Array(size);
+            for (let i = 0, at = 0; i < taken; at += c.queue[i++].bytes.length) {
+              bytes.set(c.queue[i].bytes, at);
+            }
+          }
+        }
+        for (const item of c.queue.splice(0, taken)) if (item.ack) acks++;
+        for (let at = 0; at < bytes.length;) at += await c.conn.write(bytes.subarray(at));
+        c.queuedBytes -= bytes.length;
+        for (; acks > 0; acks--) pool.send(FrameType.Written, c.id);
+        if (c.queuedBytes <= MAX_QUEUED) c.wake?.();
+      }
+    } catch {
+      lost(c);
+    } finally {
+      c.writing = false;
+    }
+    if (c.closing) finish(c);
+  }
+
+  async function acceptLoop(): Promise<void> {
+    for (;;) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (e) {
+        if (draining || e instanceof Deno.errors.BadResource) return;
+        console.error("weft: accept failed:", e instanceof Error ? e.message : e);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        continue;
+      }
+      conn.setNoDelay(true);
+      const c: Client = {
+        id: nextId++,
+        conn,
+        queue: [],
+        queuedBytes: 0,
+        writing: false,
+        closing: false,
+        closed: false,
+        pausedByWorker: false,
+        wake: null,
+      };
+      clients.set(c.id, c);
+      pool.assign(c.id);
+      const remote = conn.remoteAddr;
+      pool.send(FrameType.Open, c.id, encoder.encode(`${remote.hostname}:${remote.port}`));
+      track(readLoop(c));
+    }
+  }
+
+  const accepting = acceptLoop();
+  const finished = Promise.withResolvers<void>();
+  let started = false;
+
+  async function drain(): Promise<void> {
+    draining = true;
+    options.signal?.removeEventListener("abort", shutdown);
+    try {
+      listener.close();
+    } catch {
+      // Already closed.
+    }
+    await accepting;
+    pool.broadcast(FrameType.Shutdown);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    if (clients.size > 0) {
+      await new Promise<void>((resolve) => {
+        onEmpty = resolve;
+        timer = setTimeout(resolve, drainTimeout);
+      });
+    }
+    clearTimeout(timer);
+    for (const c of [...clients.values()]) finish(c);
+    while (tasks.size > 0) await Promise.allSettled([...tasks]);
+    pool.terminate();
+  }
+
+  function shutdown(): Promise<void> {
+    if (!started) {
+      started = true;
+      drain().then(finished.resolve, finished.reject);
+    }
+    return finished.promise;
+  }
+
+  if (options.signal?.aborted) void shutdown();
+  else options.signal?.addEventListener("abort", shutdown, { once: true });
+
+  return { addr: listener.addr, finished: finished.promise, shutdown };
+}
+
+function resolveRoot(root: string | undefined): string {
+  const path = root ?? defaultRoot();
+  let info: Deno.FileInfo;
+  let real: string;
+  try {
+    real = Deno.realPathSync(path);
+    info = Deno.statSync(real);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new Error(`root folder not found: ${path}`);
+    throw e;
+  }
+  if (!info.isDirectory) throw new Error(`root is not a folder: ${path}`);
+  return real;
+}
+
+function defaultRoot(): string {
+  const url = new URL("../static/", import.meta.url);
+  if (url.protocol !== "file:") throw new Error("root is required when weft runs from a remote URL");
+  return decodeURIComponent(url.pathname);
+}

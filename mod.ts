@@ -1,0 +1,26 @@
+/**
+ * weft: an HTTP/1.1 server written from the bytes up, that spreads its work
+ * over a pool of Web Workers.
+ *
+ * As a library, {@linkcode serve} starts it and returns a {@linkcode Server};
+ * as a command, `deno run --allow-net --allow-read mod.ts` serves a folder
+ * (`--help` lists the flags).
+ *
+ * @example Serve a folder until a signal aborts
+ * ```ts ignore
+ * import { serve } from "jsr:@weft/server";
+ * const controller = new AbortController();
+ * const server = serve({ port: 8080, root: "./public", signal: controller.signal });
+ * console.log(`listening on port ${server.addr.port}`);
+ * // later: controller.abort(); await server.finished;
+ * ```
+ *
+ * @module
+ */
+
+export { serve, type ServeOptions, type Server } from "./lib/server.ts";
+
+if (import.meta.main) {
+  const { main } = await import("./lib/cli.ts");
+  Deno.exit(await main(Deno.args));
+}

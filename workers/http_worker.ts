@@ -1,0 +1,192 @@
+/**
+ * A pool worker: owns the protocol state of the connections pinned to it,
+ * answers their requests from the file server, and sends the response bytes
+ * back to the main thread, batched per turn like the frames that came in.
+ *
+ * @module
+ */
+
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+
+import { CLOSED, NEED_DATA, PAUSED, type RequestEvent, ServerConnection } from "../lib/http/connection.ts";
+import { HttpParseError } from "../lib/http/errors.ts";
+import { DEFAULT_LIMITS, type ParserLimits } from "../lib/http/limits.ts";
+import { type FileResponse, FileServer } from "../lib/files/file_server.ts";
+import { FrameType, FrameWriter, readFrames, type WorkerInit } from "../lib/pool/wire.ts";
+
+/** Unparsed bytes per connection above which the main thread stops reading it. */
+const PAUSE_ABOVE = 64 * 1024;
+/** File bytes read per step of a streamed body. */
+const STREAM_CHUNK = 64 * 1024;
+/** Streamed chunks allowed on their way to the socket before waiting. */
+const CHUNKS_IN_FLIGHT = 4;
+
+interface Peer {
+  id: number;
+  http: ServerConnection;
+  /** The event loop of this connection is running. */
+  busy: boolean;
+  paused: boolean;
+  gone: boolean;
+  /** `WriteAck` frames not yet answered by `Written`. */
+  unacked: number;
+  onWritten: (() => void) | null;
+}
+
+const peers = new Map<number, Peer>();
+const out = new FrameWriter();
+let flushQueued = false;
+let files: FileServer;
+let limits: ParserLimits = DEFAULT_LIMITS;
+let shuttingDown = false;
+
+function flush(): void {
+  flushQueued = false;
+  const buffer = out.take();
+  if (buffer !== null) self.postMessage(buffer, [buffer]);
+}
+
+function emit(type: FrameType, id: number, payload?: Uint8Array): void {
+  if (payload !== undefined && payload.length === 0) return;
+  out.push(type, id, payload);
+  if (!flushQueued) {
+    flushQueued = true;
+    queueMicrotask(flush);
+  }
+}
+
+function close(peer: Peer): void {
+  if (peer.gone) return;
+  peer.gone = true;
+  peers.delete(peer.id);
+  emit(FrameType.Close, peer.id);
+}
+
+function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
+  if (type === FrameType.Shutdown) {
+    shuttingDown = true;
+    for (const peer of peers.values()) {
+      if (peer.http.closeAfterResponse() && !peer.busy) close(peer);
+    }
+    return;
+  }
+  if (type === FrameType.Open) {
+    const http = new ServerConnection({ limits });
+    if (shuttingDown) http.closeAfterResponse();
+    peers.set(id, { id, http, busy: false, paused: false, gone: false, unacked: 0, onWritten: null });
+    return;
+  }
+  const peer = peers.get(id);
+  if (peer === undefined) return;
+  switch (type) {
+    case FrameType.Data:
+      peer.http.receive(payload);
+      if (!peer.paused && peer.http.bufferedBytes > PAUSE_ABOVE) {
+        peer.paused = true;
+        emit(FrameType.Pause, id);
+      }
+      break;
+    case FrameType.Eof:
+      peer.http.receiveEof();
+      break;
+    case FrameType.Gone:
+      peer.gone = true;
+      peers.delete(id);
+      peer.onWritten?.();
+      return;
+    case FrameType.Written:
+      peer.unacked--;
+      peer.onWritten?.();
+      return;
+  }
+  if (!peer.busy) void drive(peer);
+}
+
+/** Runs a connection's events until it needs bytes, waits or closes. */
+async function drive(peer: Peer): Promise<void> {
+  peer.busy = true;
+  try {
+    for (;;) {
+      if (peer.gone) return;
+      const event = peer.http.nextEvent();
+      if (event === NEED_DATA) {
+        if (peer.paused) {
+          peer.paused = false;
+          emit(FrameType.Resume, peer.id);
+        }
+        return;
+      }
+      if (event === CLOSED) return close(peer);
+      if (event === PAUSED) return;
+      // The file server reads no request body: body events are dropped.
+      if (event.type === "request") {
+        await answer(peer, event);
+        if (peer.http.mustClose) return close(peer);
+      }
+    }
+  } catch (e) {
+    if (e instanceof HttpParseError) {
+      if (e.code !== "TRUNCATED") {
+        emit(FrameType.Write, peer.id, peer.http.respondToError(e.status, e.message));
+      }
+    } else {
+      console.error("weft: request failed:", e);
+      emit(FrameType.Write, peer.id, peer.http.respondToError(500, "The server failed to answer"));
+    }
+    close(peer);
+  } finally {
+    peer.busy = false;
+  }
+}
+
+async function answer(peer: Peer, request: RequestEvent): Promise<void> {
+  const res: FileResponse = await files.respond(request.head.method, request.target);
+  if (peer.gone) {
+    if (res.body !== null && "file" in res.body) res.body.file.close();
+    return;
+  }
+  emit(
+    FrameType.Write,
+    peer.id,
+    peer.http.respond({ status: res.status, headers: res.headers, contentLength: res.contentLength }),
+  );
+  if (res.body instanceof Uint8Array) {
+    emit(FrameType.Write, peer.id, peer.http.sendBody(res.body));
+  } else if (res.body !== null) {
+    await stream(peer, res.body.file, res.body.size);
+    if (peer.gone) return;
+  }
+  emit(FrameType.Write, peer.id, peer.http.endResponse());
+}
+
+/** Sends a file in chunks, never more than a few ahead of the socket. */
+async function stream(peer: Peer, file: Deno.FsFile, size: number): Promise<void> {
+  try {
+    let sent = 0;
+    while (sent < size && !peer.gone) {
+      const chunk = new Uint8Array(Math.min(STREAM_CHUNK, size - sent));
+      const n = await file.read(chunk);
+      if (n === null) throw new Error(`file shrank while being sent (${sent} of ${size} bytes)`);
+      sent += n;
+      if (peer.gone) return;
+      peer.unacked++;
+      emit(FrameType.WriteAck, peer.id, peer.http.sendBody(chunk.subarray(0, n)));
+      while (peer.unacked >= CHUNKS_IN_FLIGHT && !peer.gone) {
+        await new Promise<void>((resolve) => (peer.onWritten = resolve));
+        peer.onWritten = null;
+      }
+    }
+  } finally {
+    file.close();
+  }
+}
+
+self.onmessage = (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
+  if (e.data instanceof ArrayBuffer) {
+    readFrames(e.data, onFrame);
+    return;
+  }
+  limits = { ...DEFAULT_LIMITS, ...e.data.limits };
+  files = new FileServer(e.data.root);
+};
