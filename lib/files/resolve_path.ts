@@ -40,7 +40,7 @@ export function resolvePath(root: string, urlPath: string): ResolvedPath {
   if (segments.some((s) => s === ".." || s === ".")) {
     return { ok: false, status: 400, reason: "Dot segments are not allowed in paths" };
   }
-  const path = join(root, decoded);
+  const path = join(root, decoded).replace(/(?<=.)\/+$/, "");
   if (path !== root && !path.startsWith(root.endsWith("/") ? root : root + "/")) {
     return { ok: false, status: 400, reason: "Path leaves the root" };
   }

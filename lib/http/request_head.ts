@@ -126,6 +126,9 @@ function parseRequestLine(buf: Uint8Array, start: number, end: number): RequestH
     throw new HttpParseError("BAD_TARGET", 400, "Invalid request target");
   }
   const target = latin1(buf, targetStart, i);
+  if (buf.subarray(i + 1, end).includes(SP)) {
+    throw new HttpParseError("BAD_TARGET", 400, "Space in request target");
+  }
   return { method, target, minorVersion: parseVersion(buf, i + 1, end), headers: [] };
 }
 
@@ -153,12 +156,13 @@ export function parseFieldLine(buf: Uint8Array, start: number, end: number): [st
   let i = start;
   while (i < end && TOKEN[buf[i]]) i++;
   if (buf[i] !== COLON || i === start) {
+    let j = i;
+    while (j < end && (buf[j] === SP || buf[j] === HTAB)) j++;
+    const spaceBeforeColon = j > i && buf[j] === COLON && i > start;
     throw new HttpParseError(
       "BAD_FIELD",
       400,
-      i < end && (buf[i] === SP || buf[i] === HTAB)
-        ? "Whitespace between field name and colon"
-        : "Invalid field name",
+      spaceBeforeColon ? "Whitespace between field name and colon" : "Invalid field name",
     );
   }
   const name = latin1(buf, start, i).toLowerCase();

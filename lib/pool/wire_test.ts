@@ -1,0 +1,43 @@
+import assert from "node:assert/strict";
+import { FrameType, FrameWriter, readFrames } from "./wire.ts";
+
+function frames(buffer: ArrayBuffer) {
+  const out: [number, number, number[]][] = [];
+  readFrames(buffer, (type, id, payload) => out.push([type, id, [...payload]]));
+  return out;
+}
+
+Deno.test("frames round trip in order, payloads copied in", () => {
+  const w = new FrameWriter();
+  const reused = new Uint8Array([1, 2, 3]);
+  w.push(FrameType.Open, 1);
+  w.push(FrameType.Data, 1, reused);
+  reused.fill(9);
+  w.push(FrameType.Data, 4_000_000_000, new Uint8Array(0));
+  w.push(FrameType.Close, 2);
+  assert.deepEqual(frames(w.take()!), [
+    [FrameType.Open, 1, []],
+    [FrameType.Data, 1, [1, 2, 3]],
+    [FrameType.Data, 4_000_000_000, []],
+    [FrameType.Close, 2, []],
+  ]);
+});
+
+Deno.test("take empties the writer; an empty writer gives null", () => {
+  const w = new FrameWriter();
+  assert.equal(w.take(), null);
+  w.push(FrameType.Eof, 3);
+  assert.equal(w.isEmpty, false);
+  assert.ok(w.take());
+  assert.equal(w.isEmpty, true);
+  assert.equal(w.take(), null);
+});
+
+Deno.test("grows past its first capacity without losing frames", () => {
+  const w = new FrameWriter();
+  const big = new Uint8Array(100_000).map((_, i) => i % 251);
+  for (let i = 0; i < 5; i++) w.push(FrameType.Write, i, big);
+  const got = frames(w.take()!);
+  assert.equal(got.length, 5);
+  for (const [, , payload] of got) assert.deepEqual(payload, [...big]);
+});

@@ -1,0 +1,201 @@
+/**
+ * Shared pieces of the integration tests: a server on a temporary folder,
+ * raw-socket exchanges, and a response reader that is independent of weft's
+ * own parser.
+ *
+ * @module
+ */
+
+import { serve, type ServeOptions, type Server } from "../mod.ts";
+
+/** A server on port 0 serving a fresh temporary folder. */
+export interface TestServer {
+  server: Server;
+  port: number;
+  root: string;
+  url: (path: string) => string;
+  /** Aborts, waits for `finished`, removes the folder. */
+  close: () => Promise<void>;
+}
+
+/** Writes `files` (path → text or bytes) into a new temporary folder. */
+export async function makeRoot(files: Record<string, string | Uint8Array>): Promise<string> {
+  const root = await Deno.makeTempDir({ prefix: "weft-test-" });
+  for (const [path, content] of Object.entries(files)) {
+    const full = `${root}/${path}`;
+    await Deno.mkdir(full.slice(0, full.lastIndexOf("/")), { recursive: true });
+    if (typeof content === "string") await Deno.writeTextFile(full, content);
+    else await Deno.writeFile(full, content);
+  }
+  return root;
+}
+
+export const SITE = {
+  "index.html": "<!doctype html><title>Home</title><h1>Home</h1>",
+  "404.html": "<!doctype html><title>Missing</title><h1>Custom missing page</h1>",
+  "a.txt": "file a\n",
+  "b.txt": "file b\n",
+  "c.txt": "file c\n",
+  "sub/index.html": "<h1>Sub</h1>",
+  "sub/data.json": '{"ok":true}',
+};
+
+/** Starts weft on a temporary copy of `files`. */
+export async function startServer(
+  files: Record<string, string | Uint8Array> = SITE,
+  options: ServeOptions = {},
+): Promise<TestServer> {
+  const root = await makeRoot(files);
+  const controller = new AbortController();
+  const server = serve({ port: 0, root, workers: 2, ...options, signal: controller.signal });
+  const port = server.addr.port;
+  return {
+    server,
+    port,
+    root,
+    url: (path) => `http://127.0.0.1:${port}${path}`,
+    close: async () => {
+      controller.abort();
+      await server.finished;
+      await Deno.remove(root, { recursive: true });
+    },
+  };
+}
+
+const enc = new TextEncoder();
+
+/**
+ * Sends `request` on a new connection and reads until the server closes it or
+ * `timeoutMs` passes with nothing new. Returns the bytes as latin1 text and
+ * whether the server closed.
+ */
+export async function exchange(
+  port: number,
+  request: string | Uint8Array,
+  timeoutMs = 1000,
+): Promise<{ text: string; closed: boolean }> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  try {
+    await conn.write(typeof request === "string" ? enc.encode(request) : request);
+    return await readAll(conn, timeoutMs);
+  } finally {
+    conn.close();
+  }
+}
+
+/** Reads from `conn` until EOF or `timeoutMs` of silence. */
+export async function readAll(conn: Deno.Conn, timeoutMs = 1000): Promise<{ text: string; closed: boolean }> {
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(65536);
+  let closed = false;
+  for (;;) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<"timeout">((
+      resolve,
+    ) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+    const n = await Promise.race([conn.read(buf).catch(() => null), timeout]);
+    clearTimeout(timer);
+    if (n === "timeout") {
+      // Leave no read pending: closing the connection settles it.
+      break;
+    }
+    if (n === null) {
+      closed = true;
+      break;
+    }
+    chunks.push(buf.slice(0, n));
+  }
+  return { text: latin1(concat(chunks)), closed };
+}
+
+/** Reads exactly `count` complete responses from `conn`. */
+export async function readResponses(
+  conn: Deno.Conn,
+  count: number,
+  method = "GET",
+): Promise<ParsedResponse[]> {
+  let text = "";
+  const buf = new Uint8Array(65536);
+  for (;;) {
+    const parsed = parseResponses(text, method);
+    if (parsed.length >= count) return parsed.slice(0, count);
+    const n = await conn.read(buf);
+    if (n === null) throw new Error(`connection closed after ${parsed.length} of ${count} responses`);
+    text += latin1(buf.subarray(0, n));
+  }
+}
+
+/** A response read by the tests' own reader. */
+export interface ParsedResponse {
+  status: number;
+  headers: Map<string, string>;
+  body: string;
+}
+
+/**
+ * Splits latin1 `text` into complete responses, framing bodies by
+ * Content-Length or chunked; stops at the first incomplete one.
+ */
+export function parseResponses(text: string, method = "GET"): ParsedResponse[] {
+  const out: ParsedResponse[] = [];
+  let at = 0;
+  while (at < text.length) {
+    const headEnd = text.indexOf("\r\n\r\n", at);
+    if (headEnd === -1) break;
+    const lines = text.slice(at, headEnd).split("\r\n");
+    const status = Number(/^HTTP\/1\.[01] (\d{3}) /.exec(lines[0])?.[1]);
+    if (!status) throw new Error(`bad status line: ${JSON.stringify(lines[0])}`);
+    const headers = new Map<string, string>();
+    for (const line of lines.slice(1)) {
+      const colon = line.indexOf(":");
+      const name = line.slice(0, colon).toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      headers.set(name, headers.has(name) ? `${headers.get(name)}, ${value}` : value);
+    }
+    let bodyStart = headEnd + 4;
+    let body = "";
+    if (method === "HEAD" || status === 204 || status === 304 || status < 200) {
+      // no body
+    } else if (headers.get("transfer-encoding") === "chunked") {
+      for (;;) {
+        const lineEnd = text.indexOf("\r\n", bodyStart);
+        if (lineEnd === -1) return out;
+        const size = parseInt(text.slice(bodyStart, lineEnd), 16);
+        if (text.length < lineEnd + 2 + size + 2) return out;
+        body += text.slice(lineEnd + 2, lineEnd + 2 + size);
+        bodyStart = lineEnd + 2 + size + 2;
+        if (size === 0) break;
+      }
+    } else if (headers.has("content-length")) {
+      const length = Number(headers.get("content-length"));
+      if (text.length < bodyStart + length) break;
+      body = text.slice(bodyStart, bodyStart + length);
+      bodyStart += length;
+    } else {
+      body = text.slice(bodyStart);
+      bodyStart = text.length;
+    }
+    out.push({ status, headers, body });
+    at = bodyStart;
+  }
+  return out;
+}
+
+/** Decodes bytes one to one into a string. */
+export function latin1(bytes: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 8192) {
+    s += String.fromCharCode(...bytes.subarray(i, i + 8192));
+  }
+  return s;
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
