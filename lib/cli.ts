@@ -167,8 +167,7 @@ function startupMessage(e: unknown, options: ServeOptions): string {
     return `cannot listen on ${address}: address not available here (check --host)`;
   }
   if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-    const need = /--allow-\w+/.exec(e.message)?.[0];
-    return `permission denied: ${e.message.split("\n")[0]}${need ? ` — run with ${need}` : ""}`;
+    return `permission denied: ${e.message.split("\n")[0]}`;
   }
   return e instanceof Error ? e.message : String(e);
 }

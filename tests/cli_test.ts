@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { parseCommand, UsageError } from "../lib/cli.ts";
+
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+
+/** Runs `mod.ts` with `permissions` and `args` to completion. */
+async function run(args: string[], permissions = ["--allow-net", "--allow-read"]) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", ...permissions, MOD, ...args],
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("flags become options", () => {
+  assert.deepEqual(
+    parseCommand([
+      "--host",
+      "::1",
+      "--port",
+      "0",
+      "--root",
+      "site",
+      "--workers",
+      "3",
+      "--drain-timeout",
+      "2.5",
+      "--quiet",
+    ]),
+    {
+      kind: "serve",
+      options: { hostname: "::1", port: 0, root: "site", workers: 3, drainTimeout: 2500 },
+      quiet: true,
+    },
+  );
+  assert.deepEqual(parseCommand([]), { kind: "serve", options: {}, quiet: false });
+  assert.deepEqual(parseCommand(["--help"]), { kind: "help" });
+});
+
+Deno.test("a bad flag or value names the flag", () => {
+  const cases: [string[], RegExp][] = [
+    [["--prot", "80"], /unknown flag --prot/],
+    [["--port", "http"], /--port takes a whole number from 0 to 65535, got "http"/],
+    [["--port", "70000"], /--port/],
+    [["--port", "-1"], /--port/],
+    [["--port"], /--port needs a value/],
+    [["--workers", "0"], /--workers takes a whole number from 1/],
+    [["--workers", "2.5"], /--workers/],
+    [["--drain-timeout", "soon"], /--drain-timeout takes seconds/],
+    [["--host", ""], /--host needs an address/],
+    [["static"], /unexpected argument "static"/],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(
+      () => parseCommand(args),
+      (e) => e instanceof UsageError && message.test(e.message),
+      args.join(" "),
+    );
+  }
+});
+
+Deno.test("CLI: --help and --version exit 0", async () => {
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /--drain-timeout/);
+  const version = await run(["--version"]);
+  assert.equal(version.code, 0);
+  assert.match(version.stdout, /^weft \d+\.\d+\.\d+/);
+});
+
+Deno.test("CLI: an unknown flag exits 2 with one line naming it", async () => {
+  const r = await run(["--colour"]);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim(), "weft: unknown flag --colour (see --help)");
+});
+
+Deno.test("CLI: a port in use is one clear line, not a stack trace", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const r = await run(["--port", String(taken.addr.port)]);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr.trim(),
+      `weft: 127.0.0.1:${taken.addr.port} is already in use (try another --port)`,
+    );
+  } finally {
+    taken.close();
+  }
+});
+
+Deno.test("CLI: missing read permission gives a one-line hint", async () => {
+  const r = await run(["--port", "0"], ["--allow-net"]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+  assert.match(r.stderr, /--allow-read/);
+});
+
+Deno.test("CLI: a missing root folder is named", async () => {
+  const r = await run(["--port", "0", "--root", "/no/such/folder"]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim(), "weft: root folder not found: /no/such/folder");
+});
+
+Deno.test("CLI: serves static/ by default, prints its URL, drains on SIGTERM and exits 0", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", MOD, "--port", "0"],
+    stdout: "piped",
+    stderr: "inherit",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/\n/.test(text)) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    text += value;
+  }
+  const url = /^weft listening on (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(text)?.[1];
+  assert.ok(url, `no URL in ${JSON.stringify(text)}`);
+  const res = await fetch(url);
+  const page = await res.text();
+  assert.match(page, /<h1>Hello!<\/h1>/);
+  assert.match(page, /Hi from weft/);
+  child.kill("SIGTERM");
+  for (;;) {
+    const { value, done } = await lines.read();
+    if (done) break;
+    text += value;
+  }
+  const status = await child.status;
+  assert.equal(status.code, 0);
+  assert.match(text, /shutting down/);
+});

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { SITE, startServer } from "./_helpers.ts";
+
+const hasCurl = await new Deno.Command("curl", { args: ["--version"], stdout: "null", stderr: "null" })
+  .output().then((o) => o.success, () => false);
+if (!hasCurl) console.warn("curl is not installed: curl tests are skipped (apt-get install curl)");
+
+async function curl(...args: string[]) {
+  const out = await new Deno.Command("curl", { args: ["-sS", "--max-time", "10", ...args] }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test({
+  name: "curl: GET, HEAD, 404 and HTTP/1.0",
+  ignore: !hasCurl,
+  async fn() {
+    const t = await startServer();
+    try {
+      const get = await curl("-i", t.url("/a.txt"));
+      assert.match(get.stdout, /^HTTP\/1\.1 200 OK\r\n/);
+      assert.ok(get.stdout.endsWith("\r\n\r\nfile a\n"));
+      const head = await curl("-I", t.url("/a.txt"));
+      assert.match(head.stdout, /^HTTP\/1\.1 200 OK\r\n[^]*Content-Length: 7\r\n/);
+      const missing = await curl("-w", "%{http_code}", "-o", "/dev/null", t.url("/nope"));
+      assert.equal(missing.stdout, "404");
+      const old = await curl("--http1.0", "-i", t.url("/b.txt"));
+      assert.match(old.stdout, /Connection: close\r\n/);
+      assert.ok(old.stdout.endsWith("file b\n"));
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "curl: reuses one keep-alive connection for several URLs",
+  ignore: !hasCurl,
+  async fn() {
+    const t = await startServer();
+    try {
+      const r = await curl("-v", t.url("/a.txt"), t.url("/b.txt"), t.url("/"));
+      assert.equal(r.stdout, "file a\nfile b\n" + SITE["index.html"]);
+      assert.match(r.stderr, /Re-using existing connection|Reusing existing/i);
+      assert.equal(r.stderr.match(/Connected to/g)?.length, 1, r.stderr);
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "curl: a POST with a body gets 405 and Allow",
+  ignore: !hasCurl,
+  async fn() {
+    const t = await startServer();
+    try {
+      const r = await curl("-i", "--data-binary", "x".repeat(5000), t.url("/a.txt"));
+      assert.match(r.stdout, /^HTTP\/1\.1 405 Method Not Allowed\r\n/);
+      assert.match(r.stdout, /Allow: GET, HEAD, OPTIONS\r\n/);
+      const chunked = await curl(
+        "-i",
+        "-H",
+        "Transfer-Encoding: chunked",
+        "--data-binary",
+        "hello",
+        t.url("/"),
+      );
+      assert.match(chunked.stdout, /^HTTP\/1\.1 405 /);
+    } finally {
+      await t.close();
+    }
+  },
+});
