@@ -62,6 +62,25 @@ export async function startServer(
   };
 }
 
+/**
+ * Registers a test that gets a fresh server on `files` and always closes it,
+ * so a failing assertion cannot leak the server into the next test.
+ */
+export function serverTest(
+  name: string,
+  fn: (t: TestServer) => Promise<void>,
+  setup: { files?: Record<string, string | Uint8Array>; options?: ServeOptions } = {},
+): void {
+  Deno.test(name, async () => {
+    const t = await startServer(setup.files, setup.options);
+    try {
+      await fn(t);
+    } finally {
+      await t.close();
+    }
+  });
+}
+
 const enc = new TextEncoder();
 
 /**

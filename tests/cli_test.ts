@@ -134,3 +134,32 @@ Deno.test("CLI: serves static/ by default, prints its URL, drains on SIGTERM and
   assert.equal(status.code, 0);
   assert.match(text, /shutting down/);
 });
+
+Deno.test("CLI: a second signal during a drain exits at once", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.writeFile(`${root}/big.bin`, new Uint8Array(32 * 1024 * 1024));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", MOD, "--port", "0", "--root", root, "--drain-timeout", "60"],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const port = Number(/:(\d+)\//.exec((await lines.read()).value ?? "")?.[1]);
+  const stalled = await Deno.connect({ port });
+  try {
+    // A client that asks for a big file and never reads keeps the drain busy.
+    await stalled.write(new TextEncoder().encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await new Promise((r) => setTimeout(r, 200));
+    child.kill("SIGTERM");
+    assert.match((await lines.read()).value ?? "", /shutting down/);
+    const started = Date.now();
+    child.kill("SIGINT");
+    const status = await child.status;
+    assert.ok(Date.now() - started < 5000);
+    assert.notEqual(status.code, 0);
+    await lines.cancel();
+  } finally {
+    stalled.close();
+    await Deno.remove(root, { recursive: true });
+  }
+});

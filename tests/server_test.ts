@@ -1,82 +1,56 @@
 import assert from "node:assert/strict";
-import { exchange, parseResponses, readResponses, SITE, startServer } from "./_helpers.ts";
+import { exchange, parseResponses, readResponses, serverTest, SITE } from "./_helpers.ts";
 
 const enc = new TextEncoder();
 
-Deno.test("GET / serves index.html with Date, Server, Content-Length and a type", async () => {
-  const t = await startServer();
-  try {
-    const res = await fetch(t.url("/"));
-    const body = await res.text();
-    assert.equal(res.status, 200);
-    assert.equal(body, SITE["index.html"]);
-    assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
-    assert.equal(res.headers.get("content-length"), String(body.length));
-    assert.equal(res.headers.get("server"), "weft");
-    assert.ok(Math.abs(Date.parse(res.headers.get("date")!) - Date.now()) < 5000);
-  } finally {
-    await t.close();
-  }
+serverTest("GET / serves index.html with Date, Server, Content-Length and a type", async (t) => {
+  const res = await fetch(t.url("/"));
+  const body = await res.text();
+  assert.equal(res.status, 200);
+  assert.equal(body, SITE["index.html"]);
+  assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.equal(res.headers.get("content-length"), String(body.length));
+  assert.equal(res.headers.get("server"), "weft");
+  assert.ok(Math.abs(Date.parse(res.headers.get("date")!) - Date.now()) < 5000);
 });
 
-Deno.test("HEAD has GET's headers and no body", async () => {
-  const t = await startServer();
-  try {
-    const get = await fetch(t.url("/sub/data.json"));
-    await get.body?.cancel();
-    const head = await fetch(t.url("/sub/data.json"), { method: "HEAD" });
-    assert.equal(head.status, 200);
-    assert.equal(await head.text(), "");
-    for (const name of ["content-type", "content-length", "server"]) {
-      assert.equal(head.headers.get(name), get.headers.get(name), name);
-    }
-    const raw = await exchange(t.port, "HEAD /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    assert.match(raw.text, /Content-Length: 7\r\n/);
-    assert.ok(raw.text.endsWith("\r\n\r\n"), "a body followed the HEAD response");
-  } finally {
-    await t.close();
+serverTest("HEAD has GET's headers and no body", async (t) => {
+  const get = await fetch(t.url("/sub/data.json"));
+  await get.body?.cancel();
+  const head = await fetch(t.url("/sub/data.json"), { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal(await head.text(), "");
+  for (const name of ["content-type", "content-length", "server"]) {
+    assert.equal(head.headers.get(name), get.headers.get(name), name);
   }
+  const raw = await exchange(t.port, "HEAD /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  assert.match(raw.text, /Content-Length: 7\r\n/);
+  assert.ok(raw.text.endsWith("\r\n\r\n"), "a body followed the HEAD response");
 });
 
-Deno.test("a missing path gets the root's 404.html with status 404", async () => {
-  const t = await startServer();
-  try {
-    const res = await fetch(t.url("/no/such/file.txt"));
-    assert.equal(res.status, 404);
-    assert.equal(await res.text(), SITE["404.html"]);
-  } finally {
-    await t.close();
-  }
+serverTest("a missing path gets the root's 404.html with status 404", async (t) => {
+  const res = await fetch(t.url("/no/such/file.txt"));
+  assert.equal(res.status, 404);
+  assert.equal(await res.text(), SITE["404.html"]);
 });
 
-Deno.test("without a 404.html, a built-in page answers 404", async () => {
-  const t = await startServer({ "index.html": "home" });
-  try {
-    const res = await fetch(t.url("/missing"));
-    assert.equal(res.status, 404);
-    assert.match(await res.text(), /<h1>Not found<\/h1>/);
-    assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
-  } finally {
-    await t.close();
-  }
+serverTest("without a 404.html, a built-in page answers 404", async (t) => {
+  const res = await fetch(t.url("/missing"));
+  assert.equal(res.status, 404);
+  assert.match(await res.text(), /<h1>Not found<\/h1>/);
+  assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+}, { files: { "index.html": "home" } });
+
+serverTest("folders: index.html inside, and /dir redirects to /dir/ with its query", async (t) => {
+  const redirect = await fetch(t.url("/sub?x=1"), { redirect: "manual" });
+  await redirect.body?.cancel();
+  assert.equal(redirect.status, 301);
+  assert.equal(redirect.headers.get("location"), "/sub/?x=1");
+  const res = await fetch(t.url("/sub/"));
+  assert.equal(await res.text(), SITE["sub/index.html"]);
 });
 
-Deno.test("folders: index.html inside, and /dir redirects to /dir/ with its query", async () => {
-  const t = await startServer();
-  try {
-    const redirect = await fetch(t.url("/sub?x=1"), { redirect: "manual" });
-    await redirect.body?.cancel();
-    assert.equal(redirect.status, 301);
-    assert.equal(redirect.headers.get("location"), "/sub/?x=1");
-    const res = await fetch(t.url("/sub/"));
-    assert.equal(await res.text(), SITE["sub/index.html"]);
-  } finally {
-    await t.close();
-  }
-});
-
-Deno.test("keep-alive: one connection serves several requests", async () => {
-  const t = await startServer();
+serverTest("keep-alive: one connection serves several requests", async (t) => {
   const conn = await Deno.connect({ port: t.port });
   try {
     for (const name of ["a", "b", "c"]) {
@@ -88,24 +62,17 @@ Deno.test("keep-alive: one connection serves several requests", async () => {
     }
   } finally {
     conn.close();
-    await t.close();
   }
 });
 
-Deno.test("three pipelined requests in one write are answered in order", async () => {
-  const t = await startServer();
-  try {
-    const requests = ["c", "a", "b"].map((n) => `GET /${n}.txt HTTP/1.1\r\nHost: x\r\n\r\n`).join("");
-    const { text } = await exchange(t.port, requests, 500);
-    const responses = parseResponses(text);
-    assert.deepEqual(responses.map((r) => r.body), ["file c\n", "file a\n", "file b\n"]);
-  } finally {
-    await t.close();
-  }
+serverTest("three pipelined requests in one write are answered in order", async (t) => {
+  const requests = ["c", "a", "b"].map((n) => `GET /${n}.txt HTTP/1.1\r\nHost: x\r\n\r\n`).join("");
+  const { text } = await exchange(t.port, requests, 500);
+  const responses = parseResponses(text);
+  assert.deepEqual(responses.map((r) => r.body), ["file c\n", "file a\n", "file b\n"]);
 });
 
-Deno.test("POST with Content-Length and chunked bodies, then GET, on one connection", async () => {
-  const t = await startServer();
+serverTest("POST with Content-Length and chunked bodies, then GET, on one connection", async (t) => {
   const conn = await Deno.connect({ port: t.port });
   try {
     await conn.write(enc.encode("POST /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 11\r\n\r\nhello world"));
@@ -120,28 +87,21 @@ Deno.test("POST with Content-Length and chunked bodies, then GET, on one connect
     assert.equal(third.body, "file b\n");
   } finally {
     conn.close();
-    await t.close();
   }
 });
 
-Deno.test("methods: OPTIONS lists Allow, known others 405, unknown 501", async () => {
-  const t = await startServer();
-  try {
-    const options = await fetch(t.url("/"), { method: "OPTIONS" });
-    assert.equal(options.status, 204);
-    assert.equal(options.headers.get("allow"), "GET, HEAD, OPTIONS");
-    for (const [method, status] of [["DELETE", 405], ["PUT", 405], ["BREW", 501]] as const) {
-      const res = await fetch(t.url("/a.txt"), { method });
-      await res.body?.cancel();
-      assert.equal(res.status, status, method);
-    }
-  } finally {
-    await t.close();
+serverTest("methods: OPTIONS lists Allow, known others 405, unknown 501", async (t) => {
+  const options = await fetch(t.url("/"), { method: "OPTIONS" });
+  assert.equal(options.status, 204);
+  assert.equal(options.headers.get("allow"), "GET, HEAD, OPTIONS");
+  for (const [method, status] of [["DELETE", 405], ["PUT", 405], ["BREW", 501]] as const) {
+    const res = await fetch(t.url("/a.txt"), { method });
+    await res.body?.cancel();
+    assert.equal(res.status, status, method);
   }
 });
 
-Deno.test("malformed requests get a 4xx/5xx with a reason, then the connection closes", async () => {
-  const t = await startServer();
+serverTest("malformed requests get a 4xx/5xx with a reason, then the connection closes", async (t) => {
   const cases: [string, number, RegExp][] = [
     ["GET / HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n", 400, /Invalid field name/],
     ["GET / HTTP/1.1\nHost: x\n\n", 400, /bare LF/],
@@ -152,73 +112,56 @@ Deno.test("malformed requests get a 4xx/5xx with a reason, then the connection c
     ["GET /a b HTTP/1.1\r\nHost: x\r\n\r\n", 400, /target/],
     [`GET /${"a".repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 414, /too long/],
   ];
-  try {
-    for (const [request, status, reason] of cases) {
-      const { text, closed } = await exchange(t.port, request + "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
-      const responses = parseResponses(text);
-      assert.equal(responses.length, 1, `one response to ${JSON.stringify(request.slice(0, 40))}`);
-      assert.equal(responses[0].status, status, request.slice(0, 40));
-      assert.match(responses[0].body, reason);
-      assert.equal(responses[0].headers.get("connection"), "close");
-      assert.ok(closed, "connection left open after an error");
-    }
-  } finally {
-    await t.close();
+  for (const [request, status, reason] of cases) {
+    const { text, closed } = await exchange(t.port, request + "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    const responses = parseResponses(text);
+    assert.equal(responses.length, 1, `one response to ${JSON.stringify(request.slice(0, 40))}`);
+    assert.equal(responses[0].status, status, request.slice(0, 40));
+    assert.match(responses[0].body, reason);
+    assert.equal(responses[0].headers.get("connection"), "close");
+    assert.ok(closed, "connection left open after an error");
   }
 });
 
-Deno.test("an invalid chunk after an early answer closes the connection; nothing after it is answered", async () => {
-  const t = await startServer();
-  try {
+serverTest(
+  "an invalid chunk after an early answer closes the connection; nothing after it is answered",
+  async (t) => {
     const { text, closed } = await exchange(
       t.port,
       "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n",
     );
     assert.deepEqual(parseResponses(text).map((r) => r.status), [405]);
     assert.ok(closed);
-  } finally {
-    await t.close();
-  }
+  },
+);
+
+serverTest("HTTP/1.0: closes after the response unless keep-alive is asked", async (t) => {
+  const plain = await exchange(t.port, "GET /a.txt HTTP/1.0\r\n\r\n");
+  assert.ok(plain.closed);
+  assert.match(plain.text, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(plain.text, /Connection: close\r\n/);
+  const kept = await exchange(
+    t.port,
+    "GET /a.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b.txt HTTP/1.0\r\n\r\n",
+  );
+  assert.deepEqual(parseResponses(kept.text).map((r) => [r.body, r.headers.get("connection")]), [
+    ["file a\n", "keep-alive"],
+    ["file b\n", "close"],
+  ]);
+  assert.ok(kept.closed);
 });
 
-Deno.test("HTTP/1.0: closes after the response unless keep-alive is asked", async () => {
-  const t = await startServer();
-  try {
-    const plain = await exchange(t.port, "GET /a.txt HTTP/1.0\r\n\r\n");
-    assert.ok(plain.closed);
-    assert.match(plain.text, /^HTTP\/1\.1 200 OK\r\n/);
-    assert.match(plain.text, /Connection: close\r\n/);
-    const kept = await exchange(
-      t.port,
-      "GET /a.txt HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b.txt HTTP/1.0\r\n\r\n",
-    );
-    assert.deepEqual(parseResponses(kept.text).map((r) => [r.body, r.headers.get("connection")]), [
-      ["file a\n", "keep-alive"],
-      ["file b\n", "close"],
-    ]);
-    assert.ok(kept.closed);
-  } finally {
-    await t.close();
-  }
+serverTest("Expect: 100-continue on a refused POST gets the final status and a close", async (t) => {
+  const { text, closed } = await exchange(
+    t.port,
+    "POST /a.txt HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n",
+  );
+  assert.match(text, /^HTTP\/1\.1 405 /);
+  assert.doesNotMatch(text, /100 Continue/);
+  assert.ok(closed);
 });
 
-Deno.test("Expect: 100-continue on a refused POST gets the final status and a close", async () => {
-  const t = await startServer();
-  try {
-    const { text, closed } = await exchange(
-      t.port,
-      "POST /a.txt HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 100000\r\n\r\n",
-    );
-    assert.match(text, /^HTTP\/1\.1 405 /);
-    assert.doesNotMatch(text, /100 Continue/);
-    assert.ok(closed);
-  } finally {
-    await t.close();
-  }
-});
-
-Deno.test("traversal attempts over raw TCP never reach a file outside the root", async () => {
-  const t = await startServer();
+serverTest("traversal attempts over raw TCP never reach a file outside the root", async (t) => {
   const secret = `${t.root}-secret.txt`;
   await Deno.writeTextFile(secret, "TOP SECRET");
   try {
@@ -241,49 +184,34 @@ Deno.test("traversal attempts over raw TCP never reach a file outside the root",
     }
   } finally {
     await Deno.remove(secret);
-    await t.close();
   }
 });
 
-Deno.test("absolute-form targets are served by their path", async () => {
-  const t = await startServer();
-  try {
-    const { text } = await exchange(
-      t.port,
-      "GET http://example.com/b.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-    );
-    assert.equal(parseResponses(text)[0].body, "file b\n");
-  } finally {
-    await t.close();
-  }
+serverTest("absolute-form targets are served by their path", async (t) => {
+  const { text } = await exchange(
+    t.port,
+    "GET http://example.com/b.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+  );
+  assert.equal(parseResponses(text)[0].body, "file b\n");
 });
 
-Deno.test("many concurrent clients all get their own file", async () => {
-  const t = await startServer();
-  try {
-    const names = ["a", "b", "c"];
-    const results = await Promise.all(
-      Array.from({ length: 300 }, async (_, i) => {
-        const name = names[i % 3];
-        const res = await fetch(t.url(`/${name}.txt`));
-        return (await res.text()) === `file ${name}\n`;
-      }),
-    );
-    assert.ok(results.every(Boolean));
-  } finally {
-    await t.close();
-  }
+serverTest("many concurrent clients all get their own file", async (t) => {
+  const names = ["a", "b", "c"];
+  const results = await Promise.all(
+    Array.from({ length: 300 }, async (_, i) => {
+      const name = names[i % 3];
+      const res = await fetch(t.url(`/${name}.txt`));
+      return (await res.text()) === `file ${name}\n`;
+    }),
+  );
+  assert.ok(results.every(Boolean));
 });
 
-Deno.test("a large file streams intact", async () => {
-  const big = new Uint8Array(3 * 1024 * 1024 + 7).map((_, i) => (i * 31) % 256);
-  const t = await startServer({ "big.bin": big });
-  try {
-    const res = await fetch(t.url("/big.bin"));
-    assert.equal(res.headers.get("content-length"), String(big.length));
-    assert.equal(res.headers.get("content-type"), "application/octet-stream");
-    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), big);
-  } finally {
-    await t.close();
-  }
-});
+const BIG = new Uint8Array(3 * 1024 * 1024 + 7).map((_, i) => (i * 31) % 256);
+
+serverTest("a large file streams intact", async (t) => {
+  const res = await fetch(t.url("/big.bin"));
+  assert.equal(res.headers.get("content-length"), String(BIG.length));
+  assert.equal(res.headers.get("content-type"), "application/octet-stream");
+  assert.deepEqual(new Uint8Array(await res.arrayBuffer()), BIG);
+}, { files: { "big.bin": BIG } });

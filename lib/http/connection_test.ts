@@ -130,6 +130,16 @@ Deno.test("a peer that closes between requests ends cleanly", () => {
   ]);
 });
 
+/** A connection that has taken `request` and read its first `events` events. */
+function reading(request: string, events = 2): ServerConnection {
+  const conn = new ServerConnection();
+  conn.receive(enc(request));
+  for (let i = 0; i < events; i++) conn.nextEvent();
+  return conn;
+}
+
+const GET = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+
 function respondNow(conn: ServerConnection, init: { status: number; contentLength?: number }, body = "") {
   let out = dec(conn.respond(init));
   out += dec(conn.sendBody(enc(body)));
@@ -138,28 +148,19 @@ function respondNow(conn: ServerConnection, init: { status: number; contentLengt
 }
 
 Deno.test("HEAD gets the GET headers and no body", () => {
-  const conn = new ServerConnection();
-  conn.receive(enc("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n"));
-  conn.nextEvent();
-  conn.nextEvent();
+  const conn = reading("HEAD / HTTP/1.1\r\nHost: a\r\n\r\n");
   const out = respondNow(conn, { status: 200, contentLength: 5 }, "hello");
   assert.match(out, /Content-Length: 5\r\n\r\n$/);
 });
 
 Deno.test("a body of unknown length is chunked for 1.1, close-delimited for 1.0", () => {
-  const one = new ServerConnection();
-  one.receive(enc("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
-  one.nextEvent();
-  one.nextEvent();
+  const one = reading(GET);
   assert.match(
     respondNow(one, { status: 200 }, "hello"),
     /Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n$/,
   );
   assert.equal(one.mustClose, false);
-  const zero = new ServerConnection();
-  zero.receive(enc("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
-  zero.nextEvent();
-  zero.nextEvent();
+  const zero = reading("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
   const out = respondNow(zero, { status: 200 }, "hello");
   assert.doesNotMatch(out, /Transfer-Encoding|Content-Length/);
   assert.match(out, /Connection: close\r\n\r\nhello$/);
@@ -168,10 +169,7 @@ Deno.test("a body of unknown length is chunked for 1.1, close-delimited for 1.0"
 
 Deno.test("204 and 304 carry no body and no framing", () => {
   for (const status of [204, 304]) {
-    const conn = new ServerConnection();
-    conn.receive(enc("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
-    conn.nextEvent();
-    conn.nextEvent();
+    const conn = reading(GET);
     const out = respondNow(conn, { status }, "dropped");
     assert.doesNotMatch(out, /Content-Length|Transfer-Encoding|dropped/);
   }
@@ -179,26 +177,20 @@ Deno.test("204 and 304 carry no body and no framing", () => {
 
 Deno.test("100-continue: sent when asked for, and a final answer without it closes", () => {
   const request = "PUT / HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n";
-  const waiting = new ServerConnection();
-  waiting.receive(enc(request));
-  waiting.nextEvent();
+  const waiting = reading(request, 1);
   assert.equal(dec(waiting.continueBytes()!), "HTTP/1.1 100 Continue\r\n\r\n");
   assert.equal(waiting.continueBytes(), null);
   assert.equal(waiting.nextEvent(), NEED_DATA);
   waiting.receive(enc("abc"));
   assert.equal(waiting.nextEvent().type, "data");
 
-  const refused = new ServerConnection();
-  refused.receive(enc(request));
-  refused.nextEvent();
+  const refused = reading(request, 1);
   assert.match(respondNow(refused, { status: 405, contentLength: 0 }), /Connection: close/);
   assert.equal(refused.mustClose, true);
 });
 
 Deno.test("an early answer reads and drops the rest of the body, then goes on", () => {
-  const conn = new ServerConnection();
-  conn.receive(enc("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhe"));
-  conn.nextEvent();
+  const conn = reading("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhe", 1);
   assert.doesNotMatch(respondNow(conn, { status: 405, contentLength: 0 }), /Connection: close/);
   assert.equal(conn.nextEvent().type, "data");
   conn.receive(enc("llo" + "GET /next HTTP/1.1\r\nHost: a\r\n\r\n"));
@@ -211,9 +203,7 @@ Deno.test("an early answer reads and drops the rest of the body, then goes on", 
 Deno.test("closeAfterResponse: idle closes now, in-flight ends with Connection: close", () => {
   const idle = new ServerConnection();
   assert.equal(idle.closeAfterResponse(), true);
-  const busy = new ServerConnection();
-  busy.receive(enc("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
-  busy.nextEvent();
+  const busy = reading(GET, 1);
   assert.equal(busy.closeAfterResponse(), false);
   busy.nextEvent();
   assert.match(respondNow(busy, { status: 200, contentLength: 0 }), /Connection: close/);
@@ -221,10 +211,7 @@ Deno.test("closeAfterResponse: idle closes now, in-flight ends with Connection: 
 });
 
 Deno.test("a short fixed-length body marks the connection to close", () => {
-  const conn = new ServerConnection();
-  conn.receive(enc("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
-  conn.nextEvent();
-  conn.nextEvent();
+  const conn = reading(GET);
   conn.respond({ status: 200, contentLength: 10 });
   conn.sendBody(enc("short"));
   assert.throws(() => conn.sendBody(enc("too long now")), /longer than its Content-Length/);
@@ -233,9 +220,7 @@ Deno.test("a short fixed-length body marks the connection to close", () => {
 });
 
 Deno.test("caller framing fields are replaced, and field injection is refused", () => {
-  const conn = new ServerConnection();
-  conn.receive(enc("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
-  conn.nextEvent();
+  const conn = reading(GET, 1);
   const head = dec(conn.respond({
     status: 200,
     contentLength: 0,
@@ -243,8 +228,6 @@ Deno.test("caller framing fields are replaced, and field injection is refused", 
   }));
   assert.doesNotMatch(head, /99|chunked/);
   assert.match(head, /X-A: b\r\n/);
-  const other = new ServerConnection();
-  other.receive(enc("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
-  other.nextEvent();
+  const other = reading(GET, 1);
   assert.throws(() => other.respond({ status: 200, headers: [["X", "a\r\nSet-Cookie: evil=1"]] }), TypeError);
 });
