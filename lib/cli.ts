@@ -19,6 +19,15 @@ Usage: deno run --allow-net --allow-read mod.ts [flags]
   --root DIR             folder to serve (default: static/ beside mod.ts)
   --workers N            worker count (default: number of CPU cores)
   --drain-timeout SECS   on shutdown, wait this long for requests in flight (default 10)
+
+  --cache SECS           Cache-Control max-age for files (default 0: no-cache, browsers revalidate)
+  --no-compress          no gzip/deflate/brotli, no precompressed .br/.gz siblings
+  --list                 list the entries of folders without index.html
+  --spa                  serve /index.html for unknown paths without an extension
+  --clean-urls           serve /about from about.html
+  --dotfiles MODE        allow | deny (403) | ignore (404, default); /.well-known/ is always served
+  --follow-symlinks      serve symlinks that lead outside the root (refused by default)
+  --cors                 Access-Control-Allow-Origin: * and answers to CORS preflight
   --quiet                print nothing but errors
   --help                 show this text
   --version              print the version
@@ -62,6 +71,14 @@ export function parseCommand(args: string[]): Command {
         root: { type: "string" },
         workers: { type: "string" },
         "drain-timeout": { type: "string" },
+        cache: { type: "string" },
+        "no-compress": { type: "boolean" },
+        list: { type: "boolean" },
+        spa: { type: "boolean" },
+        "clean-urls": { type: "boolean" },
+        dotfiles: { type: "string" },
+        "follow-symlinks": { type: "boolean" },
+        cors: { type: "boolean" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
@@ -87,6 +104,19 @@ export function parseCommand(args: string[]): Command {
     }
     options.drainTimeout = seconds * 1000;
   }
+  if (values.cache !== undefined) options.cacheSeconds = integer("--cache", values.cache, 0, 31536000);
+  if (values["no-compress"]) options.compress = false;
+  if (values.list) options.list = true;
+  if (values.spa) options.spa = true;
+  if (values["clean-urls"]) options.cleanUrls = true;
+  if (values.dotfiles !== undefined) {
+    if (values.dotfiles !== "allow" && values.dotfiles !== "deny" && values.dotfiles !== "ignore") {
+      throw new UsageError(`--dotfiles takes allow, deny or ignore, got "${values.dotfiles}"`);
+    }
+    options.dotfiles = values.dotfiles;
+  }
+  if (values["follow-symlinks"]) options.followSymlinks = true;
+  if (values.cors) options.cors = true;
   return { kind: "serve", options, quiet: values.quiet ?? false };
 }
 

@@ -9,11 +9,12 @@
  * @module
  */
 
+import type { FileServerOptions } from "./files/options.ts";
 import { WorkerPool } from "./pool/pool.ts";
 import { FrameType } from "./pool/wire.ts";
 
-/** Options for {@linkcode serve}. */
-export interface ServeOptions {
+/** Options for {@linkcode serve}; the file server's own are in {@linkcode FileServerOptions}. */
+export interface ServeOptions extends FileServerOptions {
   /** The address to listen on. @default {"127.0.0.1"} */
   hostname?: string;
   /** The port; 0 picks a free one. @default {7878} */
@@ -94,7 +95,19 @@ export function serve(options: ServeOptions = {}): Server {
   const pool = new WorkerPool({
     size: workers,
     url: new URL("../workers/http_worker.ts", import.meta.url),
-    init: { root },
+    init: {
+      root,
+      files: {
+        cacheSeconds: options.cacheSeconds,
+        compress: options.compress,
+        list: options.list,
+        spa: options.spa,
+        cleanUrls: options.cleanUrls,
+        dotfiles: options.dotfiles,
+        followSymlinks: options.followSymlinks,
+        cors: options.cors,
+      },
+    },
     onFrame(type, id, payload) {
       const c = clients.get(id);
       if (c === undefined) return;

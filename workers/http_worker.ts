@@ -12,7 +12,8 @@
 import { CLOSED, NEED_DATA, PAUSED, type RequestEvent, ServerConnection } from "../lib/http/connection.ts";
 import { HttpParseError } from "../lib/http/errors.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "../lib/http/limits.ts";
-import { type FileResponse, FileServer } from "../lib/files/file_server.ts";
+import { fieldMap } from "../lib/http/request_head.ts";
+import { FileServer, type FileSlice } from "../lib/files/file_server.ts";
 import { FrameType, FrameWriter, readFrames, type WorkerInit } from "../lib/pool/wire.ts";
 
 /** Unparsed bytes per connection above which the main thread stops reading it. */
@@ -141,44 +142,68 @@ async function drive(peer: Peer): Promise<void> {
 }
 
 async function answer(peer: Peer, request: RequestEvent): Promise<void> {
-  const res: FileResponse = await files.respond(request.head.method, request.target);
-  if (peer.gone) {
-    if (res.body !== null && "file" in res.body) res.body.file.close();
-    return;
-  }
-  emit(
-    FrameType.Write,
-    peer.id,
-    peer.http.respond({ status: res.status, headers: res.headers, contentLength: res.contentLength }),
-  );
-  if (res.body instanceof Uint8Array) {
-    emit(FrameType.Write, peer.id, peer.http.sendBody(res.body));
-  } else if (res.body !== null) {
-    await stream(peer, res.body.file, res.body.size);
+  const res = await files.respond({
+    method: request.head.method,
+    target: request.target,
+    headers: fieldMap(request.head.headers),
+  });
+  try {
     if (peer.gone) return;
+    emit(
+      FrameType.Write,
+      peer.id,
+      peer.http.respond({ status: res.status, headers: res.headers, contentLength: res.contentLength }),
+    );
+    for (const part of res.body) {
+      if (part instanceof Uint8Array) emit(FrameType.Write, peer.id, peer.http.sendBody(part));
+      else if (part instanceof ReadableStream) await sendStream(peer, part);
+      else await sendSlice(peer, part);
+      if (peer.gone) return;
+    }
+    emit(FrameType.Write, peer.id, peer.http.endResponse());
+  } finally {
+    for (const file of res.files) file.close();
+    for (const part of res.body) {
+      if (part instanceof ReadableStream && peer.gone) await part.cancel().catch(() => {});
+    }
   }
-  emit(FrameType.Write, peer.id, peer.http.endResponse());
 }
 
-/** Sends a file in chunks, never more than a few ahead of the socket. */
-async function stream(peer: Peer, file: Deno.FsFile, size: number): Promise<void> {
+/** Sends a piece of body as a `WriteAck`, then waits while too many are unwritten. */
+async function sendAcked(peer: Peer, data: Uint8Array): Promise<void> {
+  peer.unacked++;
+  emit(FrameType.WriteAck, peer.id, peer.http.sendBody(data));
+  while (peer.unacked >= CHUNKS_IN_FLIGHT && !peer.gone) {
+    await new Promise<void>((resolve) => (peer.onWritten = resolve));
+    peer.onWritten = null;
+  }
+}
+
+/** Sends bytes `start` to `end` of a file, reusing one buffer (frames copy what they carry). */
+async function sendSlice(peer: Peer, slice: FileSlice): Promise<void> {
+  await slice.file.seek(slice.start, Deno.SeekMode.Start);
+  const chunk = new Uint8Array(Math.min(STREAM_CHUNK, slice.end - slice.start));
+  for (let at = slice.start; at < slice.end && !peer.gone;) {
+    const n = await slice.file.read(chunk.subarray(0, Math.min(chunk.length, slice.end - at)));
+    if (n === null) throw new Error(`file shrank while being sent (${at} of ${slice.end} bytes)`);
+    at += n;
+    if (!peer.gone) await sendAcked(peer, chunk.subarray(0, n));
+  }
+}
+
+/** Sends what a stream yields; a stream left unfinished is cancelled, which closes its source. */
+async function sendStream(peer: Peer, stream: ReadableStream<Uint8Array>): Promise<void> {
+  const reader = stream.getReader();
+  let done = false;
   try {
-    let sent = 0;
-    while (sent < size && !peer.gone) {
-      const chunk = new Uint8Array(Math.min(STREAM_CHUNK, size - sent));
-      const n = await file.read(chunk);
-      if (n === null) throw new Error(`file shrank while being sent (${sent} of ${size} bytes)`);
-      sent += n;
-      if (peer.gone) return;
-      peer.unacked++;
-      emit(FrameType.WriteAck, peer.id, peer.http.sendBody(chunk.subarray(0, n)));
-      while (peer.unacked >= CHUNKS_IN_FLIGHT && !peer.gone) {
-        await new Promise<void>((resolve) => (peer.onWritten = resolve));
-        peer.onWritten = null;
-      }
+    while (!peer.gone) {
+      const step = await reader.read();
+      if ((done = step.done)) return;
+      if (!peer.gone) await sendAcked(peer, step.value);
     }
   } finally {
-    file.close();
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
   }
 }
 
@@ -188,5 +213,5 @@ self.onmessage = (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
     return;
   }
   limits = { ...DEFAULT_LIMITS, ...e.data.limits };
-  files = new FileServer(e.data.root);
+  files = new FileServer(e.data.root, e.data.files);
 };

@@ -2,36 +2,65 @@
  * Answers requests from a folder: the static file server that runs in each
  * worker. It decides status, fields and body; framing is the connection's job.
  *
+ * The order of decisions: method → path safety → dotfiles → find the file
+ * (symlinks checked against the root) → preconditions (304/412) → range
+ * (206/416) → content coding → body.
+ *
  * @module
  */
 
+import { join } from "node:path/posix";
 import type { RequestTarget } from "../http/request_target.ts";
 import { STATUS_TEXT } from "../http/response.ts";
+import { entityTag, evaluatePreconditions, ifRangeHolds, type Validators } from "./conditional.ts";
+import { type Coding, compress, COMPRESS_MIN_SIZE, isCompressible, negotiateCoding } from "./compression.ts";
 import { contentType } from "./content_type.ts";
+import { type ListingEntry, renderListing } from "./directory_listing.ts";
+import { type FileServerOptions, type ResolvedFileServerOptions, withDefaults } from "./options.ts";
+import { multipartBody, parseRange } from "./range.ts";
 import { resolvePath } from "./resolve_path.ts";
 
-/** An open file to stream; the receiver reads it to `size` and closes it. */
-export interface FileStream {
+/** A byte range of an open file, `end` exclusive. */
+export interface FileSlice {
   file: Deno.FsFile;
-  size: number;
+  start: number;
+  end: number;
 }
+
+/** A piece of a response body. */
+export type BodyPart = Uint8Array | FileSlice | ReadableStream<Uint8Array>;
 
 /** What the file server answers. */
 export interface FileResponse {
   status: number;
   headers: [string, string][];
-  /** The content: bytes in memory, a file to stream, or nothing. */
-  body: Uint8Array | FileStream | null;
-  /** The content's length, also for HEAD, where `body` is `null`. */
-  contentLength: number;
+  /** The content in order; empty for HEAD and for statuses without content. */
+  body: BodyPart[];
+  /** The content's length (also for HEAD); absent when it is only known once sent. */
+  contentLength?: number;
+  /** Files the body reads from; the receiver closes them when done. */
+  files: Deno.FsFile[];
+}
+
+/** A request as the file server sees it. */
+export interface FileRequest {
+  method: string;
+  target: RequestTarget;
+  /** Request fields by lower-case name, repeated fields joined with `, `. */
+  headers: ReadonlyMap<string, string>;
 }
 
 /** Files up to this size are read in one go and cached; larger ones stream. */
 const SMALL_FILE = 64 * 1024;
-/** Bytes of small files kept in memory per worker. */
-const CACHE_BYTES = 16 * 1024 * 1024;
+/** Compressible files up to this size are compressed once and the result cached. */
+const COMPRESS_CACHE_LIMIT = 1024 * 1024;
+/** Bytes kept in memory per worker, originals and compressed copies together. */
+const CACHE_BYTES = 32 * 1024 * 1024;
 const ALLOW = "GET, HEAD, OPTIONS";
 const KNOWN_METHODS = new Set(["POST", "PUT", "DELETE", "PATCH", "CONNECT", "TRACE"]);
+const CODINGS: readonly Coding[] = ["br", "gzip", "deflate"];
+const STREAM_CODINGS: readonly Coding[] = ["gzip", "deflate"];
+const PRECOMPRESSED: readonly [Coding, string][] = [["br", ".br"], ["gzip", ".gz"]];
 const encoder = new TextEncoder();
 
 const BUILT_IN_404 = encoder.encode(
@@ -43,129 +72,347 @@ const BUILT_IN_404 = encoder.encode(
 `,
 );
 
-interface CachedFile {
-  bytes: Uint8Array;
+interface CacheEntry {
   mtime: number;
+  size: number;
+  bytes: Uint8Array | null;
+  encoded: Map<Coding, Uint8Array>;
+  cost: number;
+}
+
+/** A file found on disk: its canonical path and metadata. */
+interface Found {
+  path: string;
+  info: Deno.FileInfo;
 }
 
 /**
  * Serves the files under one root folder.
  *
- * Small files are kept in memory and checked against the disk with one
- * `stat` per request, so an edited file is served at once; a `stat` costs a
- * few microseconds where an open, read and close cost several async steps.
+ * Small files, and compressed copies of compressible ones, are kept in memory
+ * and checked against the disk with one `stat` per request, so an edited file
+ * is served at once.
  *
  * @example
  * ```ts ignore
  * import { FileServer } from "./file_server.ts";
- * const files = new FileServer("/srv/www");
- * const res = await files.respond("GET", { path: "/", query: "", authority: null });
+ * const files = new FileServer("/srv/www", { cors: true });
+ * const res = await files.respond({
+ *   method: "GET",
+ *   target: { path: "/", query: "", authority: null },
+ *   headers: new Map(),
+ * });
  * console.log(res.status); // 200, with index.html
  * ```
  */
 export class FileServer {
   readonly #root: string;
-  readonly #notFoundPage: string;
-  readonly #cache = new Map<string, CachedFile>();
+  readonly #options: ResolvedFileServerOptions;
+  readonly #cacheControl: string;
+  readonly #cache = new Map<string, CacheEntry>();
   #cachedBytes = 0;
 
-  /** Serves `root`, an absolute path. */
-  constructor(root: string) {
+  /** Serves `root`, an absolute path without symlinks (as `Deno.realPath` gives). */
+  constructor(root: string, options: FileServerOptions = {}) {
     this.#root = root;
-    this.#notFoundPage = root.replace(/\/?$/, "/404.html");
+    this.#options = withDefaults(options);
+    this.#cacheControl = this.#options.cacheSeconds > 0
+      ? `public, max-age=${this.#options.cacheSeconds}`
+      : "no-cache";
   }
 
-  /** The response to `method` on `target`. */
-  async respond(method: string, target: RequestTarget): Promise<FileResponse> {
+  /** The response to a request. */
+  async respond(req: FileRequest): Promise<FileResponse> {
+    const res = await this.#respond(req);
+    if (this.#options.cors) res.headers.push(["Access-Control-Allow-Origin", "*"]);
+    return res;
+  }
+
+  async #respond(req: FileRequest): Promise<FileResponse> {
+    const { method, target } = req;
     if (method !== "GET" && method !== "HEAD") {
-      if (method === "OPTIONS") {
-        return { status: 204, headers: [["Allow", ALLOW]], body: null, contentLength: 0 };
-      }
+      if (method === "OPTIONS") return this.#preflight(req);
       const status = KNOWN_METHODS.has(method) ? 405 : 501;
-      return text(status, `${status} ${STATUS_TEXT[status]}: ${method} is not served here\n`, [[
-        "Allow",
-        ALLOW,
-      ]]);
+      return text(status, `${method} is not served here`, [["Allow", ALLOW]]);
     }
-    if (target.path[0] !== "/") return text(400, "400 Bad Request: This target is not for GET\n");
+    if (target.path[0] !== "/") return text(400, "This target is not for GET");
     const resolved = resolvePath(this.#root, target.path);
-    if (!resolved.ok) {
-      return text(
-        resolved.status,
-        `${resolved.status} ${STATUS_TEXT[resolved.status]}: ${resolved.reason}\n`,
-      );
+    if (!resolved.ok) return text(resolved.status, resolved.reason);
+    const segments = resolved.decoded.split("/");
+    const hidden = segments.some((s, i) => s.startsWith(".") && !(i === 1 && s === ".well-known"));
+    if (hidden && this.#options.dotfiles !== "allow") {
+      return this.#options.dotfiles === "deny"
+        ? text(403, "Dotfiles are not served")
+        : await this.#notFound(req);
     }
-    let path = resolved.path;
-    let info = statOrNull(path);
-    if (info?.isDirectory) {
+    const found = this.#find(resolved.path);
+    if (found === "outside") return text(403, "This link leads outside the served folder");
+    if (found?.info.isDirectory) {
       if (!resolved.trailingSlash) {
         const location = target.path + "/" + (target.query ? "?" + target.query : "");
-        return text(301, `301 Moved Permanently: ${location}\n`, [["Location", location]]);
+        return text(301, `Moved to ${location}`, [["Location", location]]);
       }
-      path += "/index.html";
-      info = statOrNull(path);
+      const index = this.#find(found.path + "/index.html");
+      if (index !== null && index !== "outside" && index.info.isFile) {
+        return await this.#file(200, index, req);
+      }
+      if (this.#options.list) return await this.#listing(found.path, resolved.decoded, req);
+      return await this.#notFound(req);
     }
-    if (info?.isFile) return await this.#file(200, path, info, method);
-    const page = statOrNull(this.#notFoundPage);
-    if (page?.isFile) return await this.#file(404, this.#notFoundPage, page, method);
+    if (found?.info.isFile) return await this.#file(200, found, req);
+    if (found === null && !resolved.trailingSlash && !/\.[^/]*$/.test(resolved.path)) {
+      if (this.#options.cleanUrls) {
+        const page = this.#find(resolved.path + ".html");
+        if (page !== null && page !== "outside" && page.info.isFile) return await this.#file(200, page, req);
+      }
+      if (this.#options.spa) {
+        const index = this.#find(this.#root + "/index.html");
+        if (index !== null && index !== "outside" && index.info.isFile) {
+          return await this.#file(200, index, req);
+        }
+      }
+    }
+    return await this.#notFound(req);
+  }
+
+  #preflight(req: FileRequest): FileResponse {
+    const headers: [string, string][] = [["Allow", ALLOW]];
+    if (this.#options.cors && req.headers.has("access-control-request-method")) {
+      headers.push(["Access-Control-Allow-Methods", ALLOW], ["Access-Control-Max-Age", "86400"]);
+      const asked = req.headers.get("access-control-request-headers");
+      if (asked) {
+        headers.push(["Access-Control-Allow-Headers", asked], ["Vary", "Access-Control-Request-Headers"]);
+      }
+    }
+    return { status: 204, headers, body: [], files: [] };
+  }
+
+  /** Finds `path` through symlinks; `"outside"` when it resolves out of the root and that is refused. */
+  #find(path: string): Found | "outside" | null {
+    let real: string;
+    try {
+      real = Deno.realPathSync(path);
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+    if (!this.#options.followSymlinks && real !== this.#root && !real.startsWith(this.#root + "/")) {
+      return "outside";
+    }
+    try {
+      return { path: real, info: Deno.statSync(real) };
+    } catch (e) {
+      if (isMissing(e)) return null;
+      throw e;
+    }
+  }
+
+  async #notFound(req: FileRequest): Promise<FileResponse> {
+    const page = this.#find(this.#root + "/404.html");
+    if (page !== null && page !== "outside" && page.info.isFile) {
+      return await this.#file(404, page, req);
+    }
     return {
       status: 404,
       headers: [["Content-Type", "text/html; charset=utf-8"]],
-      body: method === "HEAD" ? null : BUILT_IN_404,
+      body: req.method === "HEAD" ? [] : [BUILT_IN_404],
       contentLength: BUILT_IN_404.length,
+      files: [],
     };
   }
 
-  async #file(status: number, path: string, info: Deno.FileInfo, method: string): Promise<FileResponse> {
-    const type = contentType(path);
-    const headers: [string, string][] = [["Content-Type", type], ["X-Content-Type-Options", "nosniff"]];
-    if (method === "HEAD") return { status, headers, body: null, contentLength: info.size };
-    if (info.size > SMALL_FILE) {
-      const file = await Deno.open(path);
-      return { status, headers, body: { file, size: info.size }, contentLength: info.size };
+  async #listing(dir: string, urlPath: string, req: FileRequest): Promise<FileResponse> {
+    const entries: ListingEntry[] = [];
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.name.startsWith(".") && this.#options.dotfiles !== "allow") continue;
+      const found = this.#find(join(dir, entry.name));
+      if (found === null || found === "outside") continue;
+      entries.push({
+        name: entry.name,
+        isDirectory: found.info.isDirectory,
+        size: found.info.size,
+        mtime: found.info.mtime,
+      });
     }
-    const bytes = this.#cached(path, info);
-    return { status, headers, body: bytes, contentLength: bytes.length };
+    const body = encoder.encode(renderListing(urlPath, entries));
+    return {
+      status: 200,
+      headers: [["Content-Type", "text/html; charset=utf-8"], ["Cache-Control", "no-cache"]],
+      body: req.method === "HEAD" ? [] : [body],
+      contentLength: body.length,
+      files: [],
+    };
   }
 
-  #cached(path: string, info: Deno.FileInfo): Uint8Array {
+  async #file(status: number, found: Found, req: FileRequest): Promise<FileResponse> {
+    const { path, info } = found;
+    const type = contentType(path);
     const mtime = info.mtime?.getTime() ?? 0;
-    const hit = this.#cache.get(path);
-    if (hit !== undefined && hit.mtime === mtime && hit.bytes.length === info.size) return hit.bytes;
-    const bytes = Deno.readFileSync(path);
-    if (hit !== undefined) {
-      this.#cache.delete(path);
-      this.#cachedBytes -= hit.bytes.length;
+    const validators: Validators = {
+      etag: entityTag(info.size, mtime),
+      lastModified: Math.floor(mtime / 1000),
+    };
+    const varies = this.#options.compress && isCompressible(type) && info.size >= COMPRESS_MIN_SIZE;
+    const headers: [string, string][] = [
+      ["Content-Type", type],
+      ["Last-Modified", new Date(validators.lastModified * 1000).toUTCString()],
+      ["Cache-Control", this.#cacheControl],
+      ["Accept-Ranges", "bytes"],
+      ["X-Content-Type-Options", "nosniff"],
+    ];
+    if (varies) headers.push(["Vary", "Accept-Encoding"]);
+    const head = req.method === "HEAD";
+
+    const rangeHeader = status === 200 ? req.headers.get("range") : undefined;
+    const ifRange = req.headers.get("if-range");
+    const range = rangeHeader !== undefined && (ifRange === undefined || ifRangeHolds(ifRange, validators))
+      ? parseRange(rangeHeader, info.size)
+      : { kind: "ignore" as const };
+
+    // Ranges apply to the identity body; otherwise pick a coding. Large files
+    // without a precompressed sibling are compressed as they stream, which
+    // only gzip and deflate do here.
+    const accept = req.headers.get("accept-encoding");
+    let coding = varies && range.kind === "ignore" ? negotiateCoding(accept, CODINGS) : null;
+    const sibling = coding === null ? null : this.#precompressed(path, coding);
+    if (coding !== null && sibling === null && info.size > COMPRESS_CACHE_LIMIT) {
+      coding = negotiateCoding(accept, STREAM_CODINGS);
     }
-    this.#cache.set(path, { bytes, mtime });
-    this.#cachedBytes += bytes.length;
-    for (const [oldest, entry] of this.#cache) {
-      if (this.#cachedBytes <= CACHE_BYTES) break;
-      this.#cache.delete(oldest);
-      this.#cachedBytes -= entry.bytes.length;
+    const etag = coding ? entityTag(info.size, mtime, coding) : validators.etag;
+    headers.push(["ETag", etag]);
+
+    if (status === 200) {
+      const precondition = evaluatePreconditions(req.method, req.headers, { ...validators, etag });
+      if (precondition === "not-modified") return { status: 304, headers, body: [], files: [] };
+      if (precondition === "failed") return text(412, "The resource does not match the request's conditions");
+    }
+
+    if (range.kind === "unsatisfiable") {
+      const res = text(416, `The file has ${info.size} bytes`);
+      res.headers.push(["Content-Range", `bytes */${info.size}`]);
+      return res;
+    }
+    if (range.kind === "ranges") {
+      const file = head ? null : await Deno.open(path);
+      if (range.ranges.length === 1) {
+        const { start, end } = range.ranges[0];
+        headers.push(["Content-Range", `bytes ${start}-${end - 1}/${info.size}`]);
+        return {
+          status: 206,
+          headers,
+          body: file ? [{ file, start, end }] : [],
+          contentLength: end - start,
+          files: file ? [file] : [],
+        };
+      }
+      const multipart = multipartBody(range.ranges, info.size, type, crypto.randomUUID().replaceAll("-", ""));
+      headers[0] = ["Content-Type", multipart.contentType];
+      return {
+        status: 206,
+        headers,
+        body: file ? multipart.parts.map((p) => p instanceof Uint8Array ? p : { file, ...p }) : [],
+        contentLength: multipart.length,
+        files: file ? [file] : [],
+      };
+    }
+
+    if (coding === null) return await this.#whole(status, headers, path, info, head);
+    headers.push(["Content-Encoding", coding]);
+    if (sibling !== null) return await this.#whole(status, headers, sibling.path, sibling.info, head);
+    if (info.size <= COMPRESS_CACHE_LIMIT) {
+      const bytes = this.#encoded(path, info, coding);
+      return { status, headers, body: head ? [] : [bytes], contentLength: bytes.length, files: [] };
+    }
+    if (head) return { status, headers, body: [], files: [] };
+    const file = await Deno.open(path);
+    const stream = file.readable.pipeThrough(new CompressionStream(coding as "gzip" | "deflate"));
+    return { status, headers, body: [stream], files: [] };
+  }
+
+  /** The whole of a file as the body: from the cache when small, streamed when large. */
+  async #whole(
+    status: number,
+    headers: [string, string][],
+    path: string,
+    info: Deno.FileInfo,
+    head: boolean,
+  ): Promise<FileResponse> {
+    if (head) return { status, headers, body: [], contentLength: info.size, files: [] };
+    if (info.size > SMALL_FILE) {
+      const file = await Deno.open(path);
+      return {
+        status,
+        headers,
+        body: [{ file, start: 0, end: info.size }],
+        contentLength: info.size,
+        files: [file],
+      };
+    }
+    const bytes = this.#entry(path, info).bytes ??= Deno.readFileSync(path);
+    return { status, headers, body: [bytes], contentLength: bytes.length, files: [] };
+  }
+
+  /** A `.br` or `.gz` file beside `path`, if there is one as new as it. */
+  #precompressed(path: string, coding: Coding): Found | null {
+    const suffix = PRECOMPRESSED.find(([c]) => c === coding)?.[1];
+    if (suffix === undefined) return null;
+    const found = this.#find(path + suffix);
+    return found !== null && found !== "outside" && found.info.isFile ? found : null;
+  }
+
+  /** A file's body compressed with `coding`, from the cache or made now. */
+  #encoded(path: string, info: Deno.FileInfo, coding: Coding): Uint8Array {
+    const entry = this.#entry(path, info);
+    let bytes = entry.encoded.get(coding);
+    if (bytes === undefined) {
+      bytes = compress(entry.bytes ?? Deno.readFileSync(path), coding);
+      entry.encoded.set(coding, bytes);
+      this.#charge(entry, bytes.length);
     }
     return bytes;
   }
-}
 
-function statOrNull(path: string): Deno.FileInfo | null {
-  try {
-    return Deno.statSync(path);
-  } catch (e) {
-    if (
-      e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
-      e instanceof Deno.errors.PermissionDenied
-    ) return null;
-    throw e;
+  /** The cache entry for a file's current version, replacing a stale one. */
+  #entry(path: string, info: Deno.FileInfo): CacheEntry {
+    const mtime = info.mtime?.getTime() ?? 0;
+    let entry = this.#cache.get(path);
+    if (entry !== undefined && entry.mtime === mtime && entry.size === info.size) return entry;
+    if (entry !== undefined) {
+      this.#cache.delete(path);
+      this.#cachedBytes -= entry.cost;
+    }
+    entry = { mtime, size: info.size, bytes: null, encoded: new Map(), cost: 0 };
+    this.#cache.set(path, entry);
+    if (info.size <= SMALL_FILE) {
+      entry.bytes = Deno.readFileSync(path);
+      this.#charge(entry, entry.bytes.length);
+    }
+    return entry;
+  }
+
+  #charge(entry: CacheEntry, bytes: number): void {
+    entry.cost += bytes;
+    this.#cachedBytes += bytes;
+    for (const [path, oldest] of this.#cache) {
+      if (this.#cachedBytes <= CACHE_BYTES || oldest === entry) break;
+      this.#cache.delete(path);
+      this.#cachedBytes -= oldest.cost;
+    }
   }
 }
 
+function isMissing(e: unknown): boolean {
+  return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
+    e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.FilesystemLoop;
+}
+
 function text(status: number, message: string, headers: [string, string][] = []): FileResponse {
-  const body = encoder.encode(message);
+  const body = encoder.encode(`${status} ${STATUS_TEXT[status] ?? ""}: ${message}\n`);
   return {
     status,
     headers: [["Content-Type", "text/plain; charset=utf-8"], ...headers],
-    body,
+    body: [body],
     contentLength: body.length,
+    files: [],
   };
 }

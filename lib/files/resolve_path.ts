@@ -12,7 +12,7 @@ import { join } from "node:path/posix";
 
 /** The outcome: a file path under the root, or a status to answer with. */
 export type ResolvedPath =
-  | { ok: true; path: string; trailingSlash: boolean }
+  | { ok: true; path: string; decoded: string; trailingSlash: boolean }
   | { ok: false; status: 400 | 404; reason: string };
 
 /**
@@ -21,7 +21,7 @@ export type ResolvedPath =
  * @example
  * ```ts
  * import { resolvePath } from "./resolve_path.ts";
- * console.log(resolvePath("/srv", "/a%20b.txt")); // { ok: true, path: "/srv/a b.txt", trailingSlash: false }
+ * console.log(resolvePath("/srv", "/a%20b.txt")); // { ok: true, path: "/srv/a b.txt", decoded: "/a b.txt", trailingSlash: false }
  * console.log(resolvePath("/srv", "/%2e%2e/etc/passwd").ok); // false
  * ```
  */
@@ -44,5 +44,5 @@ export function resolvePath(root: string, urlPath: string): ResolvedPath {
   if (path !== root && !path.startsWith(root.endsWith("/") ? root : root + "/")) {
     return { ok: false, status: 400, reason: "Path leaves the root" };
   }
-  return { ok: true, path, trailingSlash: decoded.endsWith("/") };
+  return { ok: true, path, decoded, trailingSlash: decoded.endsWith("/") };
 }

@@ -2,27 +2,16 @@ import assert from "node:assert/strict";
 import { resolvePath } from "./resolve_path.ts";
 
 Deno.test("decodes once and joins under the root", () => {
-  assert.deepEqual(resolvePath("/srv", "/"), { ok: true, path: "/srv", trailingSlash: true });
-  assert.deepEqual(resolvePath("/srv", "/a%20b/%C3%A9.txt"), {
-    ok: true,
-    path: "/srv/a b/é.txt",
-    trailingSlash: false,
-  });
-  assert.deepEqual(resolvePath("/srv", "/100%25.txt"), {
-    ok: true,
-    path: "/srv/100%.txt",
-    trailingSlash: false,
-  });
-  assert.deepEqual(resolvePath("/srv", "/%252e%252e/x"), {
-    ok: true,
-    path: "/srv/%2e%2e/x",
-    trailingSlash: false,
-  });
-  assert.deepEqual(resolvePath("/srv", "//etc/passwd"), {
-    ok: true,
-    path: "/srv/etc/passwd",
-    trailingSlash: false,
-  });
+  const path = (p: string) => {
+    const r = resolvePath("/srv", p);
+    return r.ok ? [r.path, r.decoded, r.trailingSlash] : r.reason;
+  };
+  assert.deepEqual(path("/"), ["/srv", "/", true]);
+  assert.deepEqual(path("/a%20b/%C3%A9.txt"), ["/srv/a b/é.txt", "/a b/é.txt", false]);
+  assert.deepEqual(path("/100%25.txt"), ["/srv/100%.txt", "/100%.txt", false]);
+  assert.deepEqual(path("/%252e%252e/x"), ["/srv/%2e%2e/x", "/%2e%2e/x", false]);
+  assert.deepEqual(path("//etc/passwd"), ["/srv/etc/passwd", "//etc/passwd", false]);
+  assert.deepEqual(path("/dir/"), ["/srv/dir", "/dir/", true]);
 });
 
 const HOSTILE = [

@@ -181,3 +181,23 @@ export function parseFieldLine(buf: Uint8Array, start: number, end: number): [st
   }
   return [name, latin1(buf, valueStart, valueEnd)];
 }
+
+/**
+ * Field lines by name, repeated fields joined with `, ` as RFC 9110 §5.3
+ * allows for list-based fields.
+ *
+ * @example
+ * ```ts
+ * import { fieldMap } from "./request_head.ts";
+ * const fields = fieldMap([["if-none-match", '"a"'], ["if-none-match", '"b"']]);
+ * console.log(fields.get("if-none-match")); // '"a", "b"'
+ * ```
+ */
+export function fieldMap(headers: [string, string][]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [name, value] of headers) {
+    const prior = map.get(name);
+    map.set(name, prior === undefined ? value : `${prior}, ${value}`);
+  }
+  return map;
+}

@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { FileServerOptions } from "../files/options.ts";
+
 /** Frame types. Main → worker first, then worker → main. */
 export const FrameType = {
   /** A connection was accepted; payload: the peer address as UTF-8. */
@@ -129,6 +131,8 @@ export function readFrames(
 export interface WorkerInit {
   /** The folder to serve, as an absolute path. */
   root: string;
+  /** How to serve it. */
+  files: FileServerOptions;
   /** Parser limits that differ from `lib/http/limits.ts`'s defaults. */
   limits?: {
     maxRequestLine?: number;

@@ -1,0 +1,104 @@
+/**
+ * The HTML page for a folder listing (`--list`).
+ *
+ * @module
+ */
+
+/** One entry of a folder. */
+export interface ListingEntry {
+  name: string;
+  isDirectory: boolean;
+  size: number;
+  mtime: Date | null;
+}
+
+/**
+ * Escapes text for HTML content and attribute values.
+ *
+ * @example
+ * ```ts
+ * import { escapeHtml } from "./directory_listing.ts";
+ * console.log(escapeHtml(`<a href="x">&'`)); // "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+ * ```
+ */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]);
+}
+
+const ENTITIES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&#39;",
+};
+
+/**
+ * Renders a listing of `entries` for the folder at `urlPath` (decoded, ending
+ * in `/`): folders first, then files, each sorted by name, with sizes and
+ * modification dates.
+ *
+ * @example
+ * ```ts
+ * import { renderListing } from "./directory_listing.ts";
+ * const html = renderListing("/docs/", [{ name: "a b.txt", isDirectory: false, size: 12, mtime: null }]);
+ * console.log(html.includes('href="a%20b.txt"')); // true
+ * ```
+ */
+export function renderListing(urlPath: string, entries: ListingEntry[]): string {
+  const sorted = [...entries].sort((a, b) =>
+    a.isDirectory === b.isDirectory
+      ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+      : a.isDirectory
+      ? -1
+      : 1
+  );
+  const rows = sorted.map((e) => {
+    const name = e.isDirectory ? `${e.name}/` : e.name;
+    const href = encodeURIComponent(e.name) + (e.isDirectory ? "/" : "");
+    const size = e.isDirectory ? "—" : formatSize(e.size);
+    const date = e.mtime ? e.mtime.toISOString().slice(0, 16).replace("T", " ") : "";
+    return `<tr><td><a href="${href}">${
+      escapeHtml(name)
+    }</a></td><td class="n">${size}</td><td>${date}</td></tr>`;
+  });
+  if (urlPath !== "/") rows.unshift(`<tr><td><a href="../">../</a></td><td class="n"></td><td></td></tr>`);
+  const title = escapeHtml(`Index of ${urlPath}`);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<style>
+body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 56rem; padding: 0 1rem; color: #222; }
+table { border-collapse: collapse; width: 100%; }
+th, td { text-align: left; padding: .25rem .75rem; border-bottom: 1px solid #eee; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+a { text-decoration: none; } a:hover { text-decoration: underline; }
+</style>
+</head>
+<body>
+<h1>${title}</h1>
+<table>
+<thead><tr><th>Name</th><th class="n">Size</th><th>Modified (UTC)</th></tr></thead>
+<tbody>
+${rows.join("\n")}
+</tbody>
+</table>
+</body>
+</html>
+`;
+}
+
+function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KiB", "MiB", "GiB", "TiB"];
+  let n = bytes / 1024;
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`;
+}
