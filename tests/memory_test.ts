@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+const GIB = 1024 ** 3;
+
+function rssMiB(pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(Deno.readTextFileSync(`/proc/${pid}/status`))![1]) / 1024;
+}
+
+Deno.test({
+  name: "memory: a 1 GiB file to 8 slow readers and 1 fast one keeps RSS far below the file size",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const root = await Deno.makeTempDir();
+    // Sparse: costs no disk, but reading it whole would cost 1 GiB of memory.
+    await Deno.writeFile(`${root}/big.bin`, new Uint8Array(0));
+    await Deno.truncate(`${root}/big.bin`, GIB);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-net", "--allow-read", MOD, "--port", "0", "--root", root],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    try {
+      const port = Number(/:(\d+)\//.exec((await lines.read()).value ?? "")?.[1]);
+      const idle = rssMiB(child.pid);
+      let peak = idle;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(child.pid))), 50);
+      const request = new TextEncoder().encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+      const slow = Array.from({ length: 8 }, async () => {
+        const conn = await Deno.connect({ port });
+        try {
+          await conn.write(request);
+          const buf = new Uint8Array(64 * 1024);
+          let got = 0;
+          for (let i = 0; i < 40; i++) {
+            const n = await conn.read(buf);
+            if (n === null) break;
+            got += n;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          return got;
+        } finally {
+          conn.close();
+        }
+      });
+      const fast = await fetch(`http://127.0.0.1:${port}/big.bin`);
+      let total = 0;
+      for await (const chunk of fast.body!) total += chunk.length;
+      const slowGot = await Promise.all(slow);
+      clearInterval(sampler);
+      assert.equal(total, GIB);
+      assert.ok(slowGot.every((n) => n > 0 && n < GIB / 8));
+      const growth = peak - idle;
+      console.log(
+        `server RSS: idle ${idle.toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB (+${growth.toFixed(0)})`,
+      );
+      assert.ok(growth < 400, `RSS grew by ${growth.toFixed(0)} MiB`);
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+      await lines.cancel();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
