@@ -38,6 +38,35 @@ Deno.test("flags become options", () => {
   );
   assert.deepEqual(parseCommand([]), { kind: "serve", options: {}, quiet: false });
   assert.deepEqual(parseCommand(["--help"]), { kind: "help" });
+  const files = [
+    "--cache",
+    "60",
+    "--no-compress",
+    "--list",
+    "--spa",
+    "--clean-urls",
+    "--dotfiles",
+    "deny",
+    "--follow-symlinks",
+    "--cors",
+  ];
+  assert.deepEqual(
+    parseCommand(files),
+    {
+      kind: "serve",
+      options: {
+        cacheSeconds: 60,
+        compress: false,
+        list: true,
+        spa: true,
+        cleanUrls: true,
+        dotfiles: "deny",
+        followSymlinks: true,
+        cors: true,
+      },
+      quiet: false,
+    },
+  );
 });
 
 Deno.test("a bad flag or value names the flag", () => {
@@ -52,6 +81,8 @@ Deno.test("a bad flag or value names the flag", () => {
     [["--drain-timeout", "soon"], /--drain-timeout takes seconds/],
     [["--host", ""], /--host needs an address/],
     [["static"], /unexpected argument "static"/],
+    [["--dotfiles", "show"], /--dotfiles takes allow, deny or ignore, got "show"/],
+    [["--cache", "1h"], /--cache takes a whole number/],
   ];
   for (const [args, message] of cases) {
     assert.throws(

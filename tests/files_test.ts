@@ -501,3 +501,13 @@ serverTest("without --cors there are no CORS headers", async (t) => {
   await res.body?.cancel();
   assert.equal(res.headers.get("access-control-allow-origin"), null);
 }, { files: SITE });
+
+serverTest("the 404 page has no validators or ranges, and is not cached", async (t) => {
+  const res = await get(t.url("/missing.txt"), { "if-none-match": "*", range: "bytes=0-1" });
+  assert.equal(res.status, 404);
+  assert.equal(await res.text(), "<h1>custom 404</h1>");
+  for (const name of ["etag", "last-modified", "accept-ranges", "content-range"]) {
+    assert.equal(res.headers.get(name), null, name);
+  }
+  assert.equal(res.headers.get("cache-control"), "no-cache");
+}, { files: SITE, options: { cacheSeconds: 600 } });

@@ -253,17 +253,24 @@ export class FileServer {
       lastModified: Math.floor(mtime / 1000),
     };
     const varies = this.#options.compress && isCompressible(type) && info.size >= COMPRESS_MIN_SIZE;
+    // A 200 is the file itself; any other status uses the file as an error
+    // page, which has no validators or ranges of its own and is not cached.
+    const resource = status === 200;
     const headers: [string, string][] = [
       ["Content-Type", type],
-      ["Last-Modified", new Date(validators.lastModified * 1000).toUTCString()],
-      ["Cache-Control", this.#cacheControl],
-      ["Accept-Ranges", "bytes"],
+      ["Cache-Control", resource ? this.#cacheControl : "no-cache"],
       ["X-Content-Type-Options", "nosniff"],
     ];
+    if (resource) {
+      headers.push(
+        ["Last-Modified", new Date(validators.lastModified * 1000).toUTCString()],
+        ["Accept-Ranges", "bytes"],
+      );
+    }
     if (varies) headers.push(["Vary", "Accept-Encoding"]);
     const head = req.method === "HEAD";
 
-    const rangeHeader = status === 200 ? req.headers.get("range") : undefined;
+    const rangeHeader = resource ? req.headers.get("range") : undefined;
     const ifRange = req.headers.get("if-range");
     const range = rangeHeader !== undefined && (ifRange === undefined || ifRangeHolds(ifRange, validators))
       ? parseRange(rangeHeader, info.size)
@@ -279,9 +286,8 @@ export class FileServer {
       coding = negotiateCoding(accept, STREAM_CODINGS);
     }
     const etag = coding ? entityTag(info.size, mtime, coding) : validators.etag;
-    headers.push(["ETag", etag]);
-
-    if (status === 200) {
+    if (resource) {
+      headers.push(["ETag", etag]);
       const precondition = evaluatePreconditions(req.method, req.headers, { ...validators, etag });
       if (precondition === "not-modified") return { status: 304, headers, body: [], files: [] };
       if (precondition === "failed") return text(412, "The resource does not match the request's conditions");
