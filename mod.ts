@@ -19,6 +19,7 @@
  */
 
 export { serve, type ServeOptions, type Server } from "./lib/server.ts";
+export type { DotfilesPolicy, FileServerOptions } from "./lib/files/options.ts";
 
 if (import.meta.main) {
   const { main } = await import("./lib/cli.ts");
