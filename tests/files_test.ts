@@ -511,3 +511,20 @@ serverTest("the 404 page has no validators or ranges, and is not cached", async 
   }
   assert.equal(res.headers.get("cache-control"), "no-cache");
 }, { files: SITE, options: { cacheSeconds: 600 } });
+
+serverTest("a link retargeted out of the root is refused once its second of trust is over", async (t) => {
+  const outside = await Deno.makeTempFile({ prefix: "weft-outside-" });
+  await Deno.writeTextFile(outside, "outside");
+  await Deno.symlink(`${t.root}/small.txt`, `${t.root}/moving.txt`);
+  try {
+    assert.equal(await (await get(t.url("/moving.txt"))).text(), "tiny");
+    await Deno.remove(`${t.root}/moving.txt`);
+    await Deno.symlink(outside, `${t.root}/moving.txt`);
+    await new Promise((r) => setTimeout(r, 1100));
+    const res = await get(t.url("/moving.txt"));
+    assert.equal(res.status, 403);
+    assert.doesNotMatch(await res.text(), /^outside$/);
+  } finally {
+    await Deno.remove(outside);
+  }
+}, { files: SITE });

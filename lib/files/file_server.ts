@@ -56,6 +56,9 @@ const SMALL_FILE = 64 * 1024;
 const COMPRESS_CACHE_LIMIT = 1024 * 1024;
 /** Bytes kept in memory per worker, originals and compressed copies together. */
 const CACHE_BYTES = 32 * 1024 * 1024;
+/** How long where a path leads (through symlinks) is trusted, and how many such paths are kept. */
+const REAL_PATH_TTL = 1000;
+const REAL_PATH_ENTRIES = 10_000;
 const ALLOW = "GET, HEAD, OPTIONS";
 const KNOWN_METHODS = new Set(["POST", "PUT", "DELETE", "PATCH", "CONNECT", "TRACE"]);
 const CODINGS: readonly Coding[] = ["br", "gzip", "deflate"];
@@ -110,6 +113,7 @@ export class FileServer {
   readonly #options: ResolvedFileServerOptions;
   readonly #cacheControl: string;
   readonly #cache = new Map<string, CacheEntry>();
+  readonly #realPaths = new Map<string, { path: string; until: number }>();
   #cachedBytes = 0;
 
   /** Serves `root`, an absolute path without symlinks (as `Deno.realPath` gives). */
@@ -145,6 +149,11 @@ export class FileServer {
         ? text(403, "Dotfiles are not served")
         : await this.#notFound(req);
     }
+    if (resolved.trailingSlash) {
+      // Most folder requests end at index.html: look there before at the folder.
+      const index = this.#findFile(resolved.path + "/index.html");
+      if (index !== null) return await this.#file(200, index, req);
+    }
     const found = this.#find(resolved.path);
     if (found === "outside") return text(403, "This link leads outside the served folder");
     if (found?.info.isDirectory) {
@@ -152,24 +161,20 @@ export class FileServer {
         const location = target.path + "/" + (target.query ? "?" + target.query : "");
         return text(301, `Moved to ${location}`, [["Location", location]]);
       }
-      const index = this.#find(found.path + "/index.html");
-      if (index !== null && index !== "outside" && index.info.isFile) {
-        return await this.#file(200, index, req);
-      }
+      const index = this.#findFile(found.path + "/index.html");
+      if (index !== null) return await this.#file(200, index, req);
       if (this.#options.list) return await this.#listing(found.path, resolved.decoded, req);
       return await this.#notFound(req);
     }
     if (found?.info.isFile) return await this.#file(200, found, req);
     if (found === null && !resolved.trailingSlash && !/\.[^/]*$/.test(resolved.path)) {
       if (this.#options.cleanUrls) {
-        const page = this.#find(resolved.path + ".html");
-        if (page !== null && page !== "outside" && page.info.isFile) return await this.#file(200, page, req);
+        const page = this.#findFile(resolved.path + ".html");
+        if (page !== null) return await this.#file(200, page, req);
       }
       if (this.#options.spa) {
-        const index = this.#find(this.#root + "/index.html");
-        if (index !== null && index !== "outside" && index.info.isFile) {
-          return await this.#file(200, index, req);
-        }
+        const index = this.#findFile(this.#root + "/index.html");
+        if (index !== null) return await this.#file(200, index, req);
       }
     }
     return await this.#notFound(req);
@@ -187,29 +192,47 @@ export class FileServer {
     return { status: 204, headers, body: [], files: [] };
   }
 
-  /** Finds `path` through symlinks; `"outside"` when it resolves out of the root and that is refused. */
+  /**
+   * Finds `path` through symlinks; `"outside"` when it resolves out of the
+   * root and that is refused. Where a path leads is remembered for a second
+   * (a `realpath` costs about twice a `stat`); its `stat` is fresh every time.
+   */
   #find(path: string): Found | "outside" | null {
-    let real: string;
-    try {
-      real = Deno.realPathSync(path);
-    } catch (e) {
-      if (isMissing(e)) return null;
-      throw e;
+    const now = Date.now();
+    let real = this.#realPaths.get(path);
+    if (real === undefined || real.until < now) {
+      try {
+        real = { path: Deno.realPathSync(path), until: now + REAL_PATH_TTL };
+      } catch (e) {
+        if (isMissing(e)) return null;
+        throw e;
+      }
+      if (this.#realPaths.size >= REAL_PATH_ENTRIES) this.#realPaths.clear();
+      this.#realPaths.set(path, real);
     }
-    if (!this.#options.followSymlinks && real !== this.#root && !real.startsWith(this.#root + "/")) {
+    if (
+      !this.#options.followSymlinks && real.path !== this.#root && !real.path.startsWith(this.#root + "/")
+    ) {
       return "outside";
     }
     try {
-      return { path: real, info: Deno.statSync(real) };
+      return { path: real.path, info: Deno.statSync(real.path) };
     } catch (e) {
-      if (isMissing(e)) return null;
-      throw e;
+      if (!isMissing(e)) throw e;
+      this.#realPaths.delete(path);
+      return null;
     }
   }
 
+  /** Like `#find`, for a regular file only. */
+  #findFile(path: string): Found | null {
+    const found = this.#find(path);
+    return found !== null && found !== "outside" && found.info.isFile ? found : null;
+  }
+
   async #notFound(req: FileRequest): Promise<FileResponse> {
-    const page = this.#find(this.#root + "/404.html");
-    if (page !== null && page !== "outside" && page.info.isFile) {
+    const page = this.#findFile(this.#root + "/404.html");
+    if (page !== null) {
       return await this.#file(404, page, req);
     }
     return {
@@ -362,8 +385,7 @@ export class FileServer {
   #precompressed(path: string, coding: Coding): Found | null {
     const suffix = PRECOMPRESSED.find(([c]) => c === coding)?.[1];
     if (suffix === undefined) return null;
-    const found = this.#find(path + suffix);
-    return found !== null && found !== "outside" && found.info.isFile ? found : null;
+    return this.#findFile(path + suffix);
   }
 
   /** A file's body compressed with `coding`, from the cache or made now. */
