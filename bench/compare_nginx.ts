@@ -10,6 +10,8 @@
  * @module
  */
 
+import { waitForPort } from "./_wait.ts";
+
 import { gzipSync } from "node:zlib";
 
 const WEFT_PORT = 7911;
@@ -109,7 +111,7 @@ const HEADERS = [
 ];
 
 try {
-  for (const port of [WEFT_PORT, NGINX_PORT]) await waitFor(port);
+  for (const port of [WEFT_PORT, NGINX_PORT]) await waitForPort(port);
   const rows: string[] = [];
   for (const [line, headers] of REQUESTS) {
     const [weft, nginx] = await Promise.all([WEFT_PORT, NGINX_PORT].map((p) => ask(p, line, headers)));
@@ -168,16 +170,4 @@ async function ask(port: number, line: string, headers: Record<string, string>) 
     map.set(l.slice(0, l.indexOf(":")).toLowerCase(), l.slice(l.indexOf(":") + 1).trim());
   }
   return { status: Number(lines[0].split(" ")[1]), headers: map };
-}
-
-async function waitFor(port: number) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`nothing on port ${port}`);
 }

@@ -10,6 +10,8 @@
  * @module
  */
 
+import { waitForPort } from "./_wait.ts";
+
 import { parseArgs } from "node:util";
 
 const args = parseArgs({
@@ -129,18 +131,6 @@ function toMs(s: string): number {
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-async function waitForPort(port: number): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`nothing listens on port ${port}`);
 }
 
 async function has(command: string): Promise<boolean> {
