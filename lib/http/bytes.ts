@@ -39,11 +39,12 @@ export const TOKEN: Uint8Array = table((b) =>
 export const FIELD_VALUE: Uint8Array = table((b) => b === SP || b === HTAB || (b > 0x20 && b !== 0x7f));
 
 /**
- * Bytes allowed in a request target: visible ASCII except `#` (a fragment is
- * never sent in a request, RFC 9112 §3.2). The URI grammar is stricter, but
- * browsers send `|`, `^`, `{` and `}` unescaped, so those pass here.
+ * Bytes allowed in a request target: visible ASCII. The URI grammar is
+ * stricter, but browsers send `|`, `^`, `{` and `}` unescaped, and a `#`
+ * fragment, which a client should not send, is dropped later rather than
+ * refused (as llhttp, nginx and Node do).
  */
-export const TARGET: Uint8Array = table((b) => b > 0x20 && b < 0x7f && b !== 0x23);
+export const TARGET: Uint8Array = table((b) => b > 0x20 && b < 0x7f);
 
 /** Hex digit values, or 255 for a byte that is not a hex digit. */
 export const HEX_VALUE: Uint8Array = (() => {

@@ -117,7 +117,6 @@ const MALFORMED: [string, string, number][] = [
   ["non-token method", "GE(T / HTTP/1.1\r\n\r\n", 400],
   ["two spaces", "GET  / HTTP/1.1\r\n\r\n", 400],
   ["space in target", "GET /a b HTTP/1.1\r\n\r\n", 400],
-  ["fragment in target", "GET /a#b HTTP/1.1\r\n\r\n", 400],
   ["non-ASCII target", "GET /\xe9 HTTP/1.1\r\n\r\n", 400],
   ["missing version", "GET /\r\n\r\n", 400],
   ["lower-case version", "GET / http/1.1\r\n\r\n", 400],

@@ -1,6 +1,6 @@
 /**
  * The four forms of request target (RFC 9112 §3.2) and which methods may use
- * them.
+ * them. A fragment (`#…`), which is never part of a request target, is dropped.
  *
  * @module
  */
@@ -30,7 +30,9 @@ const AUTHORITY = /^[^/?@]+:[0-9]+$/;
  * console.log(parseRequestTarget("GET", "http://example.com").path); // "/"
  * ```
  */
-export function parseRequestTarget(method: string, target: string): RequestTarget {
+export function parseRequestTarget(method: string, rawTarget: string): RequestTarget {
+  const hash = rawTarget.indexOf("#");
+  const target = hash === -1 ? rawTarget : rawTarget.slice(0, hash);
   if (method === "CONNECT") {
     if (!AUTHORITY.test(target)) {
       throw new HttpParseError("BAD_TARGET", 400, "CONNECT needs a host:port target");

@@ -36,3 +36,9 @@ Deno.test("asterisk-form only for OPTIONS, authority-form only for CONNECT", () 
     assert.throws(() => parseRequestTarget(method, target), HttpParseError, `${method} ${target}`);
   }
 });
+
+Deno.test("a fragment is dropped from any form", () => {
+  assert.deepEqual(parseRequestTarget("GET", "/a?b#c?d"), { path: "/a", query: "b", authority: null });
+  assert.deepEqual(parseRequestTarget("GET", "/a#b"), { path: "/a", query: "", authority: null });
+  assert.equal(parseRequestTarget("GET", "http://h/x#y").path, "/x");
+});
