@@ -18,7 +18,7 @@
  * @module
  */
 
-export { serve, type ServeOptions, type Server } from "./lib/server.ts";
+export { serve, type ServeOptions, type Server, type ServerLimits } from "./lib/server.ts";
 export type { DotfilesPolicy, FileServerOptions } from "./lib/files/options.ts";
 
 if (import.meta.main) {

@@ -28,6 +28,16 @@ Usage: deno run --allow-net --allow-read mod.ts [flags]
   --dotfiles MODE        allow | deny (403) | ignore (404, default); /.well-known/ is always served
   --follow-symlinks      serve symlinks that lead outside the root (refused by default)
   --cors                 Access-Control-Allow-Origin: * and answers to CORS preflight
+
+  --max-request-line N   bytes in the request line, else 414 (default 8192)
+  --max-header-size N    bytes in the request head, else 431 (default 16384)
+  --max-headers N        fields in the request head, else 431 (default 100)
+  --max-body-size N      bytes in a request body, else 413 (default 10485760)
+  --max-connections N    open connections; more get 503 (default 16384)
+  --header-timeout SECS  for a request head to arrive, else 408 (default 20)
+  --idle-timeout SECS    for a keep-alive connection between requests (default 30)
+  --body-timeout SECS    between pieces of a request body, else 408 (default 20)
+  --send-timeout SECS    for a stalled response write before the client is dropped (default 30)
   --quiet                print nothing but errors
   --help                 show this text
   --version              print the version
@@ -79,6 +89,15 @@ export function parseCommand(args: string[]): Command {
         dotfiles: { type: "string" },
         "follow-symlinks": { type: "boolean" },
         cors: { type: "boolean" },
+        "max-request-line": { type: "string" },
+        "max-header-size": { type: "string" },
+        "max-headers": { type: "string" },
+        "max-body-size": { type: "string" },
+        "max-connections": { type: "string" },
+        "header-timeout": { type: "string" },
+        "idle-timeout": { type: "string" },
+        "body-timeout": { type: "string" },
+        "send-timeout": { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
@@ -98,11 +117,28 @@ export function parseCommand(args: string[]): Command {
   if (values.root !== undefined) options.root = values.root;
   if (values.workers !== undefined) options.workers = integer("--workers", values.workers, 1, 1024);
   if (values["drain-timeout"] !== undefined) {
-    const seconds = Number(values["drain-timeout"]);
-    if (values["drain-timeout"].trim() === "" || !Number.isFinite(seconds) || seconds < 0) {
-      throw new UsageError(`--drain-timeout takes seconds ≥ 0, got "${values["drain-timeout"]}"`);
-    }
-    options.drainTimeout = seconds * 1000;
+    options.drainTimeout = seconds("--drain-timeout", values["drain-timeout"]);
+  }
+  const sizes = [
+    ["--max-request-line", "maxRequestLine", 64],
+    ["--max-header-size", "maxHeaderSize", 256],
+    ["--max-headers", "maxHeaderCount", 1],
+    ["--max-body-size", "maxBodySize", 0],
+    ["--max-connections", "maxConnections", 1],
+  ] as const;
+  for (const [flag, key, min] of sizes) {
+    const text = values[flag.slice(2) as keyof typeof values];
+    if (typeof text === "string") options[key] = integer(flag, text, min);
+  }
+  const times = [
+    ["--header-timeout", "headerTimeout"],
+    ["--idle-timeout", "idleTimeout"],
+    ["--body-timeout", "bodyTimeout"],
+    ["--send-timeout", "sendTimeout"],
+  ] as const;
+  for (const [flag, key] of times) {
+    const text = values[flag.slice(2) as keyof typeof values];
+    if (typeof text === "string") options[key] = seconds(flag, text, 0.001);
   }
   if (values.cache !== undefined) options.cacheSeconds = integer("--cache", values.cache, 0, 31536000);
   if (values["no-compress"]) options.compress = false;
@@ -120,12 +156,22 @@ export function parseCommand(args: string[]): Command {
   return { kind: "serve", options, quiet: values.quiet ?? false };
 }
 
-function integer(flag: string, text: string, min: number, max: number): number {
+function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(text);
   if (!/^[0-9]+$/.test(text) || n < min || n > max) {
-    throw new UsageError(`${flag} takes a whole number from ${min} to ${max}, got "${text}"`);
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`${flag} takes a whole number ${range}, got "${text}"`);
   }
   return n;
+}
+
+/** Seconds (decimals allowed) as milliseconds. */
+function seconds(flag: string, text: string, min = 0): number {
+  const n = Number(text);
+  if (text.trim() === "" || !Number.isFinite(n) || n < min) {
+    throw new UsageError(`${flag} takes seconds${min > 0 ? " > 0" : " ≥ 0"}, got "${text}"`);
+  }
+  return Math.round(n * 1000);
 }
 
 function usageMessage(e: unknown): string {
@@ -134,6 +180,8 @@ function usageMessage(e: unknown): string {
   if (unknown) return `unknown flag ${unknown[1]} (see --help)`;
   const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
   if (missing) return `${missing[1]} needs a value`;
+  const ambiguous = /Option '(--[\w-]+)' argument is ambiguous/.exec(message);
+  if (ambiguous) return `${ambiguous[1]} needs a value; for one starting with "-" write ${ambiguous[1]}=-…`;
   const positional = /Unexpected argument '([^']+)'/.exec(message);
   if (positional) return `unexpected argument "${positional[1]}" (flags start with --; see --help)`;
   return message;

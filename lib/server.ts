@@ -13,8 +13,33 @@ import type { FileServerOptions } from "./files/options.ts";
 import { WorkerPool } from "./pool/pool.ts";
 import { FrameType } from "./pool/wire.ts";
 
-/** Options for {@linkcode serve}; the file server's own are in {@linkcode FileServerOptions}. */
-export interface ServeOptions extends FileServerOptions {
+/**
+ * Limits and timeouts that keep a hostile or broken client from holding the
+ * server. Sizes are in bytes, times in milliseconds.
+ */
+export interface ServerLimits {
+  /** Longest request line; longer gets 414. @default {8192} */
+  maxRequestLine?: number;
+  /** Largest request head (request line and fields); larger gets 431. @default {16384} */
+  maxHeaderSize?: number;
+  /** Most fields in a request head; more gets 431. @default {100} */
+  maxHeaderCount?: number;
+  /** Largest request body, by Content-Length or chunks; larger gets 413. @default {10485760} */
+  maxBodySize?: number;
+  /** Open connections at most; one more gets 503 and is closed. @default {16384} */
+  maxConnections?: number;
+  /** Time for a request head to arrive in full, from its first byte (or from connecting); then 408. @default {20000} */
+  headerTimeout?: number;
+  /** Time a keep-alive connection may sit idle between requests; then it is closed. @default {30000} */
+  idleTimeout?: number;
+  /** Time allowed between two pieces of a request body; then 408. @default {20000} */
+  bodyTimeout?: number;
+  /** Time a response write may make no progress (a client that stopped reading); then the connection is dropped. @default {30000} */
+  sendTimeout?: number;
+}
+
+/** Options for {@linkcode serve}; see also {@linkcode FileServerOptions} and {@linkcode ServerLimits}. */
+export interface ServeOptions extends FileServerOptions, ServerLimits {
   /** The address to listen on. @default {"127.0.0.1"} */
   hostname?: string;
   /** The port; 0 picks a free one. @default {7878} */
@@ -45,6 +70,8 @@ const READ_SIZE = 16 * 1024;
 const MAX_QUEUED = 1024 * 1024;
 /** Queued writes are merged up to this size into one `write`. */
 const MERGE_LIMIT = 64 * 1024;
+/** How often stalled writes are looked for. */
+const SEND_CHECK_INTERVAL = 1000;
 
 interface Client {
   id: number;
@@ -52,6 +79,8 @@ interface Client {
   queue: { bytes: Uint8Array; ack: boolean }[];
   queuedBytes: number;
   writing: boolean;
+  /** When the write under way last made progress. */
+  lastProgress: number;
   closing: boolean;
   closed: boolean;
   pausedByWorker: boolean;
@@ -80,6 +109,8 @@ export function serve(options: ServeOptions = {}): Server {
     throw new RangeError(`workers must be a whole number ≥ 1, got ${workers}`);
   }
   const drainTimeout = options.drainTimeout ?? 10_000;
+  const maxConnections = options.maxConnections ?? 16384;
+  const sendTimeout = options.sendTimeout ?? 30_000;
   const listener = Deno.listen({ hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 7878 });
 
   const clients = new Map<number, Client>();
@@ -97,6 +128,17 @@ export function serve(options: ServeOptions = {}): Server {
     url: new URL("../workers/http_worker.ts", import.meta.url),
     init: {
       root,
+      limits: {
+        maxRequestLine: options.maxRequestLine,
+        maxHeaderSize: options.maxHeaderSize,
+        maxHeaderCount: options.maxHeaderCount,
+        maxBodySize: options.maxBodySize,
+      },
+      timeouts: {
+        header: options.headerTimeout ?? 20_000,
+        idle: options.idleTimeout ?? 30_000,
+        body: options.bodyTimeout ?? 20_000,
+      },
       files: {
         cacheSeconds: options.cacheSeconds,
         compress: options.compress,
@@ -202,7 +244,10 @@ export function serve(options: ServeOptions = {}): Server {
           }
         }
         for (const item of c.queue.splice(0, taken)) if (item.ack) acks++;
-        for (let at = 0; at < bytes.length;) at += await c.conn.write(bytes.subarray(at));
+        for (let at = 0; at < bytes.length;) {
+          c.lastProgress = Date.now();
+          at += await c.conn.write(bytes.subarray(at));
+        }
         c.queuedBytes -= bytes.length;
         for (; acks > 0; acks--) pool.send(FrameType.Written, c.id);
         if (c.queuedBytes <= MAX_QUEUED) c.wake?.();
@@ -226,6 +271,10 @@ export function serve(options: ServeOptions = {}): Server {
         await new Promise((resolve) => setTimeout(resolve, 50));
         continue;
       }
+      if (clients.size >= maxConnections) {
+        track(refuse(conn));
+        continue;
+      }
       conn.setNoDelay(true);
       const c: Client = {
         id: nextId++,
@@ -233,6 +282,7 @@ export function serve(options: ServeOptions = {}): Server {
         queue: [],
         queuedBytes: 0,
         writing: false,
+        lastProgress: 0,
         closing: false,
         closed: false,
         pausedByWorker: false,
@@ -245,6 +295,30 @@ export function serve(options: ServeOptions = {}): Server {
       track(readLoop(c));
     }
   }
+
+  /** Past `maxConnections`: a short 503 and a close, without reading. */
+  async function refuse(conn: Deno.Conn): Promise<void> {
+    const body = "503 Service Unavailable: too many connections, try again shortly\n";
+    const response =
+      `HTTP/1.1 503 Service Unavailable\r\nDate: ${new Date().toUTCString()}\r\nServer: weft\r\n` +
+      `Retry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
+      `Connection: close\r\n\r\n${body}`;
+    try {
+      await conn.write(encoder.encode(response));
+    } catch {
+      // The client left first.
+    } finally {
+      conn.close();
+    }
+  }
+
+  // A client that stopped reading stalls its write; drop it past the send timeout.
+  const sendCheck = setInterval(() => {
+    const now = Date.now();
+    for (const c of clients.values()) {
+      if (c.writing && now - c.lastProgress > sendTimeout) lost(c);
+    }
+  }, Math.min(SEND_CHECK_INTERVAL, sendTimeout));
 
   const accepting = acceptLoop();
   const finished = Promise.withResolvers<void>();
@@ -268,6 +342,7 @@ export function serve(options: ServeOptions = {}): Server {
       });
     }
     clearTimeout(timer);
+    clearInterval(sendCheck);
     for (const c of [...clients.values()]) finish(c);
     while (tasks.size > 0) await Promise.allSettled([...tasks]);
     pool.terminate();

@@ -37,6 +37,43 @@ Deno.test("flags become options", () => {
     },
   );
   assert.deepEqual(parseCommand([]), { kind: "serve", options: {}, quiet: false });
+  assert.deepEqual(
+    parseCommand([
+      "--max-request-line",
+      "1000",
+      "--max-header-size",
+      "4096",
+      "--max-headers",
+      "20",
+      "--max-body-size",
+      "0",
+      "--max-connections",
+      "50",
+      "--header-timeout",
+      "1.5",
+      "--idle-timeout",
+      "2",
+      "--body-timeout",
+      "3",
+      "--send-timeout",
+      "4",
+    ]),
+    {
+      kind: "serve",
+      options: {
+        maxRequestLine: 1000,
+        maxHeaderSize: 4096,
+        maxHeaderCount: 20,
+        maxBodySize: 0,
+        maxConnections: 50,
+        headerTimeout: 1500,
+        idleTimeout: 2000,
+        bodyTimeout: 3000,
+        sendTimeout: 4000,
+      },
+      quiet: false,
+    },
+  );
   assert.deepEqual(parseCommand(["--help"]), { kind: "help" });
   const files = [
     "--cache",
@@ -83,6 +120,14 @@ Deno.test("a bad flag or value names the flag", () => {
     [["static"], /unexpected argument "static"/],
     [["--dotfiles", "show"], /--dotfiles takes allow, deny or ignore, got "show"/],
     [["--cache", "1h"], /--cache takes a whole number/],
+    [["--max-body-size", "10MB"], /--max-body-size takes a whole number ≥ 0, got "10MB"/],
+    [["--max-headers", "0"], /--max-headers takes a whole number ≥ 1/],
+    [["--header-timeout", "0"], /--header-timeout takes seconds > 0, got "0"/],
+    [
+      ["--idle-timeout", "-1"],
+      /--idle-timeout needs a value; for one starting with "-" write --idle-timeout=-/,
+    ],
+    [["--idle-timeout=-1"], /--idle-timeout takes seconds > 0, got "-1"/],
   ];
   for (const [args, message] of cases) {
     assert.throws(

@@ -22,6 +22,8 @@ const PAUSE_ABOVE = 64 * 1024;
 const STREAM_CHUNK = 256 * 1024;
 /** Streamed chunks allowed on their way to the socket before waiting. */
 const CHUNKS_IN_FLIGHT = 4;
+/** How often deadlines are checked: one timer per worker, not one per connection. */
+const TIMEOUT_TICK = 250;
 
 interface Peer {
   id: number;
@@ -33,6 +35,11 @@ interface Peer {
   /** `WriteAck` frames not yet answered by `Written`. */
   unacked: number;
   onWritten: (() => void) | null;
+  /** What the connection waits for from the client, and until when (ms since the epoch). */
+  waitingFor: "idle" | "head" | "body" | null;
+  deadline: number;
+  /** A response has been sent on this connection. */
+  served: boolean;
 }
 
 const peers = new Map<number, Peer>();
@@ -40,6 +47,7 @@ const out = new FrameWriter();
 let flushQueued = false;
 let files: FileServer;
 let limits: ParserLimits = DEFAULT_LIMITS;
+let timeouts: WorkerInit["timeouts"];
 let shuttingDown = false;
 
 function flush(): void {
@@ -75,7 +83,19 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
   if (type === FrameType.Open) {
     const http = new ServerConnection({ limits });
     if (shuttingDown) http.closeAfterResponse();
-    peers.set(id, { id, http, busy: false, paused: false, gone: false, unacked: 0, onWritten: null });
+    peers.set(id, {
+      id,
+      http,
+      busy: false,
+      paused: false,
+      gone: false,
+      unacked: 0,
+      onWritten: null,
+      // The first request gets the header timeout from the moment of connecting.
+      waitingFor: "idle",
+      deadline: Date.now() + timeouts.header,
+      served: false,
+    });
     return;
   }
   const peer = peers.get(id);
@@ -104,6 +124,38 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
   if (!peer.busy) void drive(peer);
 }
 
+/**
+ * Sets the deadline for what the connection now waits for: the rest of a
+ * head counts from its first byte, an idle spell from the last response, a
+ * body from its last byte.
+ */
+function awaitClient(peer: Peer): void {
+  const phase = peer.http.phase;
+  const now = Date.now();
+  if (phase === "body") {
+    peer.waitingFor = "body";
+    peer.deadline = now + timeouts.body;
+  } else if ((phase === "idle" || phase === "head") && peer.waitingFor !== phase) {
+    // A first request's head keeps the deadline that started when the connection opened.
+    if (!(phase === "head" && peer.waitingFor === "idle" && !peer.served)) {
+      peer.deadline = now + (phase === "idle" ? timeouts.idle : timeouts.header);
+    }
+    peer.waitingFor = phase;
+  }
+}
+
+/** Ends connections whose client took too long: 408 if a request was under way. */
+function expireDeadlines(): void {
+  const now = Date.now();
+  for (const peer of peers.values()) {
+    if (peer.busy || peer.waitingFor === null || now < peer.deadline) continue;
+    if (peer.waitingFor !== "idle") {
+      emit(FrameType.Write, peer.id, peer.http.respondToError(408, "The request took too long to arrive"));
+    }
+    close(peer);
+  }
+}
+
 /** Runs a connection's events until it needs bytes, waits or closes. */
 async function drive(peer: Peer): Promise<void> {
   peer.busy = true;
@@ -112,6 +164,7 @@ async function drive(peer: Peer): Promise<void> {
       if (peer.gone) return;
       const event = peer.http.nextEvent();
       if (event === NEED_DATA) {
+        awaitClient(peer);
         if (peer.paused) {
           peer.paused = false;
           emit(FrameType.Resume, peer.id);
@@ -122,7 +175,9 @@ async function drive(peer: Peer): Promise<void> {
       if (event === PAUSED) return;
       // The file server reads no request body: body events are dropped.
       if (event.type === "request") {
+        peer.waitingFor = null;
         await answer(peer, event);
+        peer.served = true;
         if (peer.http.mustClose) return close(peer);
       }
     }
@@ -212,6 +267,13 @@ self.onmessage = (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
     readFrames(e.data, onFrame);
     return;
   }
-  limits = { ...DEFAULT_LIMITS, ...e.data.limits };
+  limits = { ...DEFAULT_LIMITS, ...definedOnly(e.data.limits) };
+  timeouts = e.data.timeouts;
+  setInterval(expireDeadlines, Math.min(TIMEOUT_TICK, timeouts.header, timeouts.idle, timeouts.body));
   files = new FileServer(e.data.root, e.data.files);
 };
+
+/** Drops `undefined` fields, so they do not hide the defaults they are spread over. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -91,7 +91,7 @@ export class ChunkedDecoder {
         this.#trailerBytes += lf + 1 - pos;
         if (
           this.#trailers.length === this.#limits.maxHeaderCount ||
-          this.#trailerBytes > this.#limits.maxHeadSize
+          this.#trailerBytes > this.#limits.maxHeaderSize
         ) {
           throw new HttpParseError("HEAD_TOO_LARGE", 431, "Trailer section is too large");
         }

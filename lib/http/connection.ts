@@ -141,6 +141,25 @@ export class ServerConnection {
       this.#writing === "idle" && this.#start === this.#end;
   }
 
+  /**
+   * What the connection waits for: `idle` (no byte of a next request yet),
+   * `head` (part of a request head), `body` (more of a request body), or
+   * `response` (the request is read, its response is not finished), and
+   * `closed` after an error or the peer's end.
+   */
+  get phase(): "idle" | "head" | "body" | "response" | "closed" {
+    switch (this.#reading) {
+      case "idle":
+        return this.#start === this.#end ? "idle" : "head";
+      case "body":
+        return "body";
+      case "done":
+        return "response";
+      default:
+        return "closed";
+    }
+  }
+
   /** Unparsed bytes held for this connection. */
   get bufferedBytes(): number {
     return this.#end - this.#start;

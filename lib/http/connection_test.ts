@@ -231,3 +231,21 @@ Deno.test("caller framing fields are replaced, and field injection is refused", 
   const other = reading(GET, 1);
   assert.throws(() => other.respond({ status: 200, headers: [["X", "a\r\nSet-Cookie: evil=1"]] }), TypeError);
 });
+
+Deno.test("phase follows the exchange: idle, head, body, response, idle", () => {
+  const conn = new ServerConnection();
+  assert.equal(conn.phase, "idle");
+  conn.receive(enc("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n"));
+  assert.equal(conn.nextEvent(), NEED_DATA);
+  assert.equal(conn.phase, "head");
+  conn.receive(enc("\r\nx"));
+  conn.nextEvent();
+  conn.nextEvent();
+  assert.equal(conn.phase, "body");
+  conn.receive(enc("y"));
+  conn.nextEvent();
+  conn.nextEvent();
+  assert.equal(conn.phase, "response");
+  respondNow(conn, { status: 200, contentLength: 0 });
+  assert.equal(conn.phase, "idle");
+});

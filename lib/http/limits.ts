@@ -16,7 +16,7 @@ export interface ParserLimits {
    * Largest header section in bytes, request line included; larger → 431.
    * @default {16384}
    */
-  maxHeadSize: number;
+  maxHeaderSize: number;
   /**
    * Most field lines in one header section (or trailer section); more → 431.
    * @default {100}
@@ -47,7 +47,7 @@ export interface ParserLimits {
  */
 export const DEFAULT_LIMITS: Readonly<ParserLimits> = Object.freeze({
   maxRequestLine: 8192,
-  maxHeadSize: 16384,
+  maxHeaderSize: 16384,
   maxHeaderCount: 100,
   maxBodySize: 10 * 1024 * 1024,
   maxChunkLine: 4096,

@@ -107,7 +107,7 @@ export class RequestHeadParser {
     if (this.#head === null && lineBytes > this.#limits.maxRequestLine) {
       throw new HttpParseError("URI_TOO_LONG", 414, "Request line is too long");
     }
-    if (headBytes > this.#limits.maxHeadSize) {
+    if (headBytes > this.#limits.maxHeaderSize) {
       throw new HttpParseError("HEAD_TOO_LARGE", 431, "Header section is too large");
     }
   }

@@ -134,11 +134,12 @@ export interface WorkerInit {
   /** How to serve it. */
   files: FileServerOptions;
   /** Parser limits that differ from `lib/http/limits.ts`'s defaults. */
-  limits?: {
+  limits: {
     maxRequestLine?: number;
-    maxHeadSize?: number;
+    maxHeaderSize?: number;
     maxHeaderCount?: number;
     maxBodySize?: number;
-    maxChunkLine?: number;
   };
+  /** Milliseconds a connection may wait for a request head, between requests, and between body bytes. */
+  timeouts: { header: number; idle: number; body: number };
 }
