@@ -1,0 +1,25 @@
+/**
+ * The long fuzz run: `deno task fuzz [--count 100000] [--seed N]`. The same
+ * checks as tests/fuzz_test.ts, many more inputs. Prints the count and time.
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { fuzz } from "../tests/_fuzz.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    count: { type: "string", default: "100000" },
+    seed: { type: "string", default: String(Date.now() % 1e9) },
+  },
+});
+const started = performance.now();
+const { inputs, errors } = fuzz(Number(values.seed), Number(values.count));
+const seconds = (performance.now() - started) / 1000;
+console.log(
+  `fuzz: ${inputs} inputs (seed ${values.seed}), ${errors} refused with a typed error, all split-invariant, ${
+    seconds.toFixed(1)
+  } s`,
+);
