@@ -1,0 +1,79 @@
+import assert from "node:assert/strict";
+
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+const BODY = 200_000;
+
+/**
+ * One keep-alive client: requests the file again and again until the server
+ * closes. Counts complete responses, and responses that began but were cut.
+ */
+async function client(port: number): Promise<{ complete: number; truncated: number }> {
+  const conn = await Deno.connect({ port });
+  const request = new TextEncoder().encode("GET /file.bin HTTP/1.1\r\nHost: x\r\n\r\n");
+  const buf = new Uint8Array(256 * 1024);
+  let complete = 0;
+  let pending = new Uint8Array(0);
+  try {
+    for (;;) {
+      if ((await conn.write(request).catch(() => null)) === null) return { complete, truncated: 0 };
+      // Read one response: head, then Content-Length bytes.
+      let need = -1;
+      for (;;) {
+        if (need === -1) {
+          const text = String.fromCharCode(...pending.subarray(0, Math.min(pending.length, 1024)));
+          const end = text.indexOf("\r\n\r\n");
+          if (end !== -1) {
+            const length = Number(/Content-Length: (\d+)/.exec(text)?.[1]);
+            need = end + 4 + length;
+          }
+        }
+        if (need !== -1 && pending.length >= need) {
+          pending = pending.slice(need);
+          complete++;
+          break;
+        }
+        const n = await conn.read(buf).catch(() => null);
+        if (n === null) return { complete, truncated: pending.length > 0 ? 1 : 0 };
+        const grown = new Uint8Array(pending.length + n);
+        grown.set(pending);
+        grown.set(buf.subarray(0, n), pending.length);
+        pending = grown;
+      }
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("under load, SIGTERM: every response that began completes, and the process exits in time", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.writeFile(`${root}/file.bin`, new Uint8Array(BODY).fill(7));
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", MOD, "--port", "0", "--root", root, "--drain-timeout", "5"],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  try {
+    const port = Number(/:(\d+)\//.exec((await lines.read()).value ?? "")?.[1]);
+    const clients = Array.from({ length: 32 }, () => client(port));
+    await new Promise((r) => setTimeout(r, 1000));
+    const signalled = Date.now();
+    child.kill("SIGTERM");
+    const results = await Promise.all(clients);
+    const status = await child.status;
+    const took = Date.now() - signalled;
+    const complete = results.reduce((n, r) => n + r.complete, 0);
+    const truncated = results.reduce((n, r) => n + r.truncated, 0);
+    console.log(
+      `drain under load: ${complete} complete responses, ${truncated} truncated, exit after ${took} ms`,
+    );
+    assert.equal(truncated, 0);
+    assert.ok(complete > 32, `only ${complete} responses`);
+    assert.equal(status.code, 0);
+    assert.ok(took < 5000 + 2000, `exit took ${took} ms`);
+  } finally {
+    await lines.cancel();
+    await Deno.remove(root, { recursive: true });
+  }
+});
