@@ -72,6 +72,12 @@ const MAX_QUEUED = 1024 * 1024;
 const MERGE_LIMIT = 64 * 1024;
 /** How often stalled writes are looked for. */
 const SEND_CHECK_INTERVAL = 1000;
+/**
+ * A write counts as progress once it has moved this many bytes (or finished),
+ * so a client that reads a trickle (slow read) still meets the send timeout:
+ * the floor is 16 KiB per sendTimeout, about 550 B/s at the default.
+ */
+const PROGRESS_BYTES = 16 * 1024;
 
 interface Client {
   id: number;
@@ -79,8 +85,9 @@ interface Client {
   queue: { bytes: Uint8Array; ack: boolean }[];
   queuedBytes: number;
   writing: boolean;
-  /** When the write under way last made progress. */
+  /** When the write under way last made progress, and the bytes moved since. */
   lastProgress: number;
+  movedSinceProgress: number;
   closing: boolean;
   closed: boolean;
   pausedByWorker: boolean;
@@ -156,7 +163,14 @@ export function serve(options: ServeOptions = {}): Server {
       switch (type) {
         case FrameType.Write:
         case FrameType.WriteAck:
-          c.queue.push({ bytes: payload, ack: type === FrameType.WriteAck });
+          // A payload is a view of the worker's batch; a small one that must
+          // wait is copied out, so a slow client does not pin the whole batch.
+          c.queue.push({
+            bytes: c.queue.length > 0 && payload.length * 2 < payload.buffer.byteLength
+              ? payload.slice()
+              : payload,
+            ack: type === FrameType.WriteAck,
+          });
           c.queuedBytes += payload.length;
           if (!c.writing) track(writeQueued(c));
           break;
@@ -244,9 +258,15 @@ export function serve(options: ServeOptions = {}): Server {
           }
         }
         for (const item of c.queue.splice(0, taken)) if (item.ack) acks++;
+        if (c.movedSinceProgress === 0) c.lastProgress = Date.now();
         for (let at = 0; at < bytes.length;) {
-          c.lastProgress = Date.now();
-          at += await c.conn.write(bytes.subarray(at));
+          const n = await c.conn.write(bytes.subarray(at));
+          at += n;
+          c.movedSinceProgress += n;
+          if (c.movedSinceProgress >= PROGRESS_BYTES || at === bytes.length) {
+            c.lastProgress = Date.now();
+            c.movedSinceProgress = 0;
+          }
         }
         c.queuedBytes -= bytes.length;
         for (; acks > 0; acks--) pool.send(FrameType.Written, c.id);
@@ -283,6 +303,7 @@ export function serve(options: ServeOptions = {}): Server {
         queuedBytes: 0,
         writing: false,
         lastProgress: 0,
+        movedSinceProgress: 0,
         closing: false,
         closed: false,
         pausedByWorker: false,

@@ -91,8 +91,12 @@ export class FrameWriter {
 
   #reserve(n: number): void {
     if (this.#used + n <= this.#bytes.length) return;
-    let capacity = this.#bytes.length * 2;
-    while (capacity < this.#used + n) capacity *= 2;
+    // Double for small frames; fit a large one exactly, as a big buffer
+    // lives as long as the slowest payload in it.
+    const capacity = Math.max(
+      this.#bytes.length * 2 >= this.#used + n ? this.#bytes.length * 2 : 0,
+      this.#used + n,
+    );
     const grown = new Uint8Array(capacity);
     grown.set(this.#bytes.subarray(0, this.#used));
     this.#bytes = grown;
