@@ -16,7 +16,9 @@ Usage: deno run --allow-net --allow-read mod.ts [flags]
 
   --host NAME            address to listen on (default 127.0.0.1)
   --port N               port, 0 for any free one (default 7878)
-  --root DIR             folder to serve (default: static/ beside mod.ts)
+  --root DIR             folder to serve (default: static/ beside mod.ts, or none with --app)
+  --app MODULE           a module whose default export has fetch(request, info), as deno serve runs;
+                         it answers first, and files are tried when it answers 404
   --workers N            worker count (default: number of CPU cores)
   --drain-timeout SECS   on shutdown, wait this long for requests in flight (default 10)
 
@@ -79,6 +81,7 @@ export function parseCommand(args: string[]): Command {
         host: { type: "string" },
         port: { type: "string" },
         root: { type: "string" },
+        app: { type: "string" },
         workers: { type: "string" },
         "drain-timeout": { type: "string" },
         cache: { type: "string" },
@@ -115,6 +118,10 @@ export function parseCommand(args: string[]): Command {
   }
   if (values.port !== undefined) options.port = integer("--port", values.port, 0, 65535);
   if (values.root !== undefined) options.root = values.root;
+  if (values.app !== undefined) {
+    if (values.app === "") throw new UsageError("--app needs a module path or URL");
+    options.app = values.app;
+  }
   if (values.workers !== undefined) options.workers = integer("--workers", values.workers, 1, 1024);
   if (values["drain-timeout"] !== undefined) {
     options.drainTimeout = seconds("--drain-timeout", values["drain-timeout"]);
@@ -219,6 +226,13 @@ export async function main(args: string[]): Promise<number> {
     server = serve({ ...command.options, signal: controller.signal });
   } catch (e) {
     console.error(`weft: ${startupMessage(e, command.options)}`);
+    return 1;
+  }
+  try {
+    await server.ready;
+  } catch (e) {
+    console.error(`weft: ${e instanceof Error ? e.message : e}`);
+    await server.finished;
     return 1;
   }
   const { hostname, port } = server.addr;

@@ -40,11 +40,17 @@ export interface ServerLimits {
 
 /** Options for {@linkcode serve}; see also {@linkcode FileServerOptions} and {@linkcode ServerLimits}. */
 export interface ServeOptions extends FileServerOptions, ServerLimits {
+  /**
+   * An app module (`export default { fetch(request, info) }`, as `deno serve`
+   * runs) loaded in every worker. It answers first; when it answers 404, the
+   * files under `root` are tried, if a root was given.
+   */
+  app?: string | URL;
   /** The address to listen on. @default {"127.0.0.1"} */
   hostname?: string;
   /** The port; 0 picks a free one. @default {7878} */
   port?: number;
-  /** The folder to serve. @default {the `static/` folder beside mod.ts} */
+  /** The folder to serve. @default {the `static/` folder beside mod.ts; none when an app is given} */
   root?: string;
   /** How many workers. @default {navigator.hardwareConcurrency} */
   workers?: number;
@@ -58,6 +64,11 @@ export interface ServeOptions extends FileServerOptions, ServerLimits {
 export interface Server {
   /** The address it listens on. */
   readonly addr: Deno.NetAddr;
+  /**
+   * Resolves when every worker has started (and loaded the app). Rejects with
+   * the load error if the app cannot be loaded; the server then shuts down.
+   */
+  readonly ready: Promise<void>;
   /** Resolves when the server has shut down: sockets closed, workers ended. */
   readonly finished: Promise<void>;
   /** Starts a graceful shutdown, as aborting the signal does; resolves with `finished`. */
@@ -110,7 +121,8 @@ const encoder = new TextEncoder();
  * ```
  */
 export function serve(options: ServeOptions = {}): Server {
-  const root = resolveRoot(options.root);
+  const root = options.root === undefined && options.app !== undefined ? null : resolveRoot(options.root);
+  const app = options.app === undefined ? null : new URL(options.app, `file://${Deno.cwd()}/`).href;
   const workers = options.workers ?? navigator.hardwareConcurrency;
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`workers must be a whole number ≥ 1, got ${workers}`);
@@ -135,6 +147,7 @@ export function serve(options: ServeOptions = {}): Server {
     url: new URL("../workers/http_worker.ts", import.meta.url),
     init: {
       root,
+      app,
       limits: {
         maxRequestLine: options.maxRequestLine,
         maxHeaderSize: options.maxHeaderSize,
@@ -379,8 +392,9 @@ export function serve(options: ServeOptions = {}): Server {
 
   if (options.signal?.aborted) void shutdown();
   else options.signal?.addEventListener("abort", shutdown, { once: true });
+  pool.ready.catch(() => shutdown());
 
-  return { addr: listener.addr, finished: finished.promise, shutdown };
+  return { addr: listener.addr, ready: pool.ready, finished: finished.promise, shutdown };
 }
 
 function resolveRoot(root: string | undefined): string {

@@ -1,7 +1,12 @@
 /**
  * A pool worker: owns the protocol state of the connections pinned to it,
- * answers their requests from the file server, and sends the response bytes
- * back to the main thread, batched per turn like the frames that came in.
+ * answers their requests with the user's app and/or the file server, and
+ * sends the response bytes back to the main thread, batched per turn like the
+ * frames that came in.
+ *
+ * Per connection, `drive` runs the protocol events synchronously; an exchange
+ * (one request and its response) runs on its own, fed the request body
+ * through a stream, and resumes `drive` when its response has ended.
  *
  * @module
  */
@@ -9,12 +14,16 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
 
-import { CLOSED, NEED_DATA, PAUSED, type RequestEvent, ServerConnection } from "../lib/http/connection.ts";
+import { type App, loadApp, type ServeInfo } from "../lib/app/app.ts";
+import { replyFrom } from "../lib/app/reply.ts";
+import { buildRequest } from "../lib/app/request.ts";
+import { FileServer } from "../lib/files/file_server.ts";
+import { type RequestEvent, ServerConnection } from "../lib/http/connection.ts";
 import { HttpParseError } from "../lib/http/errors.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "../lib/http/limits.ts";
 import { fieldMap } from "../lib/http/request_head.ts";
-import { FileServer, type FileSlice } from "../lib/files/file_server.ts";
 import { FrameType, FrameWriter, readFrames, type WorkerInit } from "../lib/pool/wire.ts";
+import { type FileSlice, type Reply, textReply } from "../lib/reply.ts";
 
 /** Unparsed bytes per connection above which the main thread stops reading it. */
 const PAUSE_ABOVE = 64 * 1024;
@@ -32,13 +41,57 @@ const SOLO_PAYLOAD = 32 * 1024;
 /** How often deadlines are checked: one timer per worker, not one per connection. */
 const TIMEOUT_TICK = 250;
 
+/** The request body as the app reads it: one chunk per read, so the client is read only as fast as the app. */
+class BodySink {
+  readonly stream: ReadableStream<Uint8Array>;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  /** Nothing more goes into the stream (ended, failed, cancelled, or the exchange is over). */
+  closed = false;
+
+  constructor(onPull: () => void) {
+    this.stream = new ReadableStream<Uint8Array>({
+      start: (controller) => void (this.#controller = controller),
+      pull: onPull,
+      cancel: () => {
+        this.closed = true;
+        onPull();
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /** Queues a copy of `data`; false when the app has not asked for more. */
+  push(data: Uint8Array): boolean {
+    if (this.closed) return true;
+    this.#controller.enqueue(data.slice());
+    return (this.#controller.desiredSize ?? 0) > 0;
+  }
+
+  end(): void {
+    if (!this.closed) this.#controller.close();
+    this.closed = true;
+  }
+
+  fail(reason: unknown): void {
+    if (!this.closed) this.#controller.error(reason);
+    this.closed = true;
+  }
+}
+
+interface Exchange {
+  abort: AbortController;
+  sink: BodySink | null;
+  completed: PromiseWithResolvers<void>;
+}
+
 interface Peer {
   id: number;
   http: ServerConnection;
-  /** The event loop of this connection is running. */
-  busy: boolean;
+  remoteAddr: Deno.NetAddr;
   paused: boolean;
   gone: boolean;
+  exchange: Exchange | null;
+  /** The body stream holds a chunk the app has not read: wait for its next read. */
+  sinkFull: boolean;
   /** Sizes of the `WriteAck` frames not yet answered by `Written`, oldest first, and their sum. */
   inFlight: number[];
   inFlightBytes: number;
@@ -54,7 +107,8 @@ interface Peer {
 const peers = new Map<number, Peer>();
 const out = new FrameWriter();
 let flushQueued = false;
-let files: FileServer;
+let files: FileServer | null = null;
+let app: App | null = null;
 let limits: ParserLimits = DEFAULT_LIMITS;
 let timeouts: WorkerInit["timeouts"];
 let shuttingDown = false;
@@ -86,6 +140,7 @@ function close(peer: Peer): void {
   if (peer.gone) return;
   peer.gone = true;
   peers.delete(peer.id);
+  peer.exchange?.abort.abort();
   emit(FrameType.Close, peer.id);
 }
 
@@ -93,19 +148,28 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
   if (type === FrameType.Shutdown) {
     shuttingDown = true;
     for (const peer of peers.values()) {
-      if (peer.http.closeAfterResponse() && !peer.busy) close(peer);
+      peer.exchange?.abort.abort();
+      if (peer.http.closeAfterResponse() && peer.exchange === null) close(peer);
     }
     return;
   }
   if (type === FrameType.Open) {
     const http = new ServerConnection({ limits });
     if (shuttingDown) http.closeAfterResponse();
+    const address = new TextDecoder().decode(payload);
+    const colon = address.lastIndexOf(":");
     peers.set(id, {
       id,
       http,
-      busy: false,
+      remoteAddr: {
+        transport: "tcp",
+        hostname: address.slice(0, colon),
+        port: Number(address.slice(colon + 1)),
+      },
       paused: false,
       gone: false,
+      exchange: null,
+      sinkFull: false,
       inFlight: [],
       inFlightBytes: 0,
       window: INITIAL_WINDOW,
@@ -126,25 +190,77 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
         peer.paused = true;
         emit(FrameType.Pause, id);
       }
-      break;
+      return drive(peer);
     case FrameType.Eof:
       peer.http.receiveEof();
-      break;
+      return drive(peer);
     case FrameType.Gone:
       peer.gone = true;
       peers.delete(id);
+      peer.exchange?.abort.abort();
+      peer.exchange?.sink?.fail(new Error("the client went away"));
       peer.onWritten?.();
       return;
-    case FrameType.Written:
-      {
-        const written = peer.inFlight.shift() ?? 0;
-        peer.inFlightBytes -= written;
-        peer.window = Math.min(MAX_WINDOW, peer.window + written);
-      }
+    case FrameType.Written: {
+      const written = peer.inFlight.shift() ?? 0;
+      peer.inFlightBytes -= written;
+      peer.window = Math.min(MAX_WINDOW, peer.window + written);
       peer.onWritten?.();
       return;
+    }
   }
-  if (!peer.busy) void drive(peer);
+}
+
+/**
+ * Runs a connection's protocol events until it needs bytes or must wait:
+ * starts exchanges, feeds their bodies, and answers protocol errors.
+ */
+function drive(peer: Peer): void {
+  try {
+    for (;;) {
+      if (peer.gone || peer.sinkFull) return;
+      const event = peer.http.nextEvent();
+      switch (event.type) {
+        case "need-data":
+          awaitClient(peer);
+          if (peer.paused) {
+            peer.paused = false;
+            emit(FrameType.Resume, peer.id);
+          }
+          return;
+        case "closed":
+          if (peer.exchange === null) close(peer);
+          return;
+        case "paused":
+          return;
+        case "request":
+          startExchange(peer, event);
+          break;
+        case "data": {
+          const sink = peer.exchange?.sink;
+          if (sink && !sink.push(event.data)) peer.sinkFull = true;
+          break;
+        }
+        case "end":
+          peer.exchange?.sink?.end();
+          break;
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof HttpParseError)) throw e;
+    peer.exchange?.sink?.fail(e);
+    if (e.code !== "TRUNCATED") emit(FrameType.Write, peer.id, peer.http.respondToError(e.status, e.message));
+    close(peer);
+  }
+}
+
+/** The app read from the body stream (or cancelled it): send `100 Continue` if due, and feed it. */
+function onBodyPull(peer: Peer): void {
+  if (peer.gone) return;
+  const proceed = peer.http.continueBytes();
+  if (proceed !== null) emit(FrameType.Write, peer.id, proceed);
+  peer.sinkFull = false;
+  drive(peer);
 }
 
 /**
@@ -171,80 +287,109 @@ function awaitClient(peer: Peer): void {
 function expireDeadlines(): void {
   const now = Date.now();
   for (const peer of peers.values()) {
-    if (peer.busy || peer.waitingFor === null || now < peer.deadline) continue;
+    if (peer.waitingFor === null || now < peer.deadline) continue;
     if (peer.waitingFor !== "idle") {
+      peer.exchange?.sink?.fail(new Error("the request body stopped arriving"));
       emit(FrameType.Write, peer.id, peer.http.respondToError(408, "The request took too long to arrive"));
     }
     close(peer);
   }
 }
 
-/** Runs a connection's events until it needs bytes, waits or closes. */
-async function drive(peer: Peer): Promise<void> {
-  peer.busy = true;
+function startExchange(peer: Peer, request: RequestEvent): void {
+  peer.waitingFor = null;
+  const exchange: Exchange = {
+    abort: new AbortController(),
+    // Only an app reads bodies; for the file server they are read and dropped.
+    sink: request.body === 0 || app === null ? null : new BodySink(() => onBodyPull(peer)),
+    completed: Promise.withResolvers<void>(),
+  };
+  if (shuttingDown) exchange.abort.abort();
+  peer.exchange = exchange;
+  void runExchange(peer, request, exchange);
+}
+
+async function runExchange(peer: Peer, request: RequestEvent, exchange: Exchange): Promise<void> {
+  let reply: Reply | null = null;
   try {
-    for (;;) {
-      if (peer.gone) return;
-      const event = peer.http.nextEvent();
-      if (event === NEED_DATA) {
-        awaitClient(peer);
-        if (peer.paused) {
-          peer.paused = false;
-          emit(FrameType.Resume, peer.id);
-        }
-        return;
-      }
-      if (event === CLOSED) return close(peer);
-      if (event === PAUSED) return;
-      // The file server reads no request body: body events are dropped.
-      if (event.type === "request") {
-        peer.waitingFor = null;
-        await answer(peer, event);
-        peer.served = true;
-        if (peer.http.mustClose) return close(peer);
-      }
-    }
+    reply = await makeReply(peer, request, exchange);
+    await sendReply(peer, reply);
   } catch (e) {
-    if (e instanceof HttpParseError) {
-      if (e.code !== "TRUNCATED") {
-        emit(FrameType.Write, peer.id, peer.http.respondToError(e.status, e.message));
-      }
-    } else {
+    if (!peer.gone) {
       console.error("weft: request failed:", e);
       emit(FrameType.Write, peer.id, peer.http.respondToError(500, "The server failed to answer"));
     }
-    close(peer);
   } finally {
-    peer.busy = false;
+    for (const file of reply?.files ?? []) file.close();
+    // A body the handler did not read is read and dropped from here on.
+    if (exchange.sink !== null) exchange.sink.closed = true;
+    exchange.completed.resolve();
+    peer.exchange = null;
+    peer.sinkFull = false;
+    peer.served = true;
+    if (!peer.gone) {
+      if (peer.http.mustClose) close(peer);
+      else drive(peer);
+    }
   }
 }
 
-async function answer(peer: Peer, request: RequestEvent): Promise<void> {
-  const res = await files.respond({
-    method: request.head.method,
-    target: request.target,
-    headers: fieldMap(request.head.headers),
-  });
+async function makeReply(peer: Peer, request: RequestEvent, exchange: Exchange): Promise<Reply> {
+  const { method } = request.head;
+  const fromFiles = () =>
+    files!.respond({ method, target: request.target, headers: fieldMap(request.head.headers) });
+  if (app === null) return await fromFiles();
+  let req: Request;
   try {
-    if (peer.gone) return;
-    emit(
-      FrameType.Write,
-      peer.id,
-      peer.http.respond({ status: res.status, headers: res.headers, contentLength: res.contentLength }),
+    req = buildRequest(request.head, request.target, exchange.sink?.stream ?? null, exchange.abort.signal);
+  } catch (e) {
+    return textReply(
+      /method/i.test(String(e)) ? 405 : 400,
+      e instanceof Error ? e.message : String(e),
     );
-    for (const part of res.body) {
-      if (part instanceof Uint8Array) emit(FrameType.Write, peer.id, peer.http.sendBody(part));
-      else if (part instanceof ReadableStream) await sendStream(peer, part);
-      else await sendSlice(peer, part);
-      if (peer.gone) return;
-    }
-    emit(FrameType.Write, peer.id, peer.http.endResponse());
-  } finally {
-    for (const file of res.files) file.close();
-    for (const part of res.body) {
-      if (part instanceof ReadableStream && peer.gone) await part.cancel().catch(() => {});
-    }
   }
+  const info: ServeInfo = {
+    remoteAddr: peer.remoteAddr,
+    signal: exchange.abort.signal,
+    completed: exchange.completed.promise,
+  };
+  const response = await app.fetch(req, info);
+  if (!(response instanceof Response)) {
+    throw new TypeError(
+      `the app's fetch returned ${Object.prototype.toString.call(response)}, not a Response`,
+    );
+  }
+  const reply = await replyFrom(response, method);
+  if (reply.status !== 404 || files === null) return reply;
+  // The app has nothing here: a file may. If there is none either, the app's own 404 stands.
+  const file = await fromFiles();
+  if (file.status === 404) {
+    for (const f of file.files) f.close();
+    return reply;
+  }
+  for (const part of reply.body) if (part instanceof ReadableStream) await part.cancel();
+  return file;
+}
+
+async function sendReply(peer: Peer, reply: Reply): Promise<void> {
+  if (peer.gone) return;
+  emit(
+    FrameType.Write,
+    peer.id,
+    peer.http.respond({
+      status: reply.status,
+      reason: reply.reason,
+      headers: reply.headers,
+      contentLength: reply.contentLength,
+    }),
+  );
+  for (const part of reply.body) {
+    if (part instanceof Uint8Array) emit(FrameType.Write, peer.id, peer.http.sendBody(part));
+    else if (part instanceof ReadableStream) await sendStream(peer, part);
+    else await sendSlice(peer, part);
+    if (peer.gone) return;
+  }
+  emit(FrameType.Write, peer.id, peer.http.endResponse());
 }
 
 /** Sends a piece of body as a `WriteAck`, then waits while the window is full. */
@@ -275,7 +420,7 @@ async function sendSlice(peer: Peer, slice: FileSlice): Promise<void> {
   }
 }
 
-/** Sends what a stream yields; a stream left unfinished is cancelled, which closes its source. */
+/** Sends what a stream yields, each chunk as it comes; a stream left unfinished is cancelled. */
 async function sendStream(peer: Peer, stream: ReadableStream<Uint8Array>): Promise<void> {
   const reader = stream.getReader();
   let done = false;
@@ -291,18 +436,33 @@ async function sendStream(peer: Peer, stream: ReadableStream<Uint8Array>): Promi
   }
 }
 
-self.onmessage = (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
-  if (e.data instanceof ArrayBuffer) {
-    readFrames(e.data, onFrame);
-    return;
-  }
-  limits = { ...DEFAULT_LIMITS, ...definedOnly(e.data.limits) };
-  timeouts = e.data.timeouts;
-  setInterval(expireDeadlines, Math.min(TIMEOUT_TICK, timeouts.header, timeouts.idle, timeouts.body));
-  files = new FileServer(e.data.root, e.data.files);
-};
-
 /** Drops `undefined` fields, so they do not hide the defaults they are spread over. */
 function definedOnly<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
+
+// Frames that arrive while the app is still loading wait for it.
+const early: ArrayBuffer[] = [];
+let started = false;
+
+self.onmessage = async (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
+  if (e.data instanceof ArrayBuffer) {
+    if (started) readFrames(e.data, onFrame);
+    else early.push(e.data);
+    return;
+  }
+  const init = e.data;
+  limits = { ...DEFAULT_LIMITS, ...definedOnly(init.limits) };
+  timeouts = init.timeouts;
+  files = init.root === null ? null : new FileServer(init.root, init.files);
+  try {
+    if (init.app !== null) app = await loadApp(init.app);
+  } catch (error) {
+    self.postMessage({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
+    return;
+  }
+  setInterval(expireDeadlines, Math.min(TIMEOUT_TICK, timeouts.header, timeouts.idle, timeouts.body));
+  started = true;
+  for (const buffer of early.splice(0)) readFrames(buffer, onFrame);
+  self.postMessage({ kind: "ready" });
+};

@@ -11,7 +11,7 @@
 
 import { join } from "node:path/posix";
 import type { RequestTarget } from "../http/request_target.ts";
-import { STATUS_TEXT } from "../http/response.ts";
+import { type Reply, textReply } from "../reply.ts";
 import { entityTag, evaluatePreconditions, ifRangeHolds, type Validators } from "./conditional.ts";
 import { type Coding, compress, COMPRESS_MIN_SIZE, isCompressible, negotiateCoding } from "./compression.ts";
 import { contentType } from "./content_type.ts";
@@ -19,28 +19,6 @@ import { type ListingEntry, renderListing } from "./directory_listing.ts";
 import { type FileServerOptions, type ResolvedFileServerOptions, withDefaults } from "./options.ts";
 import { multipartBody, parseRange } from "./range.ts";
 import { resolvePath } from "./resolve_path.ts";
-
-/** A byte range of an open file, `end` exclusive. */
-export interface FileSlice {
-  file: Deno.FsFile;
-  start: number;
-  end: number;
-}
-
-/** A piece of a response body. */
-export type BodyPart = Uint8Array | FileSlice | ReadableStream<Uint8Array>;
-
-/** What the file server answers. */
-export interface FileResponse {
-  status: number;
-  headers: [string, string][];
-  /** The content in order; empty for HEAD and for statuses without content. */
-  body: BodyPart[];
-  /** The content's length (also for HEAD); absent when it is only known once sent. */
-  contentLength?: number;
-  /** Files the body reads from; the receiver closes them when done. */
-  files: Deno.FsFile[];
-}
 
 /** A request as the file server sees it. */
 export interface FileRequest {
@@ -126,27 +104,27 @@ export class FileServer {
   }
 
   /** The response to a request. */
-  async respond(req: FileRequest): Promise<FileResponse> {
+  async respond(req: FileRequest): Promise<Reply> {
     const res = await this.#respond(req);
     if (this.#options.cors) res.headers.push(["Access-Control-Allow-Origin", "*"]);
     return res;
   }
 
-  async #respond(req: FileRequest): Promise<FileResponse> {
+  async #respond(req: FileRequest): Promise<Reply> {
     const { method, target } = req;
     if (method !== "GET" && method !== "HEAD") {
       if (method === "OPTIONS") return this.#preflight(req);
       const status = KNOWN_METHODS.has(method) ? 405 : 501;
-      return text(status, `${method} is not served here`, [["Allow", ALLOW]]);
+      return textReply(status, `${method} is not served here`, [["Allow", ALLOW]]);
     }
-    if (target.path[0] !== "/") return text(400, "This target is not for GET");
+    if (target.path[0] !== "/") return textReply(400, "This target is not for GET");
     const resolved = resolvePath(this.#root, target.path);
-    if (!resolved.ok) return text(resolved.status, resolved.reason);
+    if (!resolved.ok) return textReply(resolved.status, resolved.reason);
     const segments = resolved.decoded.split("/");
     const hidden = segments.some((s, i) => s.startsWith(".") && !(i === 1 && s === ".well-known"));
     if (hidden && this.#options.dotfiles !== "allow") {
       return this.#options.dotfiles === "deny"
-        ? text(403, "Dotfiles are not served")
+        ? textReply(403, "Dotfiles are not served")
         : await this.#notFound(req);
     }
     if (resolved.trailingSlash) {
@@ -155,11 +133,11 @@ export class FileServer {
       if (index !== null) return await this.#file(200, index, req);
     }
     const found = this.#find(resolved.path);
-    if (found === "outside") return text(403, "This link leads outside the served folder");
+    if (found === "outside") return textReply(403, "This link leads outside the served folder");
     if (found?.info.isDirectory) {
       if (!resolved.trailingSlash) {
         const location = target.path + "/" + (target.query ? "?" + target.query : "");
-        return text(301, `Moved to ${location}`, [["Location", location]]);
+        return textReply(301, `Moved to ${location}`, [["Location", location]]);
       }
       const index = this.#findFile(found.path + "/index.html");
       if (index !== null) return await this.#file(200, index, req);
@@ -180,7 +158,7 @@ export class FileServer {
     return await this.#notFound(req);
   }
 
-  #preflight(req: FileRequest): FileResponse {
+  #preflight(req: FileRequest): Reply {
     const headers: [string, string][] = [["Allow", ALLOW]];
     if (this.#options.cors && req.headers.has("access-control-request-method")) {
       headers.push(["Access-Control-Allow-Methods", ALLOW], ["Access-Control-Max-Age", "86400"]);
@@ -230,7 +208,7 @@ export class FileServer {
     return found !== null && found !== "outside" && found.info.isFile ? found : null;
   }
 
-  async #notFound(req: FileRequest): Promise<FileResponse> {
+  async #notFound(req: FileRequest): Promise<Reply> {
     const page = this.#findFile(this.#root + "/404.html");
     if (page !== null) {
       return await this.#file(404, page, req);
@@ -244,7 +222,7 @@ export class FileServer {
     };
   }
 
-  async #listing(dir: string, urlPath: string, req: FileRequest): Promise<FileResponse> {
+  async #listing(dir: string, urlPath: string, req: FileRequest): Promise<Reply> {
     const entries: ListingEntry[] = [];
     for await (const entry of Deno.readDir(dir)) {
       if (entry.name.startsWith(".") && this.#options.dotfiles !== "allow") continue;
@@ -267,7 +245,7 @@ export class FileServer {
     };
   }
 
-  async #file(status: number, found: Found, req: FileRequest): Promise<FileResponse> {
+  async #file(status: number, found: Found, req: FileRequest): Promise<Reply> {
     const { path, info } = found;
     const type = contentType(path);
     const mtime = info.mtime?.getTime() ?? 0;
@@ -313,11 +291,13 @@ export class FileServer {
       headers.push(["ETag", etag]);
       const precondition = evaluatePreconditions(req.method, req.headers, { ...validators, etag });
       if (precondition === "not-modified") return { status: 304, headers, body: [], files: [] };
-      if (precondition === "failed") return text(412, "The resource does not match the request's conditions");
+      if (precondition === "failed") {
+        return textReply(412, "The resource does not match the request's conditions");
+      }
     }
 
     if (range.kind === "unsatisfiable") {
-      const res = text(416, `The file has ${info.size} bytes`);
+      const res = textReply(416, `The file has ${info.size} bytes`);
       res.headers.push(["Content-Range", `bytes */${info.size}`]);
       return res;
     }
@@ -365,7 +345,7 @@ export class FileServer {
     path: string,
     info: Deno.FileInfo,
     head: boolean,
-  ): Promise<FileResponse> {
+  ): Promise<Reply> {
     if (head) return { status, headers, body: [], contentLength: info.size, files: [] };
     if (info.size > SMALL_FILE) {
       const file = await Deno.open(path);
@@ -432,15 +412,4 @@ export class FileServer {
 function isMissing(e: unknown): boolean {
   return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
     e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.FilesystemLoop;
-}
-
-function text(status: number, message: string, headers: [string, string][] = []): FileResponse {
-  const body = encoder.encode(`${status} ${STATUS_TEXT[status] ?? ""}: ${message}\n`);
-  return {
-    status,
-    headers: [["Content-Type", "text/plain; charset=utf-8"], ...headers],
-    body: [body],
-    contentLength: body.length,
-    files: [],
-  };
 }

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type FrameType, FrameWriter, readFrames, type WorkerInit } from "./wire.ts";
+import { type FrameType, FrameWriter, readFrames, type WorkerInit, type WorkerStatus } from "./wire.ts";
 
 /** Options for {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -30,6 +30,8 @@ interface PoolWorker {
   worker: Worker;
   out: FrameWriter;
   connections: Set<number>;
+  /** Settles when the worker has loaded (the app, if any). */
+  ready: Promise<void>;
 }
 
 /**
@@ -49,11 +51,15 @@ export class WorkerPool {
   readonly #owner = new Map<number, PoolWorker>();
   #flushQueued = false;
   #next = 0;
+  /** Resolves when every worker has started; rejects with the first one's load error. */
+  readonly ready: Promise<void>;
 
   /** Starts `options.size` workers. */
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
     for (let i = 0; i < options.size; i++) this.#workers.push(this.#spawn());
+    this.ready = Promise.all(this.#workers.map((w) => w.ready)).then(() => {});
+    this.ready.catch(() => {});
   }
 
   /** Pins a new connection to the worker with the fewest connections. */
@@ -107,11 +113,27 @@ export class WorkerPool {
 
   #spawn(): PoolWorker {
     const worker = new Worker(this.#options.url, { type: "module" });
-    const entry: PoolWorker = { worker, out: new FrameWriter(), connections: new Set() };
-    worker.onmessage = (e: MessageEvent<ArrayBuffer>) => readFrames(e.data, this.#options.onFrame);
+    const ready = Promise.withResolvers<void>();
+    ready.promise.catch(() => {});
+    let started = false;
+    const entry: PoolWorker = {
+      worker,
+      out: new FrameWriter(),
+      connections: new Set(),
+      ready: ready.promise,
+    };
+    worker.onmessage = (e: MessageEvent<ArrayBuffer | WorkerStatus>) => {
+      if (e.data instanceof ArrayBuffer) readFrames(e.data, this.#options.onFrame);
+      else if (e.data.kind === "ready") {
+        started = true;
+        ready.resolve();
+      } else ready.reject(new Error(e.data.message));
+    };
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      this.#replace(entry, e.message);
+      ready.reject(new Error(e.message));
+      // A worker that fails while starting would fail again: only a running one is replaced.
+      if (started) this.#replace(entry, e.message);
     };
     worker.postMessage(this.#options.init);
     return entry;

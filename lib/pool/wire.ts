@@ -133,8 +133,10 @@ export function readFrames(
 
 /** What a worker needs to know before its first frame; sent once, as its first message. */
 export interface WorkerInit {
-  /** The folder to serve, as an absolute path. */
-  root: string;
+  /** The folder to serve, as an absolute path; `null` to serve no files. */
+  root: string | null;
+  /** The app module's URL, or `null` for none. */
+  app: string | null;
   /** How to serve it. */
   files: FileServerOptions;
   /** Parser limits that differ from `lib/http/limits.ts`'s defaults. */
@@ -147,3 +149,6 @@ export interface WorkerInit {
   /** Milliseconds a connection may wait for a request head, between requests, and between body bytes. */
   timeouts: { header: number; idle: number; body: number };
 }
+
+/** What a worker reports once its init message is handled. */
+export type WorkerStatus = { kind: "ready" } | { kind: "failed"; message: string };

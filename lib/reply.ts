@@ -1,0 +1,52 @@
+/**
+ * What a worker sends for one request, whoever made it (the file server or
+ * an app): status, fields, and a body as parts to stream in order.
+ *
+ * @module
+ */
+
+import { STATUS_TEXT } from "./http/response.ts";
+
+/** A byte range of an open file, `end` exclusive. */
+export interface FileSlice {
+  file: Deno.FsFile;
+  start: number;
+  end: number;
+}
+
+/** A piece of a response body. */
+export type BodyPart = Uint8Array | FileSlice | ReadableStream<Uint8Array>;
+
+/** A response, ready for the connection to frame. */
+export interface Reply {
+  status: number;
+  /** The reason phrase, if not the standard one. */
+  reason?: string;
+  headers: [string, string][];
+  /** The content in order; empty for HEAD and for statuses without content. */
+  body: BodyPart[];
+  /** The content's length (also for HEAD); absent when it is only known once sent. */
+  contentLength?: number;
+  /** Files the body reads from; the sender closes them when done. */
+  files: Deno.FsFile[];
+}
+
+/**
+ * A short `text/plain` reply whose body says what happened.
+ *
+ * @example
+ * ```ts
+ * import { textReply } from "./reply.ts";
+ * console.log(textReply(405, "Not here", [["Allow", "GET"]]).contentLength); // 36
+ * ```
+ */
+export function textReply(status: number, message: string, headers: [string, string][] = []): Reply {
+  const body = new TextEncoder().encode(`${status} ${STATUS_TEXT[status] ?? ""}: ${message}\n`);
+  return {
+    status,
+    headers: [["Content-Type", "text/plain; charset=utf-8"], ...headers],
+    body: [body],
+    contentLength: body.length,
+    files: [],
+  };
+}

@@ -1,0 +1,143 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { serve } from "../mod.ts";
+import { exchange, parseResponses, readAll, serverTest } from "./_helpers.ts";
+
+const EXAMPLES = new URL("../examples/", import.meta.url);
+const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
+const enc = new TextEncoder();
+
+serverTest(
+  "JSON API example: POST, 400, the app's JSON 404 when no file matches, files where one does",
+  async (t) => {
+    const created = await fetch(t.url("/api/todos"), {
+      method: "POST",
+      body: JSON.stringify({ title: " write tests " }),
+    });
+    assert.equal(created.status, 201);
+    const todo = await created.json();
+    assert.deepEqual(todo, { id: 1, title: "write tests", done: false });
+    const bad = await fetch(t.url("/api/todos"), { method: "POST", body: "{" });
+    assert.equal(bad.status, 400);
+    await bad.body?.cancel();
+    const missing = await fetch(t.url("/api/nothing"));
+    assert.equal(missing.status, 404);
+    assert.match(missing.headers.get("content-type")!, /json/);
+    await missing.body?.cancel();
+    const page = await fetch(t.url("/index.html"));
+    assert.equal(await page.text(), "<h1>from files</h1>");
+  },
+  { files: { "index.html": "<h1>from files</h1>" }, options: { app: new URL("json_api.ts", EXAMPLES) } },
+);
+
+serverTest("the app sees method, URL with Host, fields, and the client address", async (t) => {
+  const res = await fetch(t.url("/info?x=1"), { headers: { "x-custom": "yes" } });
+  const info = await res.json();
+  assert.equal(info.url, `http://127.0.0.1:${t.port}/info?x=1`);
+  assert.equal(info.method, "GET");
+  assert.equal(info.custom, "yes");
+  assert.equal(info.remote, "127.0.0.1");
+  assert.equal(info.hasSignal, true);
+}, { options: { app: CONTRACT } });
+
+serverTest(
+  "fixed bodies get Content-Length; Set-Cookie stays separate; reasons and 204 pass through",
+  async (t) => {
+    const { text } = await exchange(t.port, "GET /cookies HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(text, /Content-Length: 7\r\n/);
+    assert.match(text, /set-cookie: a=1; Path=\/\r\nset-cookie: b=2; Path=\/; HttpOnly\r\n/);
+    const reason = await exchange(t.port, "GET /reason HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(reason.text, /^HTTP\/1\.1 299 Fine Indeed\r\n/);
+    const empty = await exchange(t.port, "GET /empty HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(empty.text, /^HTTP\/1\.1 204 No Content\r\n/);
+    assert.doesNotMatch(empty.text, /Content-Length|Transfer-Encoding/);
+    const head = await exchange(t.port, "HEAD /cookies HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.ok(head.text.endsWith("\r\n\r\n"), "a HEAD response carried a body");
+  },
+  { options: { app: CONTRACT } },
+);
+
+serverTest("a streamed request body comes back streamed (chunked), byte for byte", async (t) => {
+  const body = new Uint8Array(3_000_000).map((_, i) => (i * 17) % 251);
+  const res = await fetch(t.url("/echo"), { method: "POST", body });
+  assert.deepEqual(new Uint8Array(await res.arrayBuffer()), body);
+  const { text } = await exchange(
+    t.port,
+    "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+  );
+  const [echo] = parseResponses(text);
+  assert.equal(echo.body, "hello");
+}, { options: { app: CONTRACT } });
+
+serverTest("Expect: 100-continue is answered when the app reads the body", async (t) => {
+  const conn = await Deno.connect({ port: t.port });
+  try {
+    await conn.write(
+      enc.encode("POST /echo HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n"),
+    );
+    const buf = new Uint8Array(1024);
+    const n = await conn.read(buf);
+    assert.equal(new TextDecoder().decode(buf.subarray(0, n!)), "HTTP/1.1 100 Continue\r\n\r\n");
+    await conn.write(enc.encode("ping"));
+    const { text } = await readAll(conn, 500);
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(text.includes("ping"));
+  } finally {
+    conn.close();
+  }
+}, { options: { app: CONTRACT } });
+
+serverTest("an app that throws gets 500 with a short body (no stack), and the server goes on", async (t) => {
+  const res = await fetch(t.url("/throw"));
+  assert.equal(res.status, 500);
+  const body = await res.text();
+  assert.doesNotMatch(body, /secret|at /);
+  const bad = await fetch(t.url("/not-a-response"));
+  assert.equal(bad.status, 500);
+  await bad.body?.cancel();
+  const ok = await fetch(t.url("/info"));
+  assert.equal(ok.status, 200);
+  await ok.body?.cancel();
+}, { options: { app: CONTRACT } });
+
+serverTest("server-sent events are flushed as produced", async (t) => {
+  const res = await fetch(t.url("/events"));
+  assert.equal(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  const started = Date.now();
+  const first = await reader.read();
+  const firstAt = Date.now() - started;
+  assert.match(first.value!, /^id: 1\nevent: tick\ndata: \{"tick":1\}\n\n/);
+  let all = first.value!;
+  for (let step = await reader.read(); !step.done; step = await reader.read()) all += step.value;
+  assert.equal(all.match(/event: tick/g)?.length, 10);
+  // The whole stream takes about a second; the first event must not wait for the end.
+  assert.ok(firstAt < Date.now() - started - 300, `first event after ${firstAt} ms`);
+}, { options: { app: new URL("sse.ts", EXAMPLES) } });
+
+serverTest("upload example: a 20 MB body is hashed as it streams", async (t) => {
+  const body = new Uint8Array(20 * 1024 * 1024).map((_, i) => i % 253);
+  const res = await fetch(t.url("/upload"), { method: "POST", body });
+  const result = await res.json();
+  assert.equal(result.bytes, body.length);
+  assert.equal(result.sha256, createHash("sha256").update(body).digest("hex"));
+}, { options: { app: new URL("upload_hash.ts", EXAMPLES), maxBodySize: 64 * 1024 * 1024 } });
+
+serverTest("CPU example renders its table", async (t) => {
+  const res = await fetch(t.url("/render?rows=50"));
+  const html = await res.text();
+  assert.equal(html.match(/<tr><td>/g)?.length, 50);
+  assert.match(html, /item &lt;49&gt; &amp;/);
+}, { options: { app: new URL("cpu.ts", EXAMPLES) } });
+
+Deno.test("an app without fetch: ready rejects naming the module, and the server shuts down", async () => {
+  const server = serve({ port: 0, workers: 1, app: new URL("./testdata/no_fetch_app.ts", import.meta.url) });
+  await assert.rejects(server.ready, /no_fetch_app\.ts has no default export with a fetch/);
+  await server.finished;
+});
+
+Deno.test("an app that cannot be imported: ready rejects naming the module", async () => {
+  const server = serve({ port: 0, workers: 1, app: new URL("./testdata/missing_app.ts", import.meta.url) });
+  await assert.rejects(server.ready, /cannot load app .*missing_app\.ts/);
+  await server.finished;
+});

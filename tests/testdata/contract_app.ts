@@ -1,0 +1,35 @@
+// An app that exercises the contract in the app tests.
+export default {
+  fetch(request: Request, info: { remoteAddr: Deno.NetAddr; signal?: AbortSignal }): Response {
+    const url = new URL(request.url);
+    switch (url.pathname) {
+      case "/info":
+        return Response.json({
+          url: request.url,
+          method: request.method,
+          host: request.headers.get("host"),
+          custom: request.headers.get("x-custom"),
+          remote: info.remoteAddr.hostname,
+          hasSignal: info.signal instanceof AbortSignal,
+        });
+      case "/echo":
+        return new Response(request.body, { headers: { "content-type": "application/octet-stream" } });
+      case "/cookies": {
+        const headers = new Headers();
+        headers.append("set-cookie", "a=1; Path=/");
+        headers.append("set-cookie", "b=2; Path=/; HttpOnly");
+        return new Response("cookies", { headers });
+      }
+      case "/reason":
+        return new Response("fine", { status: 299, statusText: "Fine Indeed" });
+      case "/empty":
+        return new Response(null, { status: 204 });
+      case "/throw":
+        throw new Error("boom: a secret detail");
+      case "/not-a-response":
+        return "plain string" as unknown as Response;
+      default:
+        return new Response("app 404", { status: 404 });
+    }
+  },
+};
