@@ -141,3 +141,97 @@ Deno.test("an app that cannot be imported: ready rejects naming the module", asy
   await assert.rejects(server.ready, /cannot load app .*missing_app\.ts/);
   await server.finished;
 });
+
+const MOD = new URL("../mod.ts", import.meta.url).pathname;
+
+/** Starts a command, waits for a line with a port in `stream`, and returns the port and the child. */
+async function startCommand(args: string[], from: "stdout" | "stderr") {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: from === "stdout" ? "piped" : "null",
+    stderr: from === "stderr" ? "piped" : "null",
+  }).spawn();
+  const reader = child[from].pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!/:(\d+)\//.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`no address in ${JSON.stringify(text)}`);
+    text += value;
+  }
+  return { port: Number(/:(\d+)\//.exec(text)![1]), child, reader };
+}
+
+Deno.test("CLI --app serves an app; files stay off unless --root is given", async () => {
+  const { port, child, reader } = await startCommand(
+    [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      MOD,
+      "--port",
+      "0",
+      "--app",
+      new URL("json_api.ts", EXAMPLES).pathname,
+    ],
+    "stdout",
+  );
+  try {
+    assert.deepEqual(await (await fetch(`http://127.0.0.1:${port}/api/todos`)).json(), []);
+    const hello = await fetch(`http://127.0.0.1:${port}/index.html`);
+    assert.equal(hello.status, 404, "static/ was served although no --root was given");
+    await hello.body?.cancel();
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+    await reader.cancel();
+  }
+});
+
+Deno.test("CLI --app with a broken module exits 1 with one line naming it", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-read",
+      MOD,
+      "--port",
+      "0",
+      "--app",
+      "tests/testdata/no_fetch_app.ts",
+    ],
+    cwd: new URL("..", import.meta.url).pathname,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(out.stderr).trim();
+  assert.equal(out.code, 1);
+  assert.equal(stderr.split("\n").length, 1, stderr);
+  assert.match(stderr, /^weft: app file:\/\/.*no_fetch_app\.ts has no default export with a fetch/);
+  assert.equal(new TextDecoder().decode(out.stdout), "", "it announced a URL it does not serve");
+});
+
+Deno.test("every example runs unchanged under deno serve", async () => {
+  const checks: [string, string, (res: Response) => Promise<void>][] = [
+    ["json_api.ts", "/api/todos", async (res) => assert.deepEqual(await res.json(), [])],
+    ["sse.ts", "/events", async (res) => assert.match(await res.text(), /data: \{"tick":10\}/)],
+    ["upload_hash.ts", "/upload", async (res) => assert.equal(res.status, 405, await res.text())],
+    [
+      "cpu.ts",
+      "/render?rows=3",
+      async (res) => assert.equal((await res.text()).match(/<tr><td>/g)?.length, 3),
+    ],
+  ];
+  for (const [file, path, check] of checks) {
+    const { port, child, reader } = await startCommand(
+      ["serve", "--allow-net", "--host", "127.0.0.1", "--port", "0", new URL(file, EXAMPLES).pathname],
+      "stderr",
+    );
+    try {
+      await check(await fetch(`http://127.0.0.1:${port}${path}`));
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+      await reader.cancel();
+    }
+  }
+});
