@@ -36,6 +36,15 @@ export interface ServerLimits {
   bodyTimeout?: number;
   /** Time a response write may make no progress (a client that stopped reading); then the connection is dropped. @default {30000} */
   sendTimeout?: number;
+  /**
+   * Time a handler has to start its response; then 503 and its signal aborts.
+   * A worker that cannot even answer a ping for this long (a handler stuck in
+   * a loop, a worker that closed itself) is terminated and replaced.
+   * @default {30000}
+   */
+  handlerTimeout?: number;
+  /** Requests one worker handles at once; more get 503 with `Retry-After`. @default {1024} */
+  maxInFlight?: number;
 }
 
 /** Options for {@linkcode serve}; see also {@linkcode FileServerOptions} and {@linkcode ServerLimits}. */
@@ -103,6 +112,12 @@ interface Client {
   closed: boolean;
   pausedByWorker: boolean;
   wake: (() => void) | null;
+  /** The peer address, sent to a worker with `Open`. */
+  remote: Uint8Array;
+  /** Response bytes have come since the last `End`: a response is under way. */
+  responding: boolean;
+  /** Bytes passed to the worker since the last `End` (or `Open`): more than 0 means a request awaits its answer. */
+  sentSinceEnd: number;
 }
 
 const encoder = new TextEncoder();
@@ -130,6 +145,7 @@ export function serve(options: ServeOptions = {}): Server {
   const drainTimeout = options.drainTimeout ?? 10_000;
   const maxConnections = options.maxConnections ?? 16384;
   const sendTimeout = options.sendTimeout ?? 30_000;
+  const handlerTimeout = options.handlerTimeout ?? 30_000;
   const listener = Deno.listen({ hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 7878 });
 
   const clients = new Map<number, Client>();
@@ -158,7 +174,9 @@ export function serve(options: ServeOptions = {}): Server {
         header: options.headerTimeout ?? 20_000,
         idle: options.idleTimeout ?? 30_000,
         body: options.bodyTimeout ?? 20_000,
+        handler: handlerTimeout,
       },
+      maxExchanges: options.maxInFlight ?? 1024,
       files: {
         cacheSeconds: options.cacheSeconds,
         compress: options.compress,
@@ -170,12 +188,18 @@ export function serve(options: ServeOptions = {}): Server {
         cors: options.cors,
       },
     },
+    unresponsiveAfter: handlerTimeout + 1000,
     onFrame(type, id, payload) {
       const c = clients.get(id);
       if (c === undefined) return;
       switch (type) {
+        case FrameType.End:
+          c.responding = false;
+          c.sentSinceEnd = 0;
+          break;
         case FrameType.Write:
         case FrameType.WriteAck:
+          c.responding = true;
           // A payload is a view of the worker's batch; a small one that must
           // wait is copied out, so a slow client does not pin the whole batch.
           c.queue.push({
@@ -201,13 +225,31 @@ export function serve(options: ServeOptions = {}): Server {
       }
     },
     onWorkerLost(ids, error) {
-      console.error(`weft: a worker failed (${error}); closing its ${ids.length} connection(s)`);
+      console.error(`weft: a worker failed (${error}); it was replaced`);
       for (const id of ids) {
         const c = clients.get(id);
-        if (c !== undefined) finish(c);
+        if (c === undefined) continue;
+        if (c.sentSinceEnd > 0 && !c.responding) {
+          // Its request will not be answered: say so, then close.
+          enqueue(c, cannedResponse(503, "The worker handling this request failed", [["Retry-After", "1"]]));
+          c.closing = true;
+          if (!c.writing) finish(c);
+        } else if (!c.responding && !c.closing) {
+          // Between requests, nothing is lost: the connection moves to a live worker.
+          pool.assign(c.id);
+          pool.send(FrameType.Open, c.id, c.remote);
+        } else {
+          lost(c);
+        }
       }
     },
   });
+
+  function enqueue(c: Client, bytes: Uint8Array): void {
+    c.queue.push({ bytes, ack: false });
+    c.queuedBytes += bytes.length;
+    if (!c.writing) track(writeQueued(c));
+  }
 
   /** Closes the socket and forgets the connection. */
   function finish(c: Client): void {
@@ -244,6 +286,7 @@ export function serve(options: ServeOptions = {}): Server {
         const n = await c.conn.read(buf);
         if (c.closed) return;
         if (n === null) return pool.send(FrameType.Eof, c.id);
+        c.sentSinceEnd += n;
         pool.send(FrameType.Data, c.id, buf.subarray(0, n));
       }
     } catch {
@@ -321,24 +364,23 @@ export function serve(options: ServeOptions = {}): Server {
         closed: false,
         pausedByWorker: false,
         wake: null,
+        remote: encoder.encode(`${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`),
+        responding: false,
+        sentSinceEnd: 0,
       };
       clients.set(c.id, c);
       pool.assign(c.id);
-      const remote = conn.remoteAddr;
-      pool.send(FrameType.Open, c.id, encoder.encode(`${remote.hostname}:${remote.port}`));
+      pool.send(FrameType.Open, c.id, c.remote);
       track(readLoop(c));
     }
   }
 
   /** Past `maxConnections`: a short 503 and a close, without reading. */
   async function refuse(conn: Deno.Conn): Promise<void> {
-    const body = "503 Service Unavailable: too many connections, try again shortly\n";
-    const response =
-      `HTTP/1.1 503 Service Unavailable\r\nDate: ${new Date().toUTCString()}\r\nServer: weft\r\n` +
-      `Retry-After: 1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\n` +
-      `Connection: close\r\n\r\n${body}`;
     try {
-      await conn.write(encoder.encode(response));
+      await conn.write(
+        cannedResponse(503, "Too many connections, try again shortly", [["Retry-After", "1"]]),
+      );
     } catch {
       // The client left first.
     } finally {
@@ -395,6 +437,21 @@ export function serve(options: ServeOptions = {}): Server {
   pool.ready.catch(() => shutdown());
 
   return { addr: listener.addr, ready: pool.ready, finished: finished.promise, shutdown };
+}
+
+/**
+ * A complete error response made on the main thread, for the few cases where
+ * no worker can answer (too many connections, a failed worker).
+ */
+function cannedResponse(status: 503, message: string, headers: [string, string][]): Uint8Array {
+  const body = `${status} Service Unavailable: ${message}\n`;
+  const fields = headers.map(([name, value]) => `${name}: ${value}\r\n`).join("");
+  return encoder.encode(
+    `HTTP/1.1 ${status} Service Unavailable\r\nDate: ${
+      new Date().toUTCString()
+    }\r\nServer: weft\r\n${fields}` +
+      `Content-Type: text/plain; charset=utf-8\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function resolveRoot(root: string | undefined): string {

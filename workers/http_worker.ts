@@ -81,6 +81,9 @@ interface Exchange {
   abort: AbortController;
   sink: BodySink | null;
   completed: PromiseWithResolvers<void>;
+  started: number;
+  /** The response head has been handed over. */
+  responded: boolean;
 }
 
 interface Peer {
@@ -111,6 +114,8 @@ let files: FileServer | null = null;
 let app: App | null = null;
 let limits: ParserLimits = DEFAULT_LIMITS;
 let timeouts: WorkerInit["timeouts"];
+let maxExchanges = Infinity;
+let exchanges = 0;
 let shuttingDown = false;
 
 function flush(): void {
@@ -145,6 +150,7 @@ function close(peer: Peer): void {
 }
 
 function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
+  if (type === FrameType.Ping) return emit(FrameType.Pong, 0);
   if (type === FrameType.Shutdown) {
     shuttingDown = true;
     for (const peer of peers.values()) {
@@ -283,10 +289,23 @@ function awaitClient(peer: Peer): void {
   }
 }
 
-/** Ends connections whose client took too long: 408 if a request was under way. */
+/**
+ * Ends connections whose client took too long (408 if a request was under
+ * way), and answers 503 for handlers that have not started a response in
+ * time, aborting their signal. (A handler that blocks the worker outright is
+ * the main thread's to catch: this tick cannot run then.)
+ */
 function expireDeadlines(): void {
   const now = Date.now();
   for (const peer of peers.values()) {
+    const exchange = peer.exchange;
+    if (exchange !== null && !exchange.responded && now - exchange.started > timeouts.handler) {
+      exchange.abort.abort();
+      exchange.sink?.fail(new Error("the handler took too long"));
+      emit(FrameType.Write, peer.id, peer.http.respondToError(503, "The handler took too long to answer"));
+      close(peer);
+      continue;
+    }
     if (peer.waitingFor === null || now < peer.deadline) continue;
     if (peer.waitingFor !== "idle") {
       peer.exchange?.sink?.fail(new Error("the request body stopped arriving"));
@@ -298,11 +317,22 @@ function expireDeadlines(): void {
 
 function startExchange(peer: Peer, request: RequestEvent): void {
   peer.waitingFor = null;
+  if (exchanges >= maxExchanges) {
+    emit(
+      FrameType.Write,
+      peer.id,
+      peer.http.respondToError(503, "The server is at capacity, try again shortly", [["Retry-After", "1"]]),
+    );
+    return close(peer);
+  }
+  exchanges++;
   const exchange: Exchange = {
     abort: new AbortController(),
     // Only an app reads bodies; for the file server they are read and dropped.
     sink: request.body === 0 || app === null ? null : new BodySink(() => onBodyPull(peer)),
     completed: Promise.withResolvers<void>(),
+    started: Date.now(),
+    responded: false,
   };
   if (shuttingDown) exchange.abort.abort();
   peer.exchange = exchange;
@@ -313,7 +343,7 @@ async function runExchange(peer: Peer, request: RequestEvent, exchange: Exchange
   let reply: Reply | null = null;
   try {
     reply = await makeReply(peer, request, exchange);
-    await sendReply(peer, reply);
+    await sendReply(peer, reply, exchange);
   } catch (e) {
     if (!peer.gone) {
       console.error("weft: request failed:", e);
@@ -324,7 +354,9 @@ async function runExchange(peer: Peer, request: RequestEvent, exchange: Exchange
     // A body the handler did not read is read and dropped from here on.
     if (exchange.sink !== null) exchange.sink.closed = true;
     exchange.completed.resolve();
-    peer.exchange = null;
+    exchanges--;
+    if (peer.exchange === exchange) peer.exchange = null;
+    if (!peer.gone) emit(FrameType.End, peer.id);
     peer.sinkFull = false;
     peer.served = true;
     if (!peer.gone) {
@@ -371,8 +403,9 @@ async function makeReply(peer: Peer, request: RequestEvent, exchange: Exchange):
   return file;
 }
 
-async function sendReply(peer: Peer, reply: Reply): Promise<void> {
+async function sendReply(peer: Peer, reply: Reply, exchange: Exchange): Promise<void> {
   if (peer.gone) return;
+  exchange.responded = true;
   emit(
     FrameType.Write,
     peer.id,
@@ -454,6 +487,7 @@ self.onmessage = async (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
   const init = e.data;
   limits = { ...DEFAULT_LIMITS, ...definedOnly(init.limits) };
   timeouts = init.timeouts;
+  maxExchanges = init.maxExchanges;
   files = init.root === null ? null : new FileServer(init.root, init.files);
   try {
     if (init.app !== null) app = await loadApp(init.app);

@@ -410,11 +410,11 @@ export class ServerConnection {
   }
 
   /**
-   * A complete response for an error, with `Connection: close` and `message`
-   * as its text. Empty when a response was already under way: then the
+   * A complete response for an error, with `Connection: close`, `message` as
+   * its text and any `extra` fields (such as `Retry-After`). Empty when a response was already under way: then the
    * connection can only be closed.
    */
-  respondToError(status: number, message: string): Uint8Array {
+  respondToError(status: number, message: string, extra: [string, string][] = []): Uint8Array {
     this.#reading = "error";
     this.#keepAlive = false;
     if (this.#writing !== "idle") {
@@ -430,6 +430,7 @@ export class ServerConnection {
         ["Server", this.#serverName],
         ["Content-Type", "text/plain; charset=utf-8"],
         ["Content-Length", String(body.length)],
+        ...extra,
         ["Connection", "close"],
       ],
     });

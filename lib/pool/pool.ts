@@ -10,7 +10,7 @@
  * @module
  */
 
-import { type FrameType, FrameWriter, readFrames, type WorkerInit, type WorkerStatus } from "./wire.ts";
+import { FrameType, FrameWriter, readFrames, type WorkerInit, type WorkerStatus } from "./wire.ts";
 
 /** Options for {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -22,9 +22,17 @@ export interface WorkerPoolOptions {
   init: WorkerInit;
   /** Called for each frame a worker sends. */
   onFrame: (type: FrameType, id: number, payload: Uint8Array) => void;
-  /** Called with the connections of a worker that died; it is replaced. */
+  /**
+   * Called with the connections of a worker that died or stopped answering;
+   * it has been replaced, and these connections belong to no worker now.
+   */
   onWorkerLost: (ids: number[], error: string) => void;
+  /** A worker that has not answered a ping for this many milliseconds is replaced. */
+  unresponsiveAfter: number;
 }
+
+/** How often each worker is pinged. */
+const PING_INTERVAL = 500;
 
 interface PoolWorker {
   worker: Worker;
@@ -32,6 +40,8 @@ interface PoolWorker {
   connections: Set<number>;
   /** Settles when the worker has loaded (the app, if any). */
   ready: Promise<void>;
+  /** When it last answered a ping (or started). */
+  lastPong: number;
 }
 
 /**
@@ -60,6 +70,20 @@ export class WorkerPool {
     for (let i = 0; i < options.size; i++) this.#workers.push(this.#spawn());
     this.ready = Promise.all(this.#workers.map((w) => w.ready)).then(() => {});
     this.ready.catch(() => {});
+    this.#heartbeat = setInterval(() => this.#checkHealth(), PING_INTERVAL);
+  }
+
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+
+  /** Replaces workers that stopped answering pings (a blocked event loop, or `self.close()`), then pings all. */
+  #checkHealth(): void {
+    const now = Date.now();
+    for (const w of [...this.#workers]) {
+      if (now - w.lastPong > this.#options.unresponsiveAfter) {
+        this.#replace(w, `no answer for ${now - w.lastPong} ms`);
+      }
+    }
+    this.broadcast(FrameType.Ping);
   }
 
   /** Pins a new connection to the worker with the fewest connections. */
@@ -94,6 +118,7 @@ export class WorkerPool {
 
   /** Stops every worker at once. */
   terminate(): void {
+    clearInterval(this.#heartbeat);
     for (const w of this.#workers) w.worker.terminate();
     this.#workers.length = 0;
     this.#owner.clear();
@@ -121,11 +146,18 @@ export class WorkerPool {
       out: new FrameWriter(),
       connections: new Set(),
       ready: ready.promise,
+      // Loading an app may take a while: the clock starts once the worker is ready.
+      lastPong: Infinity,
     };
     worker.onmessage = (e: MessageEvent<ArrayBuffer | WorkerStatus>) => {
-      if (e.data instanceof ArrayBuffer) readFrames(e.data, this.#options.onFrame);
-      else if (e.data.kind === "ready") {
+      if (e.data instanceof ArrayBuffer) {
+        readFrames(e.data, (type, id, payload) => {
+          if (type === FrameType.Pong) entry.lastPong = Date.now();
+          else this.#options.onFrame(type, id, payload);
+        });
+      } else if (e.data.kind === "ready") {
         started = true;
+        entry.lastPong = Date.now();
         ready.resolve();
       } else ready.reject(new Error(e.data.message));
     };

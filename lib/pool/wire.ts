@@ -25,6 +25,8 @@ export const FrameType = {
   Written: 5,
   /** Graceful shutdown: finish what is in flight, close idle connections. */
   Shutdown: 6,
+  /** Are you alive? (connection id 0) */
+  Ping: 7,
   /** Bytes to write. */
   Write: 16,
   /** Bytes to write, answered by `Written` once they are written. */
@@ -35,6 +37,10 @@ export const FrameType = {
   Pause: 19,
   /** Read this connection again. */
   Resume: 20,
+  /** A response has been handed over in full (what was read before it is answered). */
+  End: 22,
+  /** The answer to `Ping` (connection id 0). */
+  Pong: 23,
 } as const;
 
 /** One of {@linkcode FrameType}'s values. */
@@ -146,8 +152,13 @@ export interface WorkerInit {
     maxHeaderCount?: number;
     maxBodySize?: number;
   };
-  /** Milliseconds a connection may wait for a request head, between requests, and between body bytes. */
-  timeouts: { header: number; idle: number; body: number };
+  /**
+   * Milliseconds a connection may wait for a request head, between requests,
+   * and between body bytes; and a handler for its response to start.
+   */
+  timeouts: { header: number; idle: number; body: number; handler: number };
+  /** Requests one worker handles at once; more get 503. */
+  maxExchanges: number;
 }
 
 /** What a worker reports once its init message is handled. */
