@@ -40,6 +40,9 @@ Usage: deno run --allow-net --allow-read mod.ts [flags]
   --idle-timeout SECS    for a keep-alive connection between requests (default 30)
   --body-timeout SECS    between pieces of a request body, else 408 (default 20)
   --send-timeout SECS    for a stalled response write before the client is dropped (default 30)
+  --handler-timeout SECS for a handler to start its response, else 503; a worker silent this long
+                         is replaced (default 30)
+  --max-in-flight N      requests one worker handles at once; more get 503 (default 1024)
   --quiet                print nothing but errors
   --help                 show this text
   --version              print the version
@@ -101,6 +104,8 @@ export function parseCommand(args: string[]): Command {
         "idle-timeout": { type: "string" },
         "body-timeout": { type: "string" },
         "send-timeout": { type: "string" },
+        "handler-timeout": { type: "string" },
+        "max-in-flight": { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
@@ -132,6 +137,7 @@ export function parseCommand(args: string[]): Command {
     ["--max-headers", "maxHeaderCount", 1],
     ["--max-body-size", "maxBodySize", 0],
     ["--max-connections", "maxConnections", 1],
+    ["--max-in-flight", "maxInFlight", 1],
   ] as const;
   for (const [flag, key, min] of sizes) {
     const text = values[flag.slice(2) as keyof typeof values];
@@ -142,6 +148,7 @@ export function parseCommand(args: string[]): Command {
     ["--idle-timeout", "idleTimeout"],
     ["--body-timeout", "bodyTimeout"],
     ["--send-timeout", "sendTimeout"],
+    ["--handler-timeout", "handlerTimeout"],
   ] as const;
   for (const [flag, key] of times) {
     const text = values[flag.slice(2) as keyof typeof values];
