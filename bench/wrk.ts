@@ -1,125 +1,351 @@
 /**
- * Load bench: weft against its peers, on loopback, with wrk, in interleaved
- * rounds (A B A B …) so drift on a noisy machine hits every server alike.
- * Prints per server the median requests/s and p99 latency, and weft's ratio.
+ * Load bench: weft against its peers on loopback, driven by wrk in
+ * interleaved rounds (A B C D, A B C D …) so drift on a noisy machine hits
+ * every server alike. Prints per scenario the median requests/s, p99 latency,
+ * errors and weft's ratio to each peer, then the targets.
  *
- *   deno task bench [--rounds 3] [--duration 5] [--connections 64] [--json]
+ *   deno task bench                              all scenarios, 3 rounds × 5 s
+ *   deno task bench --scenario hello,gzip        some of them
+ *   deno task bench --rounds 5 --duration 10 --json
  *
- * Needs wrk (apt-get install wrk). Only 127.0.0.1 is ever targeted.
+ * Scenarios: hello, 404, gzip, 1m, pipeline, idle, cpu. Peers: nginx from
+ * Debian (1 worker and auto), a Deno.serve script, Node's http module; for
+ * cpu, the same app under one Deno.serve isolate and `deno serve --parallel`.
+ * Needs wrk and nginx (apt-get install wrk nginx; it installs them when run as
+ * root). Only 127.0.0.1 is ever targeted.
  *
  * @module
  */
 
+import { parseArgs } from "node:util";
 import { waitForPort } from "./_wait.ts";
 
-import { parseArgs } from "node:util";
-
-const args = parseArgs({
+const { values } = parseArgs({
   args: Deno.args,
   options: {
+    scenario: { type: "string", default: "hello,404,gzip,1m,pipeline,idle,cpu" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
-    connections: { type: "string", default: "64" },
     json: { type: "boolean", default: false },
   },
 });
-const rounds = Number(args.values.rounds);
-const duration = Number(args.values.duration);
-const connections = Number(args.values.connections);
+const rounds = Number(values.rounds);
+const duration = Number(values.duration);
+const chosen = values.scenario.split(",").map((s) => s.trim());
+const log = (line: string) => values.json ? console.error(line) : console.log(line);
 
-if (!await has("wrk")) {
-  console.error("wrk is not installed: apt-get install wrk");
-  Deno.exit(1);
-}
+await ensureInstalled("wrk", "wrk");
+await ensureInstalled("nginx", "nginx");
 
 const here = new URL(".", import.meta.url).pathname;
-const root = new URL("../static/", import.meta.url).pathname;
+const mod = new URL("../mod.ts", import.meta.url).pathname;
+const cpuApp = new URL("../examples/cpu.ts", import.meta.url).pathname;
+const root = await Deno.makeTempDir({ prefix: "weft-bench-" });
+await Deno.copyFile(new URL("../static/index.html", import.meta.url).pathname, `${root}/index.html`);
+const words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ".repeat(1000);
+await Deno.writeTextFile(`${root}/text.txt`, words.slice(0, 64 * 1024));
+const oneMiB = new Uint8Array(1024 * 1024);
+for (let i = 0; i < oneMiB.length; i += 65536) crypto.getRandomValues(oneMiB.subarray(i, i + 65536));
+await Deno.writeFile(`${root}/one.bin`, oneMiB);
+await new Deno.Command("chmod", { args: ["-R", "a+rX", root] }).output();
 
 interface Peer {
   name: string;
   port: number;
-  command: string[];
+  start: () => Deno.ChildProcess;
 }
 
-const peers: Peer[] = [
+const deno = Deno.execPath();
+const filePeers: Peer[] = [
   {
     name: "weft",
     port: 7901,
-    command: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      `${here}../mod.ts`,
-      "--port",
-      "7901",
-      "--root",
-      root,
-      "--quiet",
-    ],
+    start: () =>
+      spawn(deno, [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        mod,
+        "--port",
+        "7901",
+        "--root",
+        root,
+        "--quiet",
+        "--idle-timeout",
+        "600",
+      ]),
   },
+  { name: "nginx (1 worker)", port: 7902, start: () => nginx(7902, "1") },
+  { name: "nginx (auto)", port: 7903, start: () => nginx(7903, "auto") },
   {
     name: "Deno.serve",
-    port: 7902,
-    command: ["run", "--allow-net", "--allow-read", `${here}peers/deno_serve.ts`, "7902", root],
+    port: 7904,
+    start: () =>
+      spawn(deno, ["run", "--allow-net", "--allow-read", `${here}peers/deno_serve.ts`, "7904", root]),
+  },
+  { name: "Node http", port: 7905, start: () => spawn("node", [`${here}peers/node_http.mjs`, "7905", root]) },
+];
+const cpuPeers: Peer[] = [
+  {
+    name: "weft --app",
+    port: 7911,
+    start: () =>
+      spawn(deno, ["run", "--allow-net", "--allow-read", mod, "--port", "7911", "--app", cpuApp, "--quiet"]),
+  },
+  {
+    name: "Deno.serve (1 isolate)",
+    port: 7912,
+    start: () => spawn(deno, ["serve", "--allow-net", "--host", "127.0.0.1", "--port", "7912", cpuApp]),
+  },
+  {
+    name: "deno serve --parallel",
+    port: 7913,
+    start: () =>
+      spawn(deno, ["serve", "--parallel", "--allow-net", "--host", "127.0.0.1", "--port", "7913", cpuApp]),
   },
 ];
 
-const children = peers.map((p) =>
-  new Deno.Command(Deno.execPath(), { args: p.command, stdout: "null", stderr: "inherit" }).spawn()
-);
+interface Scenario {
+  name: string;
+  path: string;
+  connections: number;
+  headers?: string[];
+  script?: string;
+  peers: Peer[];
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: "hello", path: "/", connections: 64, peers: filePeers },
+  { name: "404", path: "/missing", connections: 64, peers: filePeers },
+  { name: "gzip", path: "/text.txt", connections: 16, headers: ["Accept-Encoding: gzip"], peers: filePeers },
+  { name: "1m", path: "/one.bin", connections: 16, peers: filePeers },
+  { name: "pipeline", path: "/", connections: 64, script: `${here}peers/pipeline.lua`, peers: filePeers },
+  { name: "cpu", path: "/render?rows=2000", connections: 16, peers: cpuPeers },
+];
+
+interface Row {
+  scenario: string;
+  server: string;
+  rps: number;
+  p99_ms: number;
+  errors: number;
+  weft_ratio: number;
+  note?: string;
+}
+const rows: Row[] = [];
+const children: Deno.ChildProcess[] = [];
+
 try {
-  for (const p of peers) await waitForPort(p.port);
-  const results = new Map<string, { rps: number[]; p99: number[]; errors: number }>();
-  for (const p of peers) results.set(p.name, { rps: [], p99: [], errors: 0 });
+  for (const group of [filePeers, cpuPeers]) {
+    const scenarios = SCENARIOS.filter((s) => s.peers === group && chosen.includes(s.name));
+    const wantIdle = group === filePeers && chosen.includes("idle");
+    if (scenarios.length === 0 && !wantIdle) continue;
+    const started = group.map((p) => p.start());
+    children.push(...started);
+    for (const p of group) await waitForPort(p.port);
+    for (const scenario of scenarios) await runScenario(scenario);
+    if (wantIdle) await idleScenario(group.filter((p) => p.name !== "nginx (auto)"));
+    for (const c of started) await stop(c);
+  }
+  report();
+} finally {
+  for (const c of children) await stop(c);
+  await Deno.remove(root, { recursive: true });
+}
+
+async function runScenario(s: Scenario): Promise<void> {
+  const samples = new Map(
+    s.peers.map((p) => [p.name, { rps: [] as number[], p99: [] as number[], errors: 0 }]),
+  );
   for (let round = 0; round < rounds; round++) {
-    for (const p of peers) {
-      const r = await wrk(`http://127.0.0.1:${p.port}/`);
-      const entry = results.get(p.name)!;
+    for (const p of s.peers) {
+      const r = await wrk(
+        `http://127.0.0.1:${p.port}${s.path}`,
+        s.connections,
+        s.headers,
+        s.script,
+        s.name === "404",
+      );
+      const entry = samples.get(p.name)!;
       entry.rps.push(r.rps);
       entry.p99.push(r.p99);
       entry.errors += r.errors;
-      if (!args.values.json) console.error(`round ${round + 1} ${p.name}: ${r.rps.toFixed(0)} req/s`);
+      log(`${s.name} round ${round + 1}: ${p.name} ${r.rps.toFixed(0)} req/s`);
     }
   }
-  const weft = median(results.get("weft")!.rps);
-  const table = [...results].map(([name, r]) => ({
-    scenario: "hello",
-    server: name,
-    rps: Math.round(median(r.rps)),
-    p99_ms: Number(median(r.p99).toFixed(2)),
-    errors: r.errors,
-    weft_ratio: Number((weft / median(r.rps)).toFixed(2)),
-  }));
-  if (args.values.json) {
-    console.log(JSON.stringify({ rounds, duration, connections, results: table }, null, 2));
-  } else {
-    console.log(`\nhello page, ${connections} connections, ${rounds} rounds × ${duration}s, medians:`);
-    console.log("| server | req/s | p99 ms | errors | weft ÷ server |");
-    console.log("| --- | ---: | ---: | ---: | ---: |");
-    for (const r of table) {
-      console.log(`| ${r.server} | ${r.rps} | ${r.p99_ms} | ${r.errors} | ${r.weft_ratio} |`);
-    }
-  }
-} finally {
-  for (const c of children) {
-    c.kill("SIGTERM");
-    await c.status;
+  const weft = median(samples.get(s.peers[0].name)!.rps);
+  for (const [server, r] of samples) {
+    rows.push({
+      scenario: s.name,
+      server,
+      rps: Math.round(median(r.rps)),
+      p99_ms: Number(median(r.p99).toFixed(2)),
+      errors: r.errors,
+      weft_ratio: Number((weft / median(r.rps)).toFixed(2)),
+    });
   }
 }
 
-async function wrk(url: string) {
-  const out = await new Deno.Command("wrk", {
-    args: ["-t2", `-c${connections}`, `-d${duration}s`, "--latency", url],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
+/** Opens 10,000 keep-alive connections (one request each), then measures RSS growth and hello throughput. */
+async function idleScenario(peers: Peer[]): Promise<void> {
+  const COUNT = 10_000;
+  const results: Row[] = [];
+  for (const p of peers) {
+    const before = await wrk(`http://127.0.0.1:${p.port}/`, 64);
+    const rssBefore = await rssMiB(p);
+    const conns: Deno.Conn[] = [];
+    let answered = 0;
+    const request = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    for (let i = 0; i < COUNT; i += 250) {
+      await Promise.all(Array.from({ length: Math.min(250, COUNT - i) }, async () => {
+        try {
+          const conn = await Deno.connect({ hostname: "127.0.0.1", port: p.port });
+          conns.push(conn);
+          await conn.write(request);
+          const buf = new Uint8Array(4096);
+          const n = await conn.read(buf);
+          if (n !== null && new TextDecoder().decode(buf.subarray(0, 12)) === "HTTP/1.1 200") answered++;
+        } catch {
+          // counted as not answered
+        }
+      }));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const rssAfter = await rssMiB(p);
+    const during = await wrk(`http://127.0.0.1:${p.port}/`, 64);
+    // Still kept? A second request on a sample of them must be answered.
+    let kept = 0;
+    const sample = conns.filter((_, i) => i % 100 === 0);
+    await Promise.all(sample.map(async (conn) => {
+      try {
+        await conn.write(request);
+        const n = await conn.read(new Uint8Array(4096));
+        if (n !== null) kept++;
+      } catch {
+        // closed
+      }
+    }));
+    for (const conn of conns) {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    }
+    const note = `${answered}/${COUNT} answered, ${kept}/${sample.length} sampled kept, RSS +${
+      (rssAfter - rssBefore).toFixed(0)
+    } MiB, hello with them open ${during.rps.toFixed(0)} vs ${before.rps.toFixed(0)} req/s (${
+      (during.rps / before.rps).toFixed(2)
+    }×)`;
+    log(`idle: ${p.name}: ${note}`);
+    results.push({
+      scenario: "idle",
+      server: p.name,
+      rps: Math.round(during.rps),
+      p99_ms: Number(during.p99.toFixed(2)),
+      errors: COUNT - answered,
+      weft_ratio: 0,
+      note,
+    });
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  for (const r of results) r.weft_ratio = Number((results[0].rps / r.rps).toFixed(2));
+  rows.push(...results);
+}
+
+function report(): void {
+  if (values.json) {
+    console.log(JSON.stringify({ rounds, duration, results: rows }, null, 2));
+    return;
+  }
+  for (const scenario of [...new Set(rows.map((r) => r.scenario))]) {
+    const s = SCENARIOS.find((x) => x.name === scenario);
+    console.log(
+      `\n${scenario}: ${
+        s ? `${s.path}, ${s.connections} connections, ` : ""
+      }${rounds} rounds × ${duration} s, medians`,
+    );
+    console.log(
+      "| server | req/s | p99 ms | errors | weft ÷ server |" + (scenario === "idle" ? " note |" : ""),
+    );
+    console.log("| --- | ---: | ---: | ---: | ---: |" + (scenario === "idle" ? " --- |" : ""));
+    for (const r of rows.filter((x) => x.scenario === scenario)) {
+      console.log(
+        `| ${r.server} | ${r.rps} | ${r.p99_ms} | ${r.errors} | ${r.weft_ratio} |${
+          r.note ? ` ${r.note} |` : ""
+        }`,
+      );
+    }
+  }
+}
+
+function spawn(command: string, args: string[]): Deno.ChildProcess {
+  return new Deno.Command(command, { args, stdout: "null", stderr: "inherit" }).spawn();
+}
+
+function nginx(port: number, workers: string): Deno.ChildProcess {
+  const conf = `${root}/nginx-${port}.conf`;
+  Deno.writeTextFileSync(
+    conf,
+    `daemon off; worker_processes ${workers}; pid ${root}/nginx-${port}.pid; error_log /dev/null;
+events { worker_connections 16384; }
+http {
+  include /etc/nginx/mime.types; access_log off; sendfile on; tcp_nopush on; keepalive_timeout 600s;
+  keepalive_requests 1000000; gzip on; gzip_types text/plain; gzip_min_length 1024; gzip_comp_level 6;
+  server { listen 127.0.0.1:${port} reuseport; root ${root}; }
+}
+`,
+  );
+  return spawn("nginx", ["-c", conf]);
+}
+
+async function stop(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    return;
+  }
+  await child.status;
+}
+
+/** Resident memory of the processes listening on the peer's port (nginx: master and workers). */
+async function rssMiB(p: Peer): Promise<number> {
+  const pids = await pidsOnPort(p.port);
+  let total = 0;
+  for (const pid of pids) {
+    const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] }).output();
+    total += Number(new TextDecoder().decode(out.stdout).trim() || 0);
+  }
+  return total / 1024;
+}
+
+async function pidsOnPort(port: number): Promise<number[]> {
+  const out = await new Deno.Command("ss", { args: ["-Htlnp", `sport = :${port}`] }).output();
+  return [...new TextDecoder().decode(out.stdout).matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]))
+    .filter((pid, i, all) => all.indexOf(pid) === i);
+}
+
+async function wrk(
+  url: string,
+  connections: number,
+  headers: string[] = [],
+  script?: string,
+  expect404 = false,
+) {
+  const args = ["-t2", `-c${connections}`, `-d${duration}s`, "--latency"];
+  for (const h of headers) args.push("-H", h);
+  if (script) args.push("-s", script);
+  const out = await new Deno.Command("wrk", { args: [...args, url], stdout: "piped", stderr: "piped" })
+    .output();
   const text = new TextDecoder().decode(out.stdout);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0);
   const p99 = toMs(/\s99%\s+([\d.]+\w+)/.exec(text)?.[1] ?? "0ms");
-  const errors =
-    [...text.matchAll(/(?:connect|read|write|timeout) (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0) +
-    Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
-  return { rps, p99, errors };
+  const socket = [...text.matchAll(/(?:connect|read|write|timeout) (\d+)/g)].reduce(
+    (n, m) => n + Number(m[1]),
+    0,
+  );
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
+  return { rps, p99, errors: socket + (expect404 ? 0 : non2xx) };
 }
 
 function toMs(s: string): number {
@@ -133,11 +359,17 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-async function has(command: string): Promise<boolean> {
-  try {
-    await new Deno.Command(command, { args: ["--version"], stdout: "null", stderr: "null" }).output();
-    return true;
-  } catch {
-    return false;
+async function ensureInstalled(command: string, pkg: string): Promise<void> {
+  const has = () =>
+    new Deno.Command("sh", { args: ["-c", `command -v ${command}`], stdout: "null" }).output().then((o) =>
+      o.success
+    );
+  if (await has()) return;
+  log(`${command} is missing; installing ${pkg} with apt-get`);
+  await new Deno.Command("sh", { args: ["-c", `apt-get update -qq && apt-get install -y -qq ${pkg}`] })
+    .output();
+  if (!await has()) {
+    console.error(`${command} is not installed and could not be installed: apt-get install ${pkg}`);
+    Deno.exit(1);
   }
 }
