@@ -84,8 +84,13 @@ export interface Server {
   shutdown(): Promise<void>;
 }
 
-/** Bytes read from a socket at most per read. */
-const READ_SIZE = 16 * 1024;
+/**
+ * A connection's read buffer starts small, since most requests are a few
+ * hundred bytes and idle connections should cost little, and doubles when a
+ * read fills it.
+ */
+const READ_SIZE_FIRST = 2 * 1024;
+const READ_SIZE_MAX = 64 * 1024;
 /** Unwritten response bytes per connection above which it is not read. */
 const MAX_QUEUED = 1024 * 1024;
 /** Queued writes are merged up to this size into one `write`. */
@@ -275,7 +280,7 @@ export function serve(options: ServeOptions = {}): Server {
   }
 
   async function readLoop(c: Client): Promise<void> {
-    const buf = new Uint8Array(READ_SIZE);
+    let buf = new Uint8Array(READ_SIZE_FIRST);
     try {
       for (;;) {
         while (!c.closed && (c.pausedByWorker || c.queuedBytes > MAX_QUEUED)) {
@@ -288,6 +293,7 @@ export function serve(options: ServeOptions = {}): Server {
         if (n === null) return pool.send(FrameType.Eof, c.id);
         c.sentSinceEnd += n;
         pool.send(FrameType.Data, c.id, buf.subarray(0, n));
+        if (n === buf.length && buf.length < READ_SIZE_MAX) buf = new Uint8Array(buf.length * 2);
       }
     } catch {
       lost(c);

@@ -417,7 +417,7 @@ async function sendReply(peer: Peer, reply: Reply, exchange: Exchange): Promise<
     }),
   );
   for (const part of reply.body) {
-    if (part instanceof Uint8Array) emit(FrameType.Write, peer.id, peer.http.sendBody(part));
+    if (part instanceof Uint8Array) await sendBytes(peer, part);
     else if (part instanceof ReadableStream) await sendStream(peer, part);
     else await sendSlice(peer, part);
     if (peer.gone) return;
@@ -434,6 +434,16 @@ async function sendAcked(peer: Peer, data: Uint8Array): Promise<void> {
   while (peer.inFlightBytes >= peer.window && !peer.gone) {
     await new Promise<void>((resolve) => (peer.onWritten = resolve));
     peer.onWritten = null;
+  }
+}
+
+/** Sends bytes from memory: small ones at once, large ones through the window like a file. */
+async function sendBytes(peer: Peer, bytes: Uint8Array): Promise<void> {
+  if (bytes.length < SOLO_PAYLOAD) return emit(FrameType.Write, peer.id, peer.http.sendBody(bytes));
+  for (let at = 0; at < bytes.length && !peer.gone;) {
+    const n = Math.min(peer.window, bytes.length - at);
+    await sendAcked(peer, bytes.subarray(at, at + n));
+    at += n;
   }
 }
 

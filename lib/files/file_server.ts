@@ -28,8 +28,8 @@ export interface FileRequest {
   headers: ReadonlyMap<string, string>;
 }
 
-/** Files up to this size are read in one go and cached; larger ones stream. */
-const SMALL_FILE = 64 * 1024;
+/** Files up to this size are read in one go and cached; larger ones stream from disk. */
+const SMALL_FILE = 1024 * 1024;
 /** Compressible files up to this size are compressed once and the result cached. */
 const COMPRESS_CACHE_LIMIT = 1024 * 1024;
 /** Bytes kept in memory per worker, originals and compressed copies together. */
@@ -91,7 +91,7 @@ export class FileServer {
   readonly #options: ResolvedFileServerOptions;
   readonly #cacheControl: string;
   readonly #cache = new Map<string, CacheEntry>();
-  readonly #realPaths = new Map<string, { path: string; until: number }>();
+  readonly #realPaths = new Map<string, { path: string | null; until: number }>();
   #cachedBytes = 0;
 
   /** Serves `root`, an absolute path without symlinks (as `Deno.realPath` gives). */
@@ -172,22 +172,26 @@ export class FileServer {
 
   /**
    * Finds `path` through symlinks; `"outside"` when it resolves out of the
-   * root and that is refused. Where a path leads is remembered for a second
-   * (a `realpath` costs about twice a `stat`); its `stat` is fresh every time.
+   * root and that is refused. Where a path leads (or that it leads nowhere)
+   * is remembered for a second: a `realpath` costs about twice a `stat`, and a
+   * missing path costs an exception. The `stat` of a found path is fresh every
+   * time, so edits show at once; a new file shows within a second.
    */
   #find(path: string): Found | "outside" | null {
     const now = Date.now();
     let real = this.#realPaths.get(path);
     if (real === undefined || real.until < now) {
+      let resolved: string | null = null;
       try {
-        real = { path: Deno.realPathSync(path), until: now + REAL_PATH_TTL };
+        resolved = Deno.realPathSync(path);
       } catch (e) {
-        if (isMissing(e)) return null;
-        throw e;
+        if (!isMissing(e)) throw e;
       }
       if (this.#realPaths.size >= REAL_PATH_ENTRIES) this.#realPaths.clear();
+      real = { path: resolved, until: now + REAL_PATH_TTL };
       this.#realPaths.set(path, real);
     }
+    if (real.path === null) return null;
     if (
       !this.#options.followSymlinks && real.path !== this.#root && !real.path.startsWith(this.#root + "/")
     ) {
