@@ -295,7 +295,12 @@ export class ServerConnection {
       this.#reading = "closed";
       return CLOSED;
     }
-    if (this.#borrowed && this.#start < this.#end) {
+    if (this.#start === this.#end) {
+      // Nothing left to parse: hold no buffer while waiting (idle connections are many).
+      this.#buf = EMPTY;
+      this.#start = this.#end = 0;
+      this.#borrowed = false;
+    } else if (this.#borrowed) {
       // Keep only our bytes, not the caller's whole array.
       this.#buf = this.#buf.slice(this.#start, this.#end);
       this.#end -= this.#start;
