@@ -218,3 +218,59 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** A `deno` process started by {@linkcode startDeno}, up and listening. */
+export interface StartedProcess {
+  child: Deno.ChildProcess;
+  /** The port of the first `http://…:PORT/` it printed. */
+  port: number;
+  /** Everything read from the watched stream so far. */
+  text: string;
+  /** Reads the watched stream to its end (after the process exits) and returns all of it. */
+  rest: () => Promise<string>;
+  /** Sends SIGTERM (unless the process has ended) and waits for it to exit. */
+  stop: () => Promise<Deno.CommandStatus>;
+}
+
+/**
+ * Runs `deno ARGS` and waits until it prints a URL with a port on `from`
+ * (stdout for weft's banner, stderr for `deno serve`'s).
+ */
+export async function startDeno(
+  args: string[],
+  from: "stdout" | "stderr" = "stdout",
+): Promise<StartedProcess> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: from === "stdout" ? "piped" : "null",
+    stderr: from === "stderr" ? "piped" : "inherit",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const reader = child[from].pipeThrough(new TextDecoderStream()).getReader();
+  const started: StartedProcess = {
+    child,
+    port: 0,
+    text: "",
+    rest: async () => {
+      for (let step = await reader.read(); !step.done; step = await reader.read()) started.text += step.value;
+      return started.text;
+    },
+    stop: async () => {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // It has exited already.
+      }
+      const status = await child.status;
+      await started.rest();
+      return status;
+    },
+  };
+  while (!/:(\d+)\//.test(started.text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`deno ${args.join(" ")} printed no address: ${JSON.stringify(started.text)}`);
+    started.text += value;
+  }
+  started.port = Number(/:(\d+)\//.exec(started.text)![1]);
+  return started;
+}

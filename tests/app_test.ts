@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { serve } from "../mod.ts";
-import { exchange, parseResponses, readAll, serverTest } from "./_helpers.ts";
+import { exchange, parseResponses, readAll, serverTest, startDeno } from "./_helpers.ts";
 
 const EXAMPLES = new URL("../examples/", import.meta.url);
 const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
@@ -144,46 +144,24 @@ Deno.test("an app that cannot be imported: ready rejects naming the module", asy
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
-/** Starts a command, waits for a line with a port in `stream`, and returns the port and the child. */
-async function startCommand(args: string[], from: "stdout" | "stderr") {
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    stdout: from === "stdout" ? "piped" : "null",
-    stderr: from === "stderr" ? "piped" : "null",
-  }).spawn();
-  const reader = child[from].pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/:(\d+)\//.test(text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`no address in ${JSON.stringify(text)}`);
-    text += value;
-  }
-  return { port: Number(/:(\d+)\//.exec(text)![1]), child, reader };
-}
-
 Deno.test("CLI --app serves an app; files stay off unless --root is given", async () => {
-  const { port, child, reader } = await startCommand(
-    [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      MOD,
-      "--port",
-      "0",
-      "--app",
-      new URL("json_api.ts", EXAMPLES).pathname,
-    ],
-    "stdout",
-  );
+  const weft = await startDeno([
+    "run",
+    "--allow-net",
+    "--allow-read",
+    MOD,
+    "--port",
+    "0",
+    "--app",
+    new URL("json_api.ts", EXAMPLES).pathname,
+  ]);
   try {
-    assert.deepEqual(await (await fetch(`http://127.0.0.1:${port}/api/todos`)).json(), []);
-    const hello = await fetch(`http://127.0.0.1:${port}/index.html`);
+    assert.deepEqual(await (await fetch(`http://127.0.0.1:${weft.port}/api/todos`)).json(), []);
+    const hello = await fetch(`http://127.0.0.1:${weft.port}/index.html`);
     assert.equal(hello.status, 404, "static/ was served although no --root was given");
     await hello.body?.cancel();
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
-    await reader.cancel();
+    await weft.stop();
   }
 });
 
@@ -222,16 +200,14 @@ Deno.test("every example runs unchanged under deno serve", async () => {
     ],
   ];
   for (const [file, path, check] of checks) {
-    const { port, child, reader } = await startCommand(
+    const served = await startDeno(
       ["serve", "--allow-net", "--host", "127.0.0.1", "--port", "0", new URL(file, EXAMPLES).pathname],
       "stderr",
     );
     try {
-      await check(await fetch(`http://127.0.0.1:${port}${path}`));
+      await check(await fetch(`http://127.0.0.1:${served.port}${path}`));
     } finally {
-      child.kill("SIGTERM");
-      await child.status;
-      await reader.cancel();
+      await served.stop();
     }
   }
 });

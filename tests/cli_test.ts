@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCommand, UsageError } from "../lib/cli.ts";
+import { startDeno } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -190,59 +191,44 @@ Deno.test("CLI: a missing root folder is named", async () => {
 });
 
 Deno.test("CLI: serves static/ by default, prints its URL, drains on SIGTERM and exits 0", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", MOD, "--port", "0"],
-    stdout: "piped",
-    stderr: "inherit",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!/\n/.test(text)) {
-    const { value, done } = await lines.read();
-    if (done) break;
-    text += value;
-  }
-  const url = /^weft listening on (http:\/\/127\.0\.0\.1:\d+\/)$/m.exec(text)?.[1];
-  assert.ok(url, `no URL in ${JSON.stringify(text)}`);
-  const res = await fetch(url);
-  const page = await res.text();
+  const weft = await startDeno(["run", "--allow-net", "--allow-read", MOD, "--port", "0"]);
+  assert.match(weft.text, /^weft listening on http:\/\/127\.0\.0\.1:\d+\/$/m);
+  const page = await (await fetch(`http://127.0.0.1:${weft.port}/`)).text();
   assert.match(page, /<h1>Hello!<\/h1>/);
   assert.match(page, /Hi from weft/);
-  child.kill("SIGTERM");
-  for (;;) {
-    const { value, done } = await lines.read();
-    if (done) break;
-    text += value;
-  }
-  const status = await child.status;
+  const status = await weft.stop();
   assert.equal(status.code, 0);
-  assert.match(text, /shutting down/);
+  assert.match(weft.text, /shutting down/);
 });
 
 Deno.test("CLI: a second signal during a drain exits at once", async () => {
   const root = await Deno.makeTempDir();
   await Deno.writeFile(`${root}/big.bin`, new Uint8Array(32 * 1024 * 1024));
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", MOD, "--port", "0", "--root", root, "--drain-timeout", "60"],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  const port = Number(/:(\d+)\//.exec((await lines.read()).value ?? "")?.[1]);
-  const stalled = await Deno.connect({ port });
+  const weft = await startDeno([
+    "run",
+    "--allow-net",
+    "--allow-read",
+    MOD,
+    "--port",
+    "0",
+    "--root",
+    root,
+    "--drain-timeout",
+    "60",
+  ]);
+  const stalled = await Deno.connect({ port: weft.port });
   try {
     // A client that asks for a big file and never reads keeps the drain busy.
     await stalled.write(new TextEncoder().encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
     await new Promise((r) => setTimeout(r, 200));
-    child.kill("SIGTERM");
-    assert.match((await lines.read()).value ?? "", /shutting down/);
+    weft.child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();
-    child.kill("SIGINT");
-    const status = await child.status;
+    weft.child.kill("SIGINT");
+    const status = await weft.child.status;
     assert.ok(Date.now() - started < 5000);
     assert.notEqual(status.code, 0);
-    await lines.cancel();
+    assert.match(await weft.rest(), /shutting down/);
   } finally {
     stalled.close();
     await Deno.remove(root, { recursive: true });

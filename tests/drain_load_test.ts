@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { startDeno } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 const BODY = 200_000;
@@ -48,20 +49,17 @@ async function client(port: number): Promise<{ complete: number; truncated: numb
 Deno.test("under load, SIGTERM: every response that began completes, and the process exits in time", async () => {
   const root = await Deno.makeTempDir();
   await Deno.writeFile(`${root}/file.bin`, new Uint8Array(BODY).fill(7));
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", MOD, "--port", "0", "--root", root, "--drain-timeout", "5"],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  const weft = await startDeno(
+    ["run", "--allow-net", "--allow-read", MOD, "--port", "0", "--root", root, "--drain-timeout", "5"],
+  );
   try {
-    const port = Number(/:(\d+)\//.exec((await lines.read()).value ?? "")?.[1]);
+    const port = weft.port;
     const clients = Array.from({ length: 32 }, () => client(port));
     await new Promise((r) => setTimeout(r, 1000));
     const signalled = Date.now();
-    child.kill("SIGTERM");
+    const stopping = weft.stop();
     const results = await Promise.all(clients);
-    const status = await child.status;
+    const status = await stopping;
     const took = Date.now() - signalled;
     const complete = results.reduce((n, r) => n + r.complete, 0);
     const truncated = results.reduce((n, r) => n + r.truncated, 0);
@@ -73,7 +71,7 @@ Deno.test("under load, SIGTERM: every response that began completes, and the pro
     assert.equal(status.code, 0);
     assert.ok(took < 5000 + 2000, `exit took ${took} ms`);
   } finally {
-    await lines.cancel();
+    await weft.stop();
     await Deno.remove(root, { recursive: true });
   }
 });

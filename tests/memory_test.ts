@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { startDeno } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 const GIB = 1024 ** 3;
@@ -17,14 +18,9 @@ Deno.test({
     // Sparse: costs no disk, but reading it whole would cost 1 GiB of memory.
     await Deno.writeFile(`${root}/big.bin`, new Uint8Array(0));
     await Deno.truncate(`${root}/big.bin`, GIB);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-net", "--allow-read", MOD, "--port", "0", "--root", root],
-      stdout: "piped",
-      stderr: "inherit",
-    }).spawn();
-    const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+    const weft = await startDeno(["run", "--allow-net", "--allow-read", MOD, "--port", "0", "--root", root]);
+    const { child, port } = weft;
     try {
-      const port = Number(/:(\d+)\//.exec((await lines.read()).value ?? "")?.[1]);
       const idle = await rssMiB(child.pid);
       let peak = idle;
       let sampling = true;
@@ -66,9 +62,7 @@ Deno.test({
       );
       assert.ok(growth < 400, `RSS grew by ${growth.toFixed(0)} MiB`);
     } finally {
-      child.kill("SIGTERM");
-      await child.status;
-      await lines.cancel();
+      await weft.stop();
       await Deno.remove(root, { recursive: true });
     }
   },
