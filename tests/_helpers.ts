@@ -69,15 +69,19 @@ export async function startServer(
 export function serverTest(
   name: string,
   fn: (t: TestServer) => Promise<void>,
-  setup: { files?: Record<string, string | Uint8Array>; options?: ServeOptions } = {},
+  setup: { files?: Record<string, string | Uint8Array>; options?: ServeOptions; ignore?: boolean } = {},
 ): void {
-  Deno.test(name, async () => {
-    const t = await startServer(setup.files, setup.options);
-    try {
-      await fn(t);
-    } finally {
-      await t.close();
-    }
+  Deno.test({
+    name,
+    ignore: setup.ignore ?? false,
+    async fn() {
+      const t = await startServer(setup.files, setup.options);
+      try {
+        await fn(t);
+      } finally {
+        await t.close();
+      }
+    },
   });
 }
 
