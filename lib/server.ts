@@ -110,6 +110,7 @@ interface Client {
   queue: { bytes: Uint8Array; ack: boolean }[];
   queuedBytes: number;
   writing: boolean;
+  writeScheduled: boolean;
   /** When the write under way last made progress, and the bytes moved since. */
   lastProgress: number;
   movedSinceProgress: number;
@@ -214,11 +215,10 @@ export function serve(options: ServeOptions = {}): Server {
             ack: type === FrameType.WriteAck,
           });
           c.queuedBytes += payload.length;
-          if (!c.writing) track(writeQueued(c));
+          scheduleWrite(c);
           break;
         case FrameType.Close:
-          c.closing = true;
-          if (!c.writing) finish(c);
+          closeWhenWritten(c);
           break;
         case FrameType.Pause:
           c.pausedByWorker = true;
@@ -237,8 +237,7 @@ export function serve(options: ServeOptions = {}): Server {
         if (c.sentSinceEnd > 0 && !c.responding) {
           // Its request will not be answered: say so, then close.
           enqueue(c, cannedResponse(503, "The worker handling this request failed", [["Retry-After", "1"]]));
-          c.closing = true;
-          if (!c.writing) finish(c);
+          closeWhenWritten(c);
         } else if (!c.responding && !c.closing) {
           // Between requests, nothing is lost: the connection moves to a live worker.
           pool.assign(c.id);
@@ -253,7 +252,26 @@ export function serve(options: ServeOptions = {}): Server {
   function enqueue(c: Client, bytes: Uint8Array): void {
     c.queue.push({ bytes, ack: false });
     c.queuedBytes += bytes.length;
-    if (!c.writing) track(writeQueued(c));
+    scheduleWrite(c);
+  }
+
+  /** Closes the connection once everything queued for it is written. */
+  function closeWhenWritten(c: Client): void {
+    c.closing = true;
+    if (!c.writing && !c.writeScheduled) finish(c);
+  }
+
+  /**
+   * Starts writing once the current batch of frames has been read, so a
+   * response's head and body, and pipelined responses, leave in one write.
+   */
+  function scheduleWrite(c: Client): void {
+    if (c.writing || c.writeScheduled) return;
+    c.writeScheduled = true;
+    queueMicrotask(() => {
+      c.writeScheduled = false;
+      if (!c.writing && !c.closed) track(writeQueued(c));
+    });
   }
 
   /** Closes the socket and forgets the connection. */
@@ -364,6 +382,7 @@ export function serve(options: ServeOptions = {}): Server {
         queue: [],
         queuedBytes: 0,
         writing: false,
+        writeScheduled: false,
         lastProgress: 0,
         movedSinceProgress: 0,
         closing: false,

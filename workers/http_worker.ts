@@ -356,7 +356,6 @@ async function runExchange(peer: Peer, request: RequestEvent, exchange: Exchange
     exchange.completed.resolve();
     exchanges--;
     if (peer.exchange === exchange) peer.exchange = null;
-    if (!peer.gone) emit(FrameType.End, peer.id);
     peer.sinkFull = false;
     peer.served = true;
     if (!peer.gone) {
@@ -417,12 +416,17 @@ async function sendReply(peer: Peer, reply: Reply, exchange: Exchange): Promise<
     }),
   );
   for (const part of reply.body) {
-    if (part instanceof Uint8Array) await sendBytes(peer, part);
+    // Small parts are emitted without an await, so a typical response (head,
+    // body, end) leaves in the same batch as its head.
+    if (part instanceof Uint8Array && part.length < SOLO_PAYLOAD) {
+      emit(FrameType.Write, peer.id, peer.http.sendBody(part));
+    } else if (part instanceof Uint8Array) await sendBytes(peer, part);
     else if (part instanceof ReadableStream) await sendStream(peer, part);
     else await sendSlice(peer, part);
     if (peer.gone) return;
   }
   emit(FrameType.Write, peer.id, peer.http.endResponse());
+  emit(FrameType.End, peer.id);
 }
 
 /** Sends a piece of body as a `WriteAck`, then waits while the window is full. */
@@ -437,9 +441,8 @@ async function sendAcked(peer: Peer, data: Uint8Array): Promise<void> {
   }
 }
 
-/** Sends bytes from memory: small ones at once, large ones through the window like a file. */
+/** Sends large bytes from memory through the window, like a file. */
 async function sendBytes(peer: Peer, bytes: Uint8Array): Promise<void> {
-  if (bytes.length < SOLO_PAYLOAD) return emit(FrameType.Write, peer.id, peer.http.sendBody(bytes));
   for (let at = 0; at < bytes.length && !peer.gone;) {
     const n = Math.min(peer.window, bytes.length - at);
     await sendAcked(peer, bytes.subarray(at, at + n));
