@@ -206,12 +206,11 @@ export function serve(options: ServeOptions = {}): Server {
         case FrameType.Write:
         case FrameType.WriteAck:
           c.responding = true;
-          // A payload is a view of the worker's batch; a small one that must
-          // wait is copied out, so a slow client does not pin the whole batch.
+          // A payload is a view of the worker's batch. One that waits behind a
+          // write under way (a slow client) is copied out if small, so it does not
+          // pin the whole batch; the rest are merged into one write at once.
           c.queue.push({
-            bytes: c.queue.length > 0 && payload.length * 2 < payload.buffer.byteLength
-              ? payload.slice()
-              : payload,
+            bytes: c.writing && payload.length * 2 < payload.buffer.byteLength ? payload.slice() : payload,
             ack: type === FrameType.WriteAck,
           });
           c.queuedBytes += payload.length;
