@@ -20,6 +20,7 @@
 
 export { serve, type ServeOptions, type Server, type ServerLimits } from "./lib/server.ts";
 export type { DotfilesPolicy, FileServerOptions } from "./lib/files/options.ts";
+export type { LogFormat } from "./lib/access_log.ts";
 
 if (import.meta.main) {
   const { main } = await import("./lib/cli.ts");

@@ -43,7 +43,8 @@ Usage: deno run --allow-net --allow-read mod.ts [flags]
   --handler-timeout SECS for a handler to start its response, else 503; a worker silent this long
                          is replaced (default 30)
   --max-in-flight N      requests one worker handles at once; more get 503 (default 1024)
-  --quiet                print nothing but errors
+  --log-format FORMAT    access log to stdout: common (default), combined or json
+  --quiet                print nothing but errors (no banner, no access log)
   --help                 show this text
   --version              print the version
 `;
@@ -106,6 +107,7 @@ export function parseCommand(args: string[]): Command {
         "send-timeout": { type: "string" },
         "handler-timeout": { type: "string" },
         "max-in-flight": { type: "string" },
+        "log-format": { type: "string" },
         quiet: { type: "boolean" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "V" },
@@ -167,6 +169,11 @@ export function parseCommand(args: string[]): Command {
   }
   if (values["follow-symlinks"]) options.followSymlinks = true;
   if (values.cors) options.cors = true;
+  const format = values["log-format"] ?? "common";
+  if (format !== "common" && format !== "combined" && format !== "json") {
+    throw new UsageError(`--log-format takes common, combined or json, got "${format}"`);
+  }
+  if (!values.quiet) options.log = format;
   return { kind: "serve", options, quiet: values.quiet ?? false };
 }
 
@@ -248,8 +255,10 @@ export async function main(args: string[]): Promise<number> {
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const onSignal = () => {
     if (controller.signal.aborted) Deno.exit(130);
+    // Not console.log: it writes synchronously, and a stdout nobody reads would freeze the drain.
     if (!command.quiet) {
-      console.log("weft: shutting down, finishing requests in flight (signal again to quit now)");
+      const notice = "weft: shutting down, finishing requests in flight (signal again to quit now)\n";
+      Deno.stdout.write(new TextEncoder().encode(notice)).catch(() => {});
     }
     controller.abort();
   };

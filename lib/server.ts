@@ -9,6 +9,8 @@
  * @module
  */
 
+import type { LogFormat } from "./access_log.ts";
+import { AccessLogWriter } from "./access_log_writer.ts";
 import type { FileServerOptions } from "./files/options.ts";
 import { WorkerPool } from "./pool/pool.ts";
 import { FrameType } from "./pool/wire.ts";
@@ -55,6 +57,12 @@ export interface ServeOptions extends FileServerOptions, ServerLimits {
    * files under `root` are tried, if a root was given.
    */
   app?: string | URL;
+  /**
+   * An access log line per request to stdout in this format (`common`,
+   * `combined` or `json`); none when absent. The command line logs `common`
+   * unless told otherwise or `--quiet`.
+   */
+  log?: LogFormat;
   /** The address to listen on. @default {"127.0.0.1"} */
   hostname?: string;
   /** The port; 0 picks a free one. @default {7878} */
@@ -95,6 +103,8 @@ const READ_SIZE_MAX = 64 * 1024;
 const MAX_QUEUED = 1024 * 1024;
 /** Queued writes are merged up to this size into one `write`. */
 const MERGE_LIMIT = 64 * 1024;
+/** At shutdown, how long the access log may take to drain (ms). */
+const LOG_DRAIN_WAIT = 1000;
 /** How often stalled writes are looked for. */
 const SEND_CHECK_INTERVAL = 1000;
 /**
@@ -155,6 +165,7 @@ export function serve(options: ServeOptions = {}): Server {
   const listener = Deno.listen({ hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 7878 });
 
   const clients = new Map<number, Client>();
+  const accessLog = new AccessLogWriter(Deno.stdout);
   const tasks = new Set<Promise<void>>();
   const track = (p: Promise<void>) => {
     tasks.add(p);
@@ -183,6 +194,7 @@ export function serve(options: ServeOptions = {}): Server {
         handler: handlerTimeout,
       },
       maxExchanges: options.maxInFlight ?? 1024,
+      log: options.log ?? null,
       files: {
         cacheSeconds: options.cacheSeconds,
         compress: options.compress,
@@ -196,6 +208,7 @@ export function serve(options: ServeOptions = {}): Server {
     },
     unresponsiveAfter: handlerTimeout + 1000,
     onFrame(type, id, payload) {
+      if (type === FrameType.Log) return accessLog.add(payload.slice());
       const c = clients.get(id);
       if (c === undefined) return;
       switch (type) {
@@ -446,6 +459,10 @@ export function serve(options: ServeOptions = {}): Server {
     for (const c of [...clients.values()]) finish(c);
     while (tasks.size > 0) await Promise.allSettled([...tasks]);
     pool.terminate();
+    // Give the access log a moment to drain, but never wait on a blocked stdout.
+    let logTimer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([accessLog.flushed(), new Promise((r) => (logTimer = setTimeout(r, LOG_DRAIN_WAIT)))]);
+    clearTimeout(logTimer);
   }
 
   function shutdown(): Promise<void> {

@@ -276,5 +276,8 @@ export async function startDeno(
     started.text += value;
   }
   started.port = Number(/:(\d+)\//.exec(started.text)![1]);
+  // Keep reading, so a full pipe never blocks the process (its access log, say).
+  const pumping = started.rest();
+  started.rest = () => pumping;
   return started;
 }

@@ -37,7 +37,12 @@ Deno.test("flags become options", () => {
       quiet: true,
     },
   );
-  assert.deepEqual(parseCommand([]), { kind: "serve", options: {}, quiet: false });
+  assert.deepEqual(parseCommand([]), { kind: "serve", options: { log: "common" }, quiet: false });
+  assert.deepEqual(parseCommand(["--log-format", "json"]), {
+    kind: "serve",
+    options: { log: "json" },
+    quiet: false,
+  });
   assert.deepEqual(
     parseCommand([
       "--max-request-line",
@@ -80,6 +85,7 @@ Deno.test("flags become options", () => {
         handlerTimeout: 5000,
         maxInFlight: 6,
         app: "app.ts",
+        log: "common",
       },
       quiet: false,
     },
@@ -110,6 +116,7 @@ Deno.test("flags become options", () => {
         dotfiles: "deny",
         followSymlinks: true,
         cors: true,
+        log: "common",
       },
       quiet: false,
     },
@@ -130,6 +137,7 @@ Deno.test("a bad flag or value names the flag", () => {
     [["static"], /unexpected argument "static"/],
     [["--dotfiles", "show"], /--dotfiles takes allow, deny or ignore, got "show"/],
     [["--cache", "1h"], /--cache takes a whole number/],
+    [["--log-format", "xml"], /--log-format takes common, combined or json, got "xml"/],
     [["--max-body-size", "10MB"], /--max-body-size takes a whole number ≥ 0, got "10MB"/],
     [["--max-headers", "0"], /--max-headers takes a whole number ≥ 1/],
     [["--header-timeout", "0"], /--header-timeout takes seconds > 0, got "0"/],
@@ -232,5 +240,85 @@ Deno.test("CLI: a second signal during a drain exits at once", async () => {
   } finally {
     stalled.close();
     await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("CLI: an access log line per request, in common, combined or json, and none with --quiet", async () => {
+  const formats: [string[], RegExp][] = [
+    [
+      [],
+      /^127\.0\.0\.1 - - \[\d{2}\/\w{3}\/\d{4}:\d{2}:\d{2}:\d{2} \+0000\] "GET \/missing\?x=1 HTTP\/1\.1" 404 \d+$/m,
+    ],
+    [
+      ["--log-format", "combined"],
+      /^127\.0\.0\.1 - - \[[^\]]+\] "GET \/missing\?x=1 HTTP\/1\.1" 404 \d+ "http:\/\/ref\.example\/" "weft-test\\x22agent"$/m,
+    ],
+    [
+      ["--log-format", "json"],
+      /^\{"time":"[^"]+","remote":"127\.0\.0\.1","method":"GET","target":"\/missing\?x=1".*"status":404/m,
+    ],
+  ];
+  for (const [flags, line] of formats) {
+    const weft = await startDeno(["run", "--allow-net", "--allow-read", MOD, "--port", "0", ...flags]);
+    const res = await fetch(`http://127.0.0.1:${weft.port}/missing?x=1`, {
+      headers: { referer: "http://ref.example/", "user-agent": 'weft-test"agent' },
+    });
+    await res.body?.cancel();
+    await weft.stop();
+    assert.match(weft.text, line, flags.join(" "));
+  }
+  // --quiet: no banner and no access log, so pick the port beforehand.
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const quiet = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", MOD, "--port", String(port), "--quiet"],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  let served = false;
+  for (let i = 0; i < 50 && !served; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const res = await fetch(`http://127.0.0.1:${port}/`).catch(() => null);
+    if (res) {
+      await res.body?.cancel();
+      served = true;
+    }
+  }
+  quiet.kill("SIGTERM");
+  const out = await quiet.output();
+  assert.ok(served);
+  assert.equal(new TextDecoder().decode(out.stdout), "");
+});
+
+Deno.test("CLI: a stdout nobody reads blocks neither requests nor shutdown (the access log drops lines)", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = probe.addr.port;
+  probe.close();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-net", "--allow-read", MOD, "--port", String(port), "--log-format", "combined"],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  try {
+    let up = false;
+    for (let i = 0; i < 50 && !up; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      up = await Deno.connect({ port }).then((c) => (c.close(), true), () => false);
+    }
+    // Far more log than a pipe holds (64 KiB), with the pipe never read.
+    const agent = "x".repeat(1000);
+    for (let i = 0; i < 300; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { headers: { "user-agent": agent } });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+    }
+    const started = Date.now();
+    child.kill("SIGTERM");
+    const status = await child.status;
+    assert.equal(status.code, 0);
+    assert.ok(Date.now() - started < 5000, `exit took ${Date.now() - started} ms`);
+  } finally {
+    await child.stdout.cancel();
   }
 });

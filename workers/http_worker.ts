@@ -14,6 +14,7 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
 
+import { formatAccessLine, type LogFormat } from "../lib/access_log.ts";
 import { type App, loadApp, type ServeInfo } from "../lib/app/app.ts";
 import { replyFrom } from "../lib/app/reply.ts";
 import { buildRequest } from "../lib/app/request.ts";
@@ -84,6 +85,9 @@ interface Exchange {
   started: number;
   /** The response head has been handed over. */
   responded: boolean;
+  /** For the access log: the status sent and the body bytes handed over. */
+  status: number;
+  bytes: number;
 }
 
 interface Peer {
@@ -115,6 +119,8 @@ let app: App | null = null;
 let limits: ParserLimits = DEFAULT_LIMITS;
 let timeouts: WorkerInit["timeouts"];
 let maxExchanges = Infinity;
+let logFormat: LogFormat | null = null;
+const encoder = new TextEncoder();
 let exchanges = 0;
 let shuttingDown = false;
 
@@ -333,6 +339,8 @@ function startExchange(peer: Peer, request: RequestEvent): void {
     completed: Promise.withResolvers<void>(),
     started: Date.now(),
     responded: false,
+    status: 0,
+    bytes: 0,
   };
   if (shuttingDown) exchange.abort.abort();
   peer.exchange = exchange;
@@ -347,9 +355,11 @@ async function runExchange(peer: Peer, request: RequestEvent, exchange: Exchange
   } catch (e) {
     if (!peer.gone) {
       console.error("weft: request failed:", e);
+      if (!exchange.responded) exchange.status = 500;
       emit(FrameType.Write, peer.id, peer.http.respondToError(500, "The server failed to answer"));
     }
   } finally {
+    if (logFormat !== null) logExchange(peer, request, exchange);
     for (const file of reply?.files ?? []) file.close();
     // A body the handler did not read is read and dropped from here on.
     if (exchange.sink !== null) exchange.sink.closed = true;
@@ -402,9 +412,29 @@ async function makeReply(peer: Peer, request: RequestEvent, exchange: Exchange):
   return file;
 }
 
+/** Sends an access log line for an exchange to the main thread. */
+function logExchange(peer: Peer, request: RequestEvent, exchange: Exchange): void {
+  const field = (name: string) => request.head.headers.find(([n]) => n === name)?.[1];
+  const line = formatAccessLine(logFormat!, {
+    remote: peer.remoteAddr.hostname,
+    method: request.head.method,
+    target: request.head.target,
+    version: `HTTP/1.${request.head.minorVersion}`,
+    status: exchange.status || 499,
+    bytes: exchange.bytes,
+    referer: field("referer"),
+    userAgent: field("user-agent"),
+    start: exchange.started,
+    duration: Date.now() - exchange.started,
+  });
+  emit(FrameType.Log, 0, encoder.encode(line + "\n"));
+}
+
 async function sendReply(peer: Peer, reply: Reply, exchange: Exchange): Promise<void> {
   if (peer.gone) return;
   exchange.responded = true;
+  exchange.status = reply.status;
+  if (peer.http.method !== "HEAD") exchange.bytes = reply.contentLength ?? 0;
   emit(
     FrameType.Write,
     peer.id,
@@ -474,6 +504,7 @@ async function sendStream(peer: Peer, stream: ReadableStream<Uint8Array>): Promi
     while (!peer.gone) {
       const step = await reader.read();
       if ((done = step.done)) return;
+      if (peer.exchange !== null) peer.exchange.bytes += step.value.length;
       if (!peer.gone) await sendAcked(peer, step.value);
     }
   } finally {
@@ -501,6 +532,7 @@ self.onmessage = async (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
   limits = { ...DEFAULT_LIMITS, ...definedOnly(init.limits) };
   timeouts = init.timeouts;
   maxExchanges = init.maxExchanges;
+  logFormat = init.log;
   files = init.root === null ? null : new FileServer(init.root, init.files);
   try {
     if (init.app !== null) app = await loadApp(init.app);

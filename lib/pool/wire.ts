@@ -9,6 +9,7 @@
  * @module
  */
 
+import type { LogFormat } from "../access_log.ts";
 import type { FileServerOptions } from "../files/options.ts";
 
 /** Frame types. Main → worker first, then worker → main. */
@@ -41,6 +42,8 @@ export const FrameType = {
   End: 22,
   /** The answer to `Ping` (connection id 0). */
   Pong: 23,
+  /** An access log line, newline included (connection id 0). */
+  Log: 24,
 } as const;
 
 /** One of {@linkcode FrameType}'s values. */
@@ -159,6 +162,8 @@ export interface WorkerInit {
   timeouts: { header: number; idle: number; body: number; handler: number };
   /** Requests one worker handles at once; more get 503. */
   maxExchanges: number;
+  /** The access log's format, or `null` for no access log. */
+  log: LogFormat | null;
 }
 
 /** What a worker reports once its init message is handled. */

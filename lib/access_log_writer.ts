@@ -1,0 +1,79 @@
+/**
+ * Writes access log lines to a stream without ever making a request wait:
+ * lines are buffered and written in batches; past a bound, lines are dropped
+ * and counted, and the count is logged once the writer catches up.
+ *
+ * @module
+ */
+
+/** Lines held unwritten before dropping starts. */
+const MAX_BUFFERED = 1024 * 1024;
+
+/**
+ * Buffers log bytes for an async writer.
+ *
+ * @example
+ * ```ts ignore
+ * import { AccessLogWriter } from "./access_log_writer.ts";
+ * const log = new AccessLogWriter(Deno.stdout);
+ * log.add(new TextEncoder().encode("a line\n"));
+ * await log.flushed();
+ * ```
+ */
+export class AccessLogWriter {
+  readonly #out: { write(p: Uint8Array): Promise<number> };
+  #chunks: Uint8Array[] = [];
+  #size = 0;
+  #dropped = 0;
+  #writing: Promise<void> | null = null;
+
+  /** Writes to `out` (e.g. `Deno.stdout`). */
+  constructor(out: { write(p: Uint8Array): Promise<number> }) {
+    this.#out = out;
+  }
+
+  /** Queues bytes (whole lines); drops them if too much is waiting. */
+  add(bytes: Uint8Array): void {
+    if (this.#size + bytes.length > MAX_BUFFERED) {
+      this.#dropped++;
+      return;
+    }
+    this.#chunks.push(bytes);
+    this.#size += bytes.length;
+    this.#writing ??= this.#drain();
+  }
+
+  /** Resolves when everything queued so far has been written. */
+  async flushed(): Promise<void> {
+    while (this.#writing !== null) await this.#writing;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#chunks.length > 0) {
+        const batch = new Uint8Array(this.#size);
+        let at = 0;
+        for (const chunk of this.#chunks) {
+          batch.set(chunk, at);
+          at += chunk.length;
+        }
+        this.#chunks = [];
+        this.#size = 0;
+        for (let done = 0; done < batch.length;) done += await this.#out.write(batch.subarray(done));
+        if (this.#dropped > 0) {
+          const note = new TextEncoder().encode(
+            `weft: ${this.#dropped} access log line(s) dropped: output too slow\n`,
+          );
+          this.#dropped = 0;
+          await this.#out.write(note);
+        }
+      }
+    } catch {
+      // The log's stream is gone (a closed pipe): nothing more can be logged.
+      this.#chunks = [];
+      this.#size = 0;
+    } finally {
+      this.#writing = null;
+    }
+  }
+}
