@@ -223,6 +223,11 @@ function concat(chunks: Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** `deno` arguments that run weft's command line with the permissions it needs, then `flags`. */
+export function weftArgs(...flags: string[]): string[] {
+  return ["run", "--allow-net", "--allow-read", new URL("../mod.ts", import.meta.url).pathname, ...flags];
+}
+
 /** A `deno` process started by {@linkcode startDeno}, up and listening. */
 export interface StartedProcess {
   child: Deno.ChildProcess;

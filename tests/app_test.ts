@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { serve } from "../mod.ts";
-import { exchange, parseResponses, readAll, serverTest, startDeno } from "./_helpers.ts";
+import { exchange, parseResponses, readAll, serverTest, startDeno, weftArgs } from "./_helpers.ts";
 
 const EXAMPLES = new URL("../examples/", import.meta.url);
 const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
@@ -142,19 +142,8 @@ Deno.test("an app that cannot be imported: ready rejects naming the module", asy
   await server.finished;
 });
 
-const MOD = new URL("../mod.ts", import.meta.url).pathname;
-
 Deno.test("CLI --app serves an app; files stay off unless --root is given", async () => {
-  const weft = await startDeno([
-    "run",
-    "--allow-net",
-    "--allow-read",
-    MOD,
-    "--port",
-    "0",
-    "--app",
-    new URL("json_api.ts", EXAMPLES).pathname,
-  ]);
+  const weft = await startDeno(weftArgs("--port", "0", "--app", new URL("json_api.ts", EXAMPLES).pathname));
   try {
     assert.deepEqual(await (await fetch(`http://127.0.0.1:${weft.port}/api/todos`)).json(), []);
     const hello = await fetch(`http://127.0.0.1:${weft.port}/index.html`);
@@ -167,16 +156,7 @@ Deno.test("CLI --app serves an app; files stay off unless --root is given", asyn
 
 Deno.test("CLI --app with a broken module exits 1 with one line naming it", async () => {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-read",
-      MOD,
-      "--port",
-      "0",
-      "--app",
-      "tests/testdata/no_fetch_app.ts",
-    ],
+    args: weftArgs("--port", "0", "--app", "tests/testdata/no_fetch_app.ts"),
     cwd: new URL("..", import.meta.url).pathname,
     stdout: "piped",
     stderr: "piped",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { parseCommand, UsageError } from "../lib/cli.ts";
-import { startDeno } from "./_helpers.ts";
+import { startDeno, weftArgs } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -199,7 +199,7 @@ Deno.test("CLI: a missing root folder is named", async () => {
 });
 
 Deno.test("CLI: serves static/ by default, prints its URL, drains on SIGTERM and exits 0", async () => {
-  const weft = await startDeno(["run", "--allow-net", "--allow-read", MOD, "--port", "0"]);
+  const weft = await startDeno(weftArgs("--port", "0"));
   assert.match(weft.text, /^weft listening on http:\/\/127\.0\.0\.1:\d+\/$/m);
   const page = await (await fetch(`http://127.0.0.1:${weft.port}/`)).text();
   assert.match(page, /<h1>Hello!<\/h1>/);
@@ -212,18 +212,7 @@ Deno.test("CLI: serves static/ by default, prints its URL, drains on SIGTERM and
 Deno.test("CLI: a second signal during a drain exits at once", async () => {
   const root = await Deno.makeTempDir();
   await Deno.writeFile(`${root}/big.bin`, new Uint8Array(32 * 1024 * 1024));
-  const weft = await startDeno([
-    "run",
-    "--allow-net",
-    "--allow-read",
-    MOD,
-    "--port",
-    "0",
-    "--root",
-    root,
-    "--drain-timeout",
-    "60",
-  ]);
+  const weft = await startDeno(weftArgs("--port", "0", "--root", root, "--drain-timeout", "60"));
   const stalled = await Deno.connect({ port: weft.port });
   try {
     // A client that asks for a big file and never reads keeps the drain busy.
@@ -259,7 +248,7 @@ Deno.test("CLI: an access log line per request, in common, combined or json, and
     ],
   ];
   for (const [flags, line] of formats) {
-    const weft = await startDeno(["run", "--allow-net", "--allow-read", MOD, "--port", "0", ...flags]);
+    const weft = await startDeno(weftArgs("--port", "0", ...flags));
     const res = await fetch(`http://127.0.0.1:${weft.port}/missing?x=1`, {
       headers: { referer: "http://ref.example/", "user-agent": 'weft-test"agent' },
     });
@@ -272,7 +261,7 @@ Deno.test("CLI: an access log line per request, in common, combined or json, and
   const port = probe.addr.port;
   probe.close();
   const quiet = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", MOD, "--port", String(port), "--quiet"],
+    args: weftArgs("--port", String(port), "--quiet"),
     stdout: "piped",
     stderr: "null",
   }).spawn();
@@ -296,7 +285,7 @@ Deno.test("CLI: a stdout nobody reads blocks neither requests nor shutdown (the 
   const port = probe.addr.port;
   probe.close();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-net", "--allow-read", MOD, "--port", String(port), "--log-format", "combined"],
+    args: weftArgs("--port", String(port), "--log-format", "combined"),
     stdout: "piped",
     stderr: "null",
   }).spawn();

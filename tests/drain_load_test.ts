@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { startDeno } from "./_helpers.ts";
+import { startDeno, weftArgs } from "./_helpers.ts";
 
-const MOD = new URL("../mod.ts", import.meta.url).pathname;
 const BODY = 200_000;
 
 /**
@@ -50,7 +49,7 @@ Deno.test("under load, SIGTERM: every response that began completes, and the pro
   const root = await Deno.makeTempDir();
   await Deno.writeFile(`${root}/file.bin`, new Uint8Array(BODY).fill(7));
   const weft = await startDeno(
-    ["run", "--allow-net", "--allow-read", MOD, "--port", "0", "--root", root, "--drain-timeout", "5"],
+    weftArgs("--port", "0", "--root", root, "--drain-timeout", "5"),
   );
   try {
     const port = weft.port;

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
-import { startDeno } from "./_helpers.ts";
+import { startDeno, weftArgs } from "./_helpers.ts";
 
-const MOD = new URL("../mod.ts", import.meta.url).pathname;
 const GIB = 1024 ** 3;
 
 /** A process's resident memory, from `ps` (reading /proc would need --allow-all). */
@@ -18,7 +17,7 @@ Deno.test({
     // Sparse: costs no disk, but reading it whole would cost 1 GiB of memory.
     await Deno.writeFile(`${root}/big.bin`, new Uint8Array(0));
     await Deno.truncate(`${root}/big.bin`, GIB);
-    const weft = await startDeno(["run", "--allow-net", "--allow-read", MOD, "--port", "0", "--root", root]);
+    const weft = await startDeno(weftArgs("--port", "0", "--root", root));
     const { child, port } = weft;
     try {
       const idle = await rssMiB(child.pid);
