@@ -29,6 +29,14 @@ export interface Reply {
   contentLength?: number;
   /** Files the body reads from; the sender closes them when done. */
   files: Deno.FsFile[];
+  /**
+   * The byte parts belong to a cache and are shared with other responses, so
+   * each connection's copy goes out through the flow-control window and a slow
+   * client pins at most a window of it. Bytes a reply owns go out at once:
+   * their memory is spent already, and waiting for acknowledgements would only
+   * delay them behind whatever else the worker is doing.
+   */
+  sharedBody?: boolean;
 }
 
 /**

@@ -57,6 +57,22 @@ serverTest(
   { options: { app: CONTRACT } },
 );
 
+serverTest(
+  "bodies complete at once (a blob, a 3 MB string) get Content-Length; a stream still producing is chunked",
+  async (t) => {
+    const blob = await exchange(t.port, "GET /blob HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(blob.text, /Content-Length: 11\r\n/);
+    assert.ok(blob.text.endsWith("\r\n\r\nfrom a blob"));
+    const big = await fetch(t.url("/big"));
+    assert.equal(big.headers.get("content-length"), "3000000");
+    assert.equal(await big.text(), "0123456789".repeat(300_000));
+    const slow = await exchange(t.port, "GET /slow-stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(slow.text, /Transfer-Encoding: chunked\r\n/);
+    assert.ok(slow.text.endsWith("6\r\nfirst \r\n6\r\nsecond\r\n0\r\n\r\n"), slow.text);
+  },
+  { options: { app: CONTRACT } },
+);
+
 serverTest("a streamed request body comes back streamed (chunked), byte for byte", async (t) => {
   const body = new Uint8Array(3_000_000).map((_, i) => (i * 17) % 251);
   const res = await fetch(t.url("/echo"), { method: "POST", body });

@@ -447,8 +447,9 @@ async function sendReply(peer: Peer, reply: Reply, exchange: Exchange): Promise<
   );
   for (const part of reply.body) {
     // Small parts are emitted without an await, so a typical response (head,
-    // body, end) leaves in the same batch as its head.
-    if (part instanceof Uint8Array && part.length < SOLO_PAYLOAD) {
+    // body, end) leaves in the same batch as its head; so are parts the reply
+    // owns, however large (see `Reply.sharedBody`).
+    if (part instanceof Uint8Array && (part.length < SOLO_PAYLOAD || !reply.sharedBody)) {
       emit(FrameType.Write, peer.id, peer.http.sendBody(part));
     } else if (part instanceof Uint8Array) await sendBytes(peer, part);
     else if (part instanceof ReadableStream) await sendStream(peer, part);

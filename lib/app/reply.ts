@@ -7,11 +7,14 @@
 import type { Reply } from "../reply.ts";
 
 const NO_CONTENT = new Set([204, 205, 304]);
+const READY_WITHIN_MICROTASKS = 16;
+/** Ready chunks beyond this many bytes are streamed, so a fast endless stream is not gathered whole. */
+const FIXED_BODY_LIMIT = 1024 * 1024;
 
 /**
- * Turns a `Response` into a reply. A body that is complete after one chunk
- * (a string, bytes, a small blob) gets a `Content-Length`; any other body is
- * streamed (chunked) and each chunk is sent as soon as the app yields it.
+ * Turns a `Response` into a reply. A body that is complete at once (a
+ * string, bytes, a blob) gets a `Content-Length`; any other body is streamed
+ * (chunked) and each chunk is sent as soon as the app yields it.
  * `Set-Cookie` fields stay separate lines.
  *
  * @example
@@ -38,23 +41,36 @@ export async function replyFrom(response: Response, method: string): Promise<Rep
     reply.contentLength = method === "HEAD" && Number.isSafeInteger(declared) ? declared : 0;
     return reply;
   }
+  // Chunks that are ready at once (a string or bytes body is one, a blob one
+  // per part) make a fixed body. A read that does not settle within a few
+  // microtasks means the app is still producing: what follows is streamed
+  // rather than waited for. A timer here would hold every response until the
+  // worker's next turn.
   const reader = response.body.getReader();
-  const first = await reader.read();
-  if (first.done) {
-    reply.contentLength = 0;
+  const ready: Uint8Array[] = [];
+  let length = 0;
+  let next = reader.read();
+  let step = await settledSoon(next);
+  while (step !== null && !step.done && length <= FIXED_BODY_LIMIT) {
+    ready.push(step.value);
+    length += step.value.length;
+    next = reader.read();
+    step = await settledSoon(next);
+  }
+  if (step?.done) {
+    reply.body = ready;
+    reply.contentLength = length;
     return reply;
   }
-  // If the next read is not ready within a turn, the app is still producing:
-  // stream what follows rather than wait for it.
-  const next = reader.read();
-  const settled = await Promise.race([next, new Promise<null>((r) => setTimeout(() => r(null), 0))]);
-  if (settled?.done) {
-    reply.body = [first.value];
-    reply.contentLength = first.value.length;
-    return reply;
-  }
-  reply.body = [first.value, ReadableStream.from(rest(reader, next))];
+  reply.body = [...ready, ReadableStream.from(rest(reader, step === null ? next : Promise.resolve(step)))];
   return reply;
+}
+
+/** The read's result if it settles within a few microtasks, else `null`. */
+function settledSoon(
+  read: Promise<ReadableStreamReadResult<Uint8Array>>,
+): Promise<ReadableStreamReadResult<Uint8Array> | null> {
+  return Promise.race([read, afterMicrotasks(READY_WITHIN_MICROTASKS)]);
 }
 
 async function* rest(
@@ -66,4 +82,9 @@ async function* rest(
   } finally {
     await reader.cancel().catch(() => {});
   }
+}
+
+async function afterMicrotasks(count: number): Promise<null> {
+  for (let i = 0; i < count; i++) await null;
+  return null;
 }

@@ -350,7 +350,14 @@ export class FileServer {
     if (sibling !== null) return await this.#whole(status, headers, sibling.path, sibling.info, head);
     if (info.size <= COMPRESS_CACHE_LIMIT) {
       const bytes = this.#encoded(path, info, coding);
-      return { status, headers, body: head ? [] : [bytes], contentLength: bytes.length, files: [] };
+      return {
+        status,
+        headers,
+        body: head ? [] : [bytes],
+        contentLength: bytes.length,
+        files: [],
+        sharedBody: true,
+      };
     }
     if (head) return { status, headers, body: [], files: [] };
     const file = await Deno.open(path);
@@ -378,7 +385,7 @@ export class FileServer {
       };
     }
     const bytes = this.#entry(path, info).bytes ??= Deno.readFileSync(path);
-    return { status, headers, body: [bytes], contentLength: bytes.length, files: [] };
+    return { status, headers, body: [bytes], contentLength: bytes.length, files: [], sharedBody: true };
   }
 
   /** A `.br` or `.gz` file beside `path`, if there is one as new as it. */

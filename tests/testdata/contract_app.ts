@@ -20,6 +20,18 @@ export default {
         headers.append("set-cookie", "b=2; Path=/; HttpOnly");
         return new Response("cookies", { headers });
       }
+      case "/blob":
+        return new Response(new Blob(["from ", "a blob"]));
+      case "/big":
+        return new Response("0123456789".repeat(300_000));
+      case "/slow-stream": {
+        const body = ReadableStream.from((async function* () {
+          yield new TextEncoder().encode("first ");
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          yield new TextEncoder().encode("second");
+        })());
+        return new Response(body);
+      }
       case "/reason":
         return new Response("fine", { status: 299, statusText: "Fine Indeed" });
       case "/empty":
