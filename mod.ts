@@ -21,6 +21,8 @@
 export { serve, type ServeOptions, type Server, type ServerLimits } from "./lib/server.ts";
 export type { DotfilesPolicy, FileServerOptions } from "./lib/files/options.ts";
 export type { LogFormat } from "./lib/access_log.ts";
+export type { ListenOptions } from "./lib/listen.ts";
+export type { App, ServeInfo } from "./lib/app/app.ts";
 
 if (import.meta.main) {
   const { main } = await import("./lib/cli.ts");

@@ -5,7 +5,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { serve, type ServeOptions } from "./server.ts";
+import { serve, type ServeOptions, type Server } from "./server.ts";
 
 /** The version printed by `--version`; kept equal to deno.json's. */
 export const VERSION = "0.1.0";
@@ -14,8 +14,12 @@ const HELP = `weft ${VERSION} — an HTTP/1.1 server on a pool of workers
 
 Usage: deno run --allow-net --allow-read mod.ts [flags]
 
-  --host NAME            address to listen on (default 127.0.0.1)
+  --host NAME            address to listen on (default 127.0.0.1; 0.0.0.0 or :: for every address)
   --port N               port, 0 for any free one (default 7878)
+  --cert FILE            PEM certificate chain: serve HTTPS (with --key)
+  --key FILE             PEM private key for --cert
+  --unix PATH            listen on a unix socket instead of TCP (behind a proxy on this machine)
+  --reuse-port           share the port with other weft processes (SO_REUSEPORT; needs --unstable-net)
   --root DIR             folder to serve (default: static/ beside mod.ts, or none with --app)
   --app MODULE           a module whose default export has fetch(request, info), as deno serve runs;
                          it answers first, and files are tried when it answers 404
@@ -30,6 +34,9 @@ Usage: deno run --allow-net --allow-read mod.ts [flags]
   --dotfiles MODE        allow | deny (403) | ignore (404, default); /.well-known/ is always served
   --follow-symlinks      serve symlinks that lead outside the root (refused by default)
   --cors                 Access-Control-Allow-Origin: * and answers to CORS preflight
+  --health PATH          answer GET PATH with 200 ok, even at the in-flight limit (e.g. /healthz)
+  --metrics PATH         serve Prometheus metrics at PATH (e.g. /metrics)
+  --trust-proxy          log the client address from Forwarded / X-Forwarded-For (the last entry)
 
   --max-request-line N   bytes in the request line, else 414 (default 8192)
   --max-header-size N    bytes in the request head, else 431 (default 16384)
@@ -62,7 +69,7 @@ export class UsageError extends Error {
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
-  | { kind: "serve"; options: ServeOptions; quiet: boolean };
+  | { kind: "serve"; options: ServeOptions; quiet: boolean; tls?: { certFile: string; keyFile: string } };
 
 /**
  * Reads the command-line flags. Throws {@linkcode UsageError} naming the
@@ -84,6 +91,13 @@ export function parseCommand(args: string[]): Command {
       options: {
         host: { type: "string" },
         port: { type: "string" },
+        cert: { type: "string" },
+        key: { type: "string" },
+        unix: { type: "string" },
+        "reuse-port": { type: "boolean" },
+        health: { type: "string" },
+        metrics: { type: "string" },
+        "trust-proxy": { type: "boolean" },
         root: { type: "string" },
         app: { type: "string" },
         workers: { type: "string" },
@@ -124,6 +138,27 @@ export function parseCommand(args: string[]): Command {
     options.hostname = values.host;
   }
   if (values.port !== undefined) options.port = integer("--port", values.port, 0, 65535);
+  if ((values.cert === undefined) !== (values.key === undefined)) {
+    throw new UsageError(values.cert === undefined ? "--key needs --cert" : "--cert needs --key");
+  }
+  if (values.unix !== undefined) {
+    if (values.unix === "") throw new UsageError("--unix needs a socket path");
+    for (const flag of ["host", "port", "cert", "reuse-port"] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--unix cannot be combined with --${flag}`);
+    }
+    options.unix = values.unix;
+  }
+  if (values["reuse-port"]) options.reusePort = true;
+  if (values["trust-proxy"]) options.trustProxy = true;
+  for (const flag of ["health", "metrics"] as const) {
+    const path = values[flag];
+    if (path === undefined) continue;
+    if (!path.startsWith("/")) throw new UsageError(`--${flag} takes a path starting with /, got "${path}"`);
+    options[flag] = path;
+  }
+  if (values.health !== undefined && values.health === values.metrics) {
+    throw new UsageError("--health and --metrics need different paths");
+  }
   if (values.root !== undefined) options.root = values.root;
   if (values.app !== undefined) {
     if (values.app === "") throw new UsageError("--app needs a module path or URL");
@@ -174,7 +209,11 @@ export function parseCommand(args: string[]): Command {
     throw new UsageError(`--log-format takes common, combined or json, got "${format}"`);
   }
   if (!values.quiet) options.log = format;
-  return { kind: "serve", options, quiet: values.quiet ?? false };
+  const command: Command = { kind: "serve", options, quiet: values.quiet ?? false };
+  if (values.cert !== undefined && values.key !== undefined) {
+    command.tls = { certFile: values.cert, keyFile: values.key };
+  }
+  return command;
 }
 
 function integer(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -234,6 +273,20 @@ export async function main(args: string[]): Promise<number> {
     console.log(`weft ${VERSION}`);
     return 0;
   }
+  if (command.tls !== undefined) {
+    try {
+      command.options.cert = await Deno.readTextFile(command.tls.certFile);
+    } catch (e) {
+      console.error(`weft: --cert ${command.tls.certFile}: ${e instanceof Error ? e.message : e}`);
+      return 2;
+    }
+    try {
+      command.options.key = await Deno.readTextFile(command.tls.keyFile);
+    } catch (e) {
+      console.error(`weft: --key ${command.tls.keyFile}: ${e instanceof Error ? e.message : e}`);
+      return 2;
+    }
+  }
   const controller = new AbortController();
   let server;
   try {
@@ -249,9 +302,7 @@ export async function main(args: string[]): Promise<number> {
     await server.finished;
     return 1;
   }
-  const { hostname, port } = server.addr;
-  const host = hostname.includes(":") ? `[${hostname}]` : hostname;
-  if (!command.quiet) console.log(`weft listening on http://${host}:${port}/`);
+  if (!command.quiet) { for (const line of listeningLines(server)) console.log(line); }
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const onSignal = () => {
     if (controller.signal.aborted) Deno.exit(130);
@@ -268,9 +319,49 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * The startup banner: every URL the server can be reached at. A wildcard
+ * address is spelled out per network interface when `--allow-sys` lets us
+ * list them, else as the loopback URL plus a note.
+ */
+function listeningLines(server: Server): string[] {
+  const addr = server.addr;
+  if (!("hostname" in addr)) return [`weft listening on unix:${addr.path} (HTTP over a unix socket)`];
+  const scheme = server.secure ? "https" : "http";
+  const url = (host: string) => `${scheme}://${host.includes(":") ? `[${host}]` : host}:${addr.port}/`;
+  const wildcard = addr.hostname === "0.0.0.0" || addr.hostname === "::";
+  if (!wildcard) return [`weft listening on ${url(addr.hostname)}`];
+  let hosts: string[];
+  try {
+    const families = addr.hostname === "::" ? ["IPv4", "IPv6"] : ["IPv4"];
+    hosts = Deno.networkInterfaces()
+      .filter((i) => families.includes(i.family) && !i.address.startsWith("fe80:"))
+      .map((i) => i.address);
+  } catch {
+    return [
+      `weft listening on ${url(addr.hostname)} (every address of this machine), e.g. ${url("127.0.0.1")}`,
+    ];
+  }
+  return ["weft listening on", ...[...new Set(hosts)].map((host) => `  ${url(host)}`)];
+}
+
 function startupMessage(e: unknown, options: ServeOptions): string {
+  if (options.reusePort && e instanceof TypeError && /unstable-net/.test(e.message)) {
+    return "--reuse-port needs Deno's --unstable-net flag: deno run --unstable-net --allow-net --allow-read " +
+      "mod.ts --reuse-port …";
+  }
+  if (options.unix !== undefined && e instanceof Deno.errors.AddrInUse) {
+    return `${options.unix} exists: another server listens there, or one that was killed left it behind ` +
+      `(remove it if nothing listens) (--unix)`;
+  }
   const address = `${options.hostname ?? "127.0.0.1"}:${options.port ?? 7878}`;
   if (e instanceof Deno.errors.AddrInUse) return `${address} is already in use (try another --port)`;
+  if (options.cert !== undefined && !(e instanceof Deno.errors.NotCapable)) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (/cert|key|pem|tls/i.test(message)) {
+      return `cannot use the certificate or key: ${message} (--cert, --key)`;
+    }
+  }
   if (e instanceof Deno.errors.AddrNotAvailable) {
     return `cannot listen on ${address}: address not available here (check --host)`;
   }

@@ -12,6 +12,8 @@
 import type { LogFormat } from "./access_log.ts";
 import { AccessLogWriter } from "./access_log_writer.ts";
 import type { FileServerOptions } from "./files/options.ts";
+import { listen, type ListenOptions } from "./listen.ts";
+import { formatMetrics } from "./metrics.ts";
 import { WorkerPool } from "./pool/pool.ts";
 import { FrameType } from "./pool/wire.ts";
 
@@ -49,8 +51,11 @@ export interface ServerLimits {
   maxInFlight?: number;
 }
 
-/** Options for {@linkcode serve}; see also {@linkcode FileServerOptions} and {@linkcode ServerLimits}. */
-export interface ServeOptions extends FileServerOptions, ServerLimits {
+/**
+ * Options for {@linkcode serve}; see also {@linkcode ListenOptions},
+ * {@linkcode FileServerOptions} and {@linkcode ServerLimits}.
+ */
+export interface ServeOptions extends ListenOptions, FileServerOptions, ServerLimits {
   /**
    * An app module (`export default { fetch(request, info) }`, as `deno serve`
    * runs) loaded in every worker. It answers first; when it answers 404, the
@@ -63,10 +68,23 @@ export interface ServeOptions extends FileServerOptions, ServerLimits {
    * unless told otherwise or `--quiet`.
    */
   log?: LogFormat;
-  /** The address to listen on. @default {"127.0.0.1"} */
-  hostname?: string;
-  /** The port; 0 picks a free one. @default {7878} */
-  port?: number;
+  /**
+   * The peer is a proxy: log the client address it reports in `Forwarded`
+   * or `X-Forwarded-For` (the last entry, the one the proxy added).
+   * @default {false}
+   */
+  trustProxy?: boolean;
+  /**
+   * A path (such as `/healthz`) answered `200 ok` by the workers before the
+   * app or files, and even when the in-flight limit is reached.
+   */
+  health?: string;
+  /**
+   * A path (such as `/metrics`) that serves Prometheus text: responses by
+   * status, bytes, in-flight requests, queue depth, connections, worker
+   * restarts.
+   */
+  metrics?: string;
   /** The folder to serve. @default {the `static/` folder beside mod.ts; none when an app is given} */
   root?: string;
   /** How many workers. @default {navigator.hardwareConcurrency} */
@@ -79,8 +97,10 @@ export interface ServeOptions extends FileServerOptions, ServerLimits {
 
 /** A running server. */
 export interface Server {
-  /** The address it listens on. */
-  readonly addr: Deno.NetAddr;
+  /** The address it listens on: a TCP address, or the unix socket's path. */
+  readonly addr: Deno.NetAddr | Deno.UnixAddr;
+  /** Whether it serves HTTPS. */
+  readonly secure: boolean;
   /**
    * Resolves when every worker has started (and loaded the app). Rejects with
    * the load error if the app cannot be loaded; the server then shuts down.
@@ -162,7 +182,12 @@ export function serve(options: ServeOptions = {}): Server {
   const maxConnections = options.maxConnections ?? 16384;
   const sendTimeout = options.sendTimeout ?? 30_000;
   const handlerTimeout = options.handlerTimeout ?? 30_000;
-  const listener = Deno.listen({ hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 7878 });
+  for (const [name, path] of [["health", options.health], ["metrics", options.metrics]]) {
+    if (path !== undefined && !path.startsWith("/")) {
+      throw new TypeError(`${name} must be a path starting with /`);
+    }
+  }
+  const { listener, secure } = listen(options);
 
   const clients = new Map<number, Client>();
   const accessLog = new AccessLogWriter(Deno.stdout);
@@ -195,6 +220,10 @@ export function serve(options: ServeOptions = {}): Server {
       },
       maxExchanges: options.maxInFlight ?? 1024,
       log: options.log ?? null,
+      secure,
+      trustProxy: options.trustProxy ?? false,
+      health: options.health ?? null,
+      metrics: options.metrics ?? null,
       files: {
         cacheSeconds: options.cacheSeconds,
         compress: options.compress,
@@ -209,6 +238,7 @@ export function serve(options: ServeOptions = {}): Server {
     unresponsiveAfter: handlerTimeout + 1000,
     onFrame(type, id, payload) {
       if (type === FrameType.Log) return accessLog.add(payload.slice());
+      if (type === FrameType.Metrics) return track(sendMetrics(id));
       const c = clients.get(id);
       if (c === undefined) return;
       switch (type) {
@@ -260,6 +290,19 @@ export function serve(options: ServeOptions = {}): Server {
       }
     },
   });
+
+  /** Gathers the metrics and hands the page to the worker that asked for it. */
+  async function sendMetrics(id: number): Promise<void> {
+    const counters = await pool.counters();
+    let queueDepth = 0;
+    let writeQueueBytes = 0;
+    for (const c of clients.values()) {
+      if (c.sentSinceEnd > 0 && !c.responding) queueDepth++;
+      writeQueueBytes += c.queuedBytes;
+    }
+    const page = formatMetrics({ ...counters, queueDepth, connections: clients.size, writeQueueBytes });
+    pool.send(FrameType.MetricsPage, id, encoder.encode(page));
+  }
 
   function enqueue(c: Client, bytes: Uint8Array): void {
     c.queue.push({ bytes, ack: false });
@@ -374,7 +417,7 @@ export function serve(options: ServeOptions = {}): Server {
 
   async function acceptLoop(): Promise<void> {
     for (;;) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.Conn;
       try {
         conn = await listener.accept();
       } catch (e) {
@@ -387,7 +430,8 @@ export function serve(options: ServeOptions = {}): Server {
         track(refuse(conn));
         continue;
       }
-      conn.setNoDelay(true);
+      // Responses leave whole in one write: Nagle's delay would only add latency.
+      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       const c: Client = {
         id: nextId++,
         conn,
@@ -401,7 +445,7 @@ export function serve(options: ServeOptions = {}): Server {
         closed: false,
         pausedByWorker: false,
         wake: null,
-        remote: encoder.encode(`${conn.remoteAddr.hostname}:${conn.remoteAddr.port}`),
+        remote: encoder.encode(peerAddress(conn.remoteAddr)),
         responding: false,
         sentSinceEnd: 0,
       };
@@ -477,7 +521,19 @@ export function serve(options: ServeOptions = {}): Server {
   else options.signal?.addEventListener("abort", shutdown, { once: true });
   pool.ready.catch(() => shutdown());
 
-  return { addr: listener.addr, ready: pool.ready, finished: finished.promise, shutdown };
+  return {
+    addr: listener.addr as Deno.NetAddr | Deno.UnixAddr,
+    secure,
+    ready: pool.ready,
+    finished: finished.promise,
+    shutdown,
+  };
+}
+
+/** The peer address as an `Open` frame carries it: `host:port`, or `unix:path`. */
+function peerAddress(addr: Deno.Addr): string {
+  if (addr.transport === "tcp" || addr.transport === "udp") return `${addr.hostname}:${addr.port}`;
+  return `unix:${"path" in addr ? addr.path : ""}`;
 }
 
 /**

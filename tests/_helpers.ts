@@ -48,7 +48,7 @@ export async function startServer(
   const root = await makeRoot(files);
   const controller = new AbortController();
   const server = serve({ port: 0, root, workers: 2, ...options, signal: controller.signal });
-  const port = server.addr.port;
+  const port = (server.addr as Deno.NetAddr).port;
   return {
     server,
     port,

@@ -51,7 +51,7 @@ Deno.test({
     const controller = new AbortController();
     const server = serve({ port: 0, workers: 2, signal: controller.signal });
     try {
-      const url = `http://127.0.0.1:${server.addr.port}/`;
+      const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/`;
       const dom = await headless(url, "--dump-dom");
       assert.match(dom, /<title>Hello!<\/title>/);
       assert.match(dom, /<h1>Hello!<\/h1>/);

@@ -146,6 +146,12 @@ Deno.test("a bad flag or value names the flag", () => {
       /--idle-timeout needs a value; for one starting with "-" write --idle-timeout=-/,
     ],
     [["--idle-timeout=-1"], /--idle-timeout takes seconds > 0, got "-1"/],
+    [["--key", "k.pem"], /--key needs --cert/],
+    [["--unix", ""], /--unix needs a socket path/],
+    [["--unix", "/tmp/w.sock", "--reuse-port"], /--unix cannot be combined with --reuse-port/],
+    [["--health", "healthz"], /--health takes a path starting with \/, got "healthz"/],
+    [["--metrics", "metrics"], /--metrics takes a path starting with \//],
+    [["--health", "/x", "--metrics", "/x"], /--health and --metrics need different paths/],
   ];
   for (const [args, message] of cases) {
     assert.throws(

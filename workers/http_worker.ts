@@ -23,7 +23,15 @@ import { type RequestEvent, ServerConnection } from "../lib/http/connection.ts";
 import { HttpParseError } from "../lib/http/errors.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "../lib/http/limits.ts";
 import { fieldMap } from "../lib/http/request_head.ts";
-import { FrameType, FrameWriter, readFrames, type WorkerInit } from "../lib/pool/wire.ts";
+import {
+  FrameType,
+  FrameWriter,
+  readFrames,
+  type WorkerCounters,
+  type WorkerInit,
+} from "../lib/pool/wire.ts";
+import { METRICS_CONTENT_TYPE } from "../lib/metrics.ts";
+import { forwardedClient } from "../lib/http/forwarded.ts";
 import { type FileSlice, type Reply, textReply } from "../lib/reply.ts";
 
 /** Unparsed bytes per connection above which the main thread stops reading it. */
@@ -93,7 +101,7 @@ interface Exchange {
 interface Peer {
   id: number;
   http: ServerConnection;
-  remoteAddr: Deno.NetAddr;
+  remoteAddr: Deno.NetAddr | Deno.UnixAddr;
   paused: boolean;
   gone: boolean;
   exchange: Exchange | null;
@@ -120,6 +128,11 @@ let limits: ParserLimits = DEFAULT_LIMITS;
 let timeouts: WorkerInit["timeouts"];
 let maxExchanges = Infinity;
 let logFormat: LogFormat | null = null;
+let init: WorkerInit;
+/** Responses by status and body bytes, reported with each pong. */
+const counted: WorkerCounters = { responses: {}, bytes: 0, inFlight: 0 };
+/** Connections waiting for the metrics page from the main thread. */
+const metricsWaiting = new Map<number, (page: string | null) => void>();
 const encoder = new TextEncoder();
 let exchanges = 0;
 let shuttingDown = false;
@@ -152,11 +165,15 @@ function close(peer: Peer): void {
   peer.gone = true;
   peers.delete(peer.id);
   peer.exchange?.abort.abort();
+  metricsWaiting.get(peer.id)?.(null);
   emit(FrameType.Close, peer.id);
 }
 
 function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
-  if (type === FrameType.Ping) return emit(FrameType.Pong, 0);
+  if (type === FrameType.Ping) {
+    counted.inFlight = exchanges;
+    return emit(FrameType.Pong, 0, encoder.encode(JSON.stringify(counted)));
+  }
   if (type === FrameType.Shutdown) {
     shuttingDown = true;
     for (const peer of peers.values()) {
@@ -168,16 +185,10 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
   if (type === FrameType.Open) {
     const http = new ServerConnection({ limits });
     if (shuttingDown) http.closeAfterResponse();
-    const address = new TextDecoder().decode(payload);
-    const colon = address.lastIndexOf(":");
     peers.set(id, {
       id,
       http,
-      remoteAddr: {
-        transport: "tcp",
-        hostname: address.slice(0, colon),
-        port: Number(address.slice(colon + 1)),
-      },
+      remoteAddr: peerAddress(new TextDecoder().decode(payload)),
       paused: false,
       gone: false,
       exchange: null,
@@ -206,9 +217,13 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
     case FrameType.Eof:
       peer.http.receiveEof();
       return drive(peer);
+    case FrameType.MetricsPage:
+      metricsWaiting.get(id)?.(new TextDecoder().decode(payload));
+      return;
     case FrameType.Gone:
       peer.gone = true;
       peers.delete(id);
+      metricsWaiting.get(id)?.(null);
       peer.exchange?.abort.abort();
       peer.exchange?.sink?.fail(new Error("the client went away"));
       peer.onWritten?.();
@@ -323,7 +338,8 @@ function expireDeadlines(): void {
 
 function startExchange(peer: Peer, request: RequestEvent): void {
   peer.waitingFor = null;
-  if (exchanges >= maxExchanges) {
+  // A health check is answered even at capacity: it asks whether the worker lives, not whether it is idle.
+  if (exchanges >= maxExchanges && request.target.path !== init.health) {
     emit(
       FrameType.Write,
       peer.id,
@@ -360,6 +376,9 @@ async function runExchange(peer: Peer, request: RequestEvent, exchange: Exchange
     }
   } finally {
     if (logFormat !== null) logExchange(peer, request, exchange);
+    const status = exchange.status || 499;
+    counted.responses[status] = (counted.responses[status] ?? 0) + 1;
+    counted.bytes += exchange.bytes;
     for (const file of reply?.files ?? []) file.close();
     // A body the handler did not read is read and dropped from here on.
     if (exchange.sink !== null) exchange.sink.closed = true;
@@ -377,12 +396,29 @@ async function runExchange(peer: Peer, request: RequestEvent, exchange: Exchange
 
 async function makeReply(peer: Peer, request: RequestEvent, exchange: Exchange): Promise<Reply> {
   const { method } = request.head;
+  const path = request.target.path;
+  if (path === init.health || path === init.metrics) {
+    if (method !== "GET" && method !== "HEAD") {
+      return textReply(405, `${method} is not served here`, [["Allow", "GET, HEAD"]]);
+    }
+    if (path === init.health) return ownReply(200, "text/plain; charset=utf-8", "ok\n");
+    const page = await metricsPage(peer.id);
+    return page === null
+      ? textReply(503, "The metrics are not available")
+      : ownReply(200, METRICS_CONTENT_TYPE, page);
+  }
   const fromFiles = () =>
     files!.respond({ method, target: request.target, headers: fieldMap(request.head.headers) });
   if (app === null) return await fromFiles();
   let req: Request;
   try {
-    req = buildRequest(request.head, request.target, exchange.sink?.stream ?? null, exchange.abort.signal);
+    req = buildRequest(
+      request.head,
+      request.target,
+      exchange.sink?.stream ?? null,
+      exchange.abort.signal,
+      init.secure ? "https" : "http",
+    );
   } catch (e) {
     return textReply(
       /method/i.test(String(e)) ? 405 : 400,
@@ -415,8 +451,9 @@ async function makeReply(peer: Peer, request: RequestEvent, exchange: Exchange):
 /** Sends an access log line for an exchange to the main thread. */
 function logExchange(peer: Peer, request: RequestEvent, exchange: Exchange): void {
   const field = (name: string) => request.head.headers.find(([n]) => n === name)?.[1];
+  const forwarded = init.trustProxy ? forwardedClient(request.head.headers) : null;
   const line = formatAccessLine(logFormat!, {
-    remote: peer.remoteAddr.hostname,
+    remote: forwarded ?? ("hostname" in peer.remoteAddr ? peer.remoteAddr.hostname : "-"),
     method: request.head.method,
     target: request.head.target,
     version: `HTTP/1.${request.head.minorVersion}`,
@@ -428,6 +465,36 @@ function logExchange(peer: Peer, request: RequestEvent, exchange: Exchange): voi
     duration: Date.now() - exchange.started,
   });
   emit(FrameType.Log, 0, encoder.encode(line + "\n"));
+}
+
+/** A reply of weft's own (health, metrics): fixed text, never stored by caches. */
+function ownReply(status: number, contentType: string, text: string): Reply {
+  const body = encoder.encode(text);
+  return {
+    status,
+    headers: [["Content-Type", contentType], ["Cache-Control", "no-store"]],
+    body: [body],
+    contentLength: body.length,
+    files: [],
+  };
+}
+
+/** Asks the main thread for the metrics page; `null` if the connection goes first. */
+function metricsPage(id: number): Promise<string | null> {
+  const { promise, resolve } = Promise.withResolvers<string | null>();
+  metricsWaiting.set(id, (page) => {
+    metricsWaiting.delete(id);
+    resolve(page);
+  });
+  emit(FrameType.Metrics, id);
+  return promise;
+}
+
+/** The peer address from an `Open` frame: `host:port`, or `unix:path`. */
+function peerAddress(address: string): Deno.NetAddr | Deno.UnixAddr {
+  if (address.startsWith("unix:")) return { transport: "unix", path: address.slice(5) };
+  const colon = address.lastIndexOf(":");
+  return { transport: "tcp", hostname: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
 }
 
 async function sendReply(peer: Peer, reply: Reply, exchange: Exchange): Promise<void> {
@@ -529,7 +596,7 @@ self.onmessage = async (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
     else early.push(e.data);
     return;
   }
-  const init = e.data;
+  init = e.data;
   limits = { ...DEFAULT_LIMITS, ...definedOnly(init.limits) };
   timeouts = init.timeouts;
   maxExchanges = init.maxExchanges;

@@ -6,17 +6,40 @@
  * @module
  */
 
-/** What an app's `fetch` gets besides the request. */
+/**
+ * What an app's `fetch` gets besides the request.
+ *
+ * @example
+ * ```ts
+ * import type { ServeInfo } from "./app.ts";
+ * function clientOf(info: ServeInfo): string {
+ *   return "hostname" in info.remoteAddr ? info.remoteAddr.hostname : "unix socket";
+ * }
+ * ```
+ */
 export interface ServeInfo {
-  /** The client's address. */
-  remoteAddr: Deno.NetAddr;
+  /** The client's address: TCP, or a unix socket's (as `deno serve` gives it). */
+  remoteAddr: Deno.NetAddr | Deno.UnixAddr;
   /** Aborts when the client goes away or the server starts shutting down (also `request.signal`). */
   signal: AbortSignal;
   /** Resolves when the response has been sent, or the exchange ended early. */
   completed: Promise<void>;
 }
 
-/** An app: `export default { fetch(request, info) { … } }`. */
+/**
+ * An app: `export default { fetch(request, info) { … } }`, the shape
+ * `deno serve` runs. Pass the module to `serve({ app })` or `--app`.
+ *
+ * @example
+ * ```ts
+ * import type { App } from "./app.ts";
+ * export default {
+ *   fetch(request) {
+ *     return Response.json({ path: new URL(request.url).pathname });
+ *   },
+ * } satisfies App;
+ * ```
+ */
 export interface App {
   /** Answers one request. */
   fetch(request: Request, info: ServeInfo): Response | Promise<Response>;

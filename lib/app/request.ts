@@ -9,8 +9,9 @@ import type { RequestHead } from "../http/request_head.ts";
 import type { RequestTarget } from "../http/request_target.ts";
 
 /**
- * Builds the `Request` an app sees. The URL is `http://` + the Host (or the
- * authority of an absolute-form target) + the target. Throws a `TypeError`
+ * Builds the `Request` an app sees. The URL is the scheme (`https` when the
+ * connection is TLS) + the Host (or the authority of an absolute-form
+ * target) + the target. Throws a `TypeError`
  * when the request cannot be one (a method `fetch` forbids, a bad host).
  *
  * @example
@@ -30,10 +31,11 @@ export function buildRequest(
   target: RequestTarget,
   body: ReadableStream<Uint8Array> | null,
   signal: AbortSignal,
+  scheme: "http" | "https" = "http",
 ): Request {
   const host = target.authority ?? head.headers.find(([name]) => name === "host")?.[1] ?? "localhost";
   const path = target.path.startsWith("/") ? target.path : "/";
-  const url = `http://${host || "localhost"}${path}${target.query ? `?${target.query}` : ""}`;
+  const url = `${scheme}://${host || "localhost"}${path}${target.query ? `?${target.query}` : ""}`;
   const hasBody = body !== null && head.method !== "GET" && head.method !== "HEAD";
   return new Request(url, {
     method: head.method,

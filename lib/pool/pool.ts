@@ -10,7 +10,14 @@
  * @module
  */
 
-import { FrameType, FrameWriter, readFrames, type WorkerInit, type WorkerStatus } from "./wire.ts";
+import {
+  FrameType,
+  FrameWriter,
+  readFrames,
+  type WorkerCounters,
+  type WorkerInit,
+  type WorkerStatus,
+} from "./wire.ts";
 
 /** Options for {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -33,6 +40,16 @@ export interface WorkerPoolOptions {
 
 /** How often each worker is pinged. */
 const PING_INTERVAL = 500;
+/** How long {@linkcode WorkerPool.counters} waits for fresh counts before using the last ones. */
+const FRESH_COUNTERS_WAIT = 1000;
+
+/** What the workers have counted, together, and the pool's own counts. */
+export interface PoolCounters extends WorkerCounters {
+  /** Workers running. */
+  workers: number;
+  /** Workers replaced after failing or hanging. */
+  restarts: number;
+}
 
 interface PoolWorker {
   worker: Worker;
@@ -42,6 +59,10 @@ interface PoolWorker {
   ready: Promise<void>;
   /** When it last answered a ping (or started). */
   lastPong: number;
+  /** What it reported with its last pong. */
+  counters: WorkerCounters | null;
+  /** Called at its next pong. */
+  onPong: (() => void)[];
 }
 
 /**
@@ -61,6 +82,9 @@ export class WorkerPool {
   readonly #owner = new Map<number, PoolWorker>();
   #flushQueued = false;
   #next = 0;
+  #restarts = 0;
+  /** What replaced workers had counted, so totals do not go back. */
+  readonly #retired: WorkerCounters = { responses: {}, bytes: 0, inFlight: 0 };
   /** Resolves when every worker has started; rejects with the first one's load error. */
   readonly ready: Promise<void>;
 
@@ -102,6 +126,32 @@ export class WorkerPool {
     if (owner === undefined) return;
     owner.out.push(type, id, payload);
     this.#scheduleFlush();
+  }
+
+  /**
+   * The workers' counters, fresh: every worker is pinged and answers with
+   * its counts (one that does not within a second is taken as last reported).
+   */
+  async counters(): Promise<PoolCounters> {
+    const answered = this.#workers.map((w) => new Promise<void>((resolve) => w.onPong.push(resolve)));
+    this.broadcast(FrameType.Ping);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.all(answered),
+      new Promise((r) => (timer = setTimeout(r, FRESH_COUNTERS_WAIT))),
+    ]);
+    clearTimeout(timer);
+    const total: PoolCounters = {
+      responses: {},
+      bytes: 0,
+      inFlight: 0,
+      workers: this.#workers.length,
+      restarts: this.#restarts,
+    };
+    for (const counted of [this.#retired, ...this.#workers.map((w) => w.counters)]) {
+      if (counted !== null) addCounters(total, counted);
+    }
+    return total;
   }
 
   /** Forgets a connection that has closed. */
@@ -148,12 +198,17 @@ export class WorkerPool {
       ready: ready.promise,
       // Loading an app may take a while: the clock starts once the worker is ready.
       lastPong: Infinity,
+      counters: null,
+      onPong: [],
     };
     worker.onmessage = (e: MessageEvent<ArrayBuffer | WorkerStatus>) => {
       if (e.data instanceof ArrayBuffer) {
         readFrames(e.data, (type, id, payload) => {
-          if (type === FrameType.Pong) entry.lastPong = Date.now();
-          else this.#options.onFrame(type, id, payload);
+          if (type === FrameType.Pong) {
+            entry.lastPong = Date.now();
+            entry.counters = JSON.parse(new TextDecoder().decode(payload));
+            for (const resolve of entry.onPong.splice(0)) resolve();
+          } else this.#options.onFrame(type, id, payload);
         });
       } else if (e.data.kind === "ready") {
         started = true;
@@ -175,9 +230,20 @@ export class WorkerPool {
     const index = this.#workers.indexOf(dead);
     if (index === -1) return;
     dead.worker.terminate();
+    this.#restarts++;
+    if (dead.counters !== null) addCounters(this.#retired, { ...dead.counters, inFlight: 0 });
+    for (const resolve of dead.onPong.splice(0)) resolve();
     this.#workers[index] = this.#spawn();
     const ids = [...dead.connections];
     for (const id of ids) this.#owner.delete(id);
     this.#options.onWorkerLost(ids, error);
   }
+}
+
+function addCounters(total: WorkerCounters, more: WorkerCounters): void {
+  for (const [status, n] of Object.entries(more.responses)) {
+    total.responses[status] = (total.responses[status] ?? 0) + n;
+  }
+  total.bytes += more.bytes;
+  total.inFlight += more.inFlight;
 }

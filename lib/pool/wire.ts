@@ -28,6 +28,8 @@ export const FrameType = {
   Shutdown: 6,
   /** Are you alive? (connection id 0) */
   Ping: 7,
+  /** The metrics page a worker asked for; payload: Prometheus text. */
+  MetricsPage: 8,
   /** Bytes to write. */
   Write: 16,
   /** Bytes to write, answered by `Written` once they are written. */
@@ -40,10 +42,12 @@ export const FrameType = {
   Resume: 20,
   /** A response has been handed over in full (what was read before it is answered). */
   End: 22,
-  /** The answer to `Ping` (connection id 0). */
+  /** The answer to `Ping` (connection id 0); payload: the worker's {@linkcode WorkerCounters} as JSON. */
   Pong: 23,
   /** An access log line, newline included (connection id 0). */
   Log: 24,
+  /** This connection asks for the metrics page: answer with `MetricsPage`. */
+  Metrics: 25,
 } as const;
 
 /** One of {@linkcode FrameType}'s values. */
@@ -164,6 +168,24 @@ export interface WorkerInit {
   maxExchanges: number;
   /** The access log's format, or `null` for no access log. */
   log: LogFormat | null;
+  /** Whether connections arrive over TLS (requests then have `https:` URLs). */
+  secure: boolean;
+  /** Log the client address from `Forwarded` / `X-Forwarded-For` (the peer is a proxy). */
+  trustProxy: boolean;
+  /** A path answered 200 at once, past the in-flight limit, or `null`. */
+  health: string | null;
+  /** A path answered with the metrics page, or `null`. */
+  metrics: string | null;
+}
+
+/** What a worker has counted, reported with each `Pong`. */
+export interface WorkerCounters {
+  /** Responses by status code. */
+  responses: Record<string, number>;
+  /** Response body bytes sent. */
+  bytes: number;
+  /** Requests being handled now. */
+  inFlight: number;
 }
 
 /** What a worker reports once its init message is handled. */

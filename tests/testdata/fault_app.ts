@@ -24,8 +24,10 @@ export default {
         // The worker ends itself.
         self.close();
         return new Promise(() => {});
-      default:
+      case "/ok":
         return new Response("ok");
+      default:
+        return new Response("no such fault", { status: 404 });
     }
   },
 };

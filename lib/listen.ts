@@ -1,0 +1,74 @@
+/**
+ * Opens the listening socket the options ask for: plain TCP, TLS over TCP,
+ * or a unix socket; with `reusePort`, a TCP port shared with other processes.
+ *
+ * @module
+ */
+
+/** Where and how to listen. */
+export interface ListenOptions {
+  /** The address to listen on. @default {"127.0.0.1"} */
+  hostname?: string;
+  /** The port; 0 picks a free one. @default {7878} */
+  port?: number;
+  /**
+   * A unix socket path to listen on instead of TCP (for running behind a
+   * proxy on the same machine). The file is removed at shutdown; one left
+   * behind by a killed process must be removed by hand, as with nginx.
+   */
+  unix?: string;
+  /** A PEM certificate chain: with `key`, serves HTTPS. */
+  cert?: string;
+  /** The PEM private key for `cert`. */
+  key?: string;
+  /**
+   * Share the TCP port with other processes that also set it (SO_REUSEPORT;
+   * the kernel spreads connections over them). Needs Deno's `--unstable-net`
+   * flag, or `"unstable": ["net"]` in deno.json.
+   * @default {false}
+   */
+  reusePort?: boolean;
+}
+
+/** An open listener and whether it speaks TLS. */
+export interface Listening {
+  listener: Deno.Listener;
+  secure: boolean;
+}
+
+/**
+ * Opens the listener. Throws a `TypeError` naming the option for options
+ * that do not fit together; the runtime's errors (address in use, bad
+ * certificate) pass through.
+ *
+ * @example
+ * ```ts
+ * import { listen } from "./listen.ts";
+ * const { listener, secure } = listen({ port: 0 });
+ * console.log(secure); // false
+ * listener.close();
+ * ```
+ */
+export function listen(options: ListenOptions): Listening {
+  const { hostname = "127.0.0.1", port = 7878, unix, cert, key, reusePort = false } = options;
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new TypeError(cert === undefined ? "key was given without cert" : "cert was given without key");
+  }
+  if (unix !== undefined) {
+    if (cert !== undefined) {
+      throw new TypeError("cert and key apply to TCP; a unix socket is served as plain HTTP");
+    }
+    if (reusePort) throw new TypeError("reusePort applies to TCP ports, not to a unix socket");
+    return { listener: Deno.listen({ transport: "unix", path: unix }), secure: false };
+  }
+  // Without the flag, Deno exits the process on the unstable option instead of throwing.
+  if (reusePort && typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function") {
+    throw new TypeError(
+      'reusePort needs Deno\'s --unstable-net flag (deno run --unstable-net …) or "unstable": ["net"] in deno.json',
+    );
+  }
+  if (cert !== undefined && key !== undefined) {
+    return { listener: Deno.listenTls({ hostname, port, cert, key, reusePort }), secure: true };
+  }
+  return { listener: Deno.listen({ hostname, port, reusePort }), secure: false };
+}

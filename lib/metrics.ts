@@ -1,0 +1,78 @@
+/**
+ * The metrics page in Prometheus' text exposition format (version 0.0.4).
+ *
+ * @module
+ */
+
+/** Everything the metrics page reports. */
+export interface MetricsSnapshot {
+  /** Responses by status code, since start. */
+  responses: Record<string, number>;
+  /** Response body bytes sent, since start. */
+  bytes: number;
+  /** Requests a handler is working on now. */
+  inFlight: number;
+  /** Requests read and not yet answered: waiting for a worker or being handled. */
+  queueDepth: number;
+  /** Open client connections. */
+  connections: number;
+  /** Response bytes waiting to be written to clients. */
+  writeQueueBytes: number;
+  /** Workers running. */
+  workers: number;
+  /** Workers replaced after failing or hanging, since start. */
+  restarts: number;
+}
+
+/** The content type of the page, as Prometheus expects it. */
+export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+/**
+ * Formats a snapshot as Prometheus text.
+ *
+ * @example
+ * ```ts
+ * import { formatMetrics } from "./metrics.ts";
+ * const text = formatMetrics({
+ *   responses: { "200": 3 }, bytes: 120, inFlight: 1, queueDepth: 1,
+ *   connections: 2, writeQueueBytes: 0, workers: 2, restarts: 0,
+ * });
+ * console.log(text.includes('weft_responses_total{code="200"} 3')); // true
+ * ```
+ */
+export function formatMetrics(s: MetricsSnapshot): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: "counter" | "gauge", help: string, samples: [string, number][]) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) lines.push(`${name}${labels} ${value}`);
+  };
+  const codes = Object.keys(s.responses).sort();
+  metric(
+    "weft_responses_total",
+    "counter",
+    "Responses sent, by status code.",
+    codes.map((code) => [`{code="${code}"}`, s.responses[code]]),
+  );
+  metric("weft_response_body_bytes_total", "counter", "Response body bytes sent.", [["", s.bytes]]);
+  metric("weft_requests_in_flight", "gauge", "Requests a handler is working on.", [["", s.inFlight]]);
+  metric(
+    "weft_queue_depth",
+    "gauge",
+    "Requests read and not yet answered, waiting for a worker or being handled.",
+    [[
+      "",
+      s.queueDepth,
+    ]],
+  );
+  metric("weft_connections_open", "gauge", "Open client connections.", [["", s.connections]]);
+  metric("weft_write_queue_bytes", "gauge", "Response bytes waiting to be written to clients.", [[
+    "",
+    s.writeQueueBytes,
+  ]]);
+  metric("weft_workers", "gauge", "Workers running.", [["", s.workers]]);
+  metric("weft_worker_restarts_total", "counter", "Workers replaced after failing or hanging.", [[
+    "",
+    s.restarts,
+  ]]);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { exchange, parseResponses, serverTest } from "./_helpers.ts";
+
+const FAULTY = new URL("./testdata/fault_app.ts", import.meta.url);
+const enc = new TextEncoder();
+
+serverTest("--health answers 200 even when the in-flight limit turns other requests away", async (t) => {
+  const busy = await Deno.connect({ port: t.port });
+  try {
+    await busy.write(enc.encode("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+    await new Promise((r) => setTimeout(r, 200));
+    const [refused] = parseResponses((await exchange(t.port, "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")).text);
+    assert.equal(refused.status, 503);
+    const [health] = parseResponses(
+      (await exchange(t.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")).text,
+    );
+    assert.equal(health.status, 200);
+    assert.equal(health.body, "ok\n");
+    assert.equal(health.headers.get("cache-control"), "no-store");
+    const head = await exchange(t.port, "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(head.text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(head.text.endsWith("\r\n\r\n"));
+  } finally {
+    busy.close();
+  }
+  const post = await fetch(t.url("/healthz"), { method: "POST", body: "x" });
+  assert.equal(post.status, 405);
+  assert.equal(post.headers.get("allow"), "GET, HEAD");
+  await post.body?.cancel();
+}, { options: { app: FAULTY, workers: 1, maxInFlight: 1, health: "/healthz" } });
+
+/** The samples of a Prometheus page, by name with labels. */
+function samples(page: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of page.split("\n")) {
+    if (line === "" || line.startsWith("#")) continue;
+    const space = line.lastIndexOf(" ");
+    out.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return out;
+}
+
+serverTest(
+  "--metrics counts responses by status, bytes, connections, in-flight and worker restarts",
+  async (t) => {
+    for (let i = 0; i < 3; i++) await (await fetch(t.url("/ok"))).text();
+    for (let i = 0; i < 2; i++) await (await fetch(t.url("/missing.txt"))).text();
+    const res = await fetch(t.url("/metrics"));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "text/plain; version=0.0.4; charset=utf-8");
+    const before = samples(await res.text());
+    assert.equal(before.get('weft_responses_total{code="200"}'), 3);
+    assert.equal(before.get('weft_responses_total{code="404"}'), 2);
+    assert.ok(before.get("weft_response_body_bytes_total")! >= 3 * "ok".length);
+    assert.equal(before.get("weft_requests_in_flight"), 1, "the metrics request itself");
+    assert.equal(before.get("weft_queue_depth"), 1, "the metrics request itself");
+    assert.ok(before.get("weft_connections_open")! >= 1);
+    assert.equal(before.get("weft_workers"), 2);
+    assert.equal(before.get("weft_worker_restarts_total"), 0);
+
+    // A worker dies: the restart is counted and the totals do not go back.
+    const crashed = await fetch(t.url("/crash"));
+    assert.equal(crashed.status, 503);
+    await crashed.body?.cancel();
+    const after = samples(await (await fetch(t.url("/metrics"))).text());
+    assert.equal(after.get("weft_worker_restarts_total"), 1);
+    // A dead worker's counts are kept as of its last heartbeat (at most 0.5 s old).
+    assert.equal(after.get('weft_responses_total{code="404"}'), 2);
+    assert.ok(after.get('weft_responses_total{code="200"}')! >= 3);
+  },
+  { options: { app: FAULTY, metrics: "/metrics", handlerTimeout: 300 } },
+);

@@ -1,0 +1,160 @@
+import assert from "node:assert/strict";
+import { serve } from "../mod.ts";
+import { makeRoot, startDeno, weftArgs } from "./_helpers.ts";
+
+interface Certificate {
+  dir: string;
+  /** The test CA's certificate, for clients to trust. */
+  caFile: string;
+  ca: string;
+  certFile: string;
+  keyFile: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * A certificate for localhost and 127.0.0.1, signed by a CA made for this
+ * run (clients reject a self-signed certificate used directly by a server).
+ */
+async function makeCertificate(): Promise<Certificate> {
+  const dir = await Deno.makeTempDir({ prefix: "weft-tls-" });
+  const openssl = async (...args: string[]) => {
+    const made = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
+      .output();
+    if (!made.success) throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(made.stderr)}`);
+  };
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  await openssl(
+    "req",
+    "-x509",
+    ...ec,
+    "-days",
+    "1",
+    "-subj",
+    "/CN=weft test CA",
+    "-keyout",
+    "ca.key",
+    "-out",
+    "ca.pem",
+  );
+  await openssl("req", ...ec, "-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "leaf.csr");
+  await Deno.writeTextFile(
+    `${dir}/leaf.ext`,
+    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+  );
+  await openssl(
+    "x509",
+    "-req",
+    "-in",
+    "leaf.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-days",
+    "1",
+    "-extfile",
+    "leaf.ext",
+    "-out",
+    "cert.pem",
+  );
+  const read = (name: string) => Deno.readTextFile(`${dir}/${name}`);
+  return {
+    dir,
+    caFile: `${dir}/ca.pem`,
+    ca: await read("ca.pem"),
+    certFile: `${dir}/cert.pem`,
+    keyFile: `${dir}/key.pem`,
+    cert: await read("cert.pem"),
+    key: await read("key.pem"),
+  };
+}
+
+const HAS_OPENSSL = await new Deno.Command("openssl", { args: ["version"], stdout: "null" }).output()
+  .then((r) => r.success, () => false);
+
+Deno.test({
+  name: "HTTPS: files and an app over TLS, checked by curl --cacert and by fetch trusting the certificate",
+  ignore: !HAS_OPENSSL,
+  async fn() {
+    const tls = await makeCertificate();
+    const root = await makeRoot({ "index.html": "<h1>secure hello</h1>" });
+    const app = new URL("./testdata/contract_app.ts", import.meta.url);
+    const controller = new AbortController();
+    const server = serve({ port: 0, root, app, cert: tls.cert, key: tls.key, signal: controller.signal });
+    const client = Deno.createHttpClient({ caCerts: [tls.ca] });
+    try {
+      await server.ready;
+      assert.equal(server.secure, true);
+      const port = (server.addr as Deno.NetAddr).port;
+      const curl = await new Deno.Command("curl", {
+        args: ["-sS", "--cacert", tls.caFile, `https://localhost:${port}/index.html`],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assert.equal(curl.success, true, new TextDecoder().decode(curl.stderr));
+      assert.equal(new TextDecoder().decode(curl.stdout), "<h1>secure hello</h1>");
+
+      const info = await fetch(`https://127.0.0.1:${port}/info`, { client });
+      assert.equal((await info.json()).url, `https://127.0.0.1:${port}/info`);
+
+      // Plain HTTP to the TLS port fails that connection only.
+      const plain = await Deno.connect({ hostname: "127.0.0.1", port });
+      await plain.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const buf = new Uint8Array(1024);
+      const answer = await plain.read(buf).catch(() => null);
+      assert.ok(
+        answer === null || !new TextDecoder().decode(buf.subarray(0, answer)).startsWith("HTTP/1.1 200"),
+      );
+      plain.close();
+      const again = await fetch(`https://localhost:${port}/index.html`, { client });
+      assert.equal(await again.text(), "<h1>secure hello</h1>");
+    } finally {
+      client.close();
+      controller.abort();
+      await server.finished;
+      await Deno.remove(root, { recursive: true });
+      await Deno.remove(tls.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "CLI: --cert/--key print an https URL; a missing key file is named; --cert alone is refused",
+  ignore: !HAS_OPENSSL,
+  async fn() {
+    const tls = await makeCertificate();
+    try {
+      const weft = await startDeno(weftArgs("--port", "0", "--cert", tls.certFile, "--key", tls.keyFile));
+      try {
+        assert.match(weft.text, /weft listening on https:\/\/127\.0\.0\.1:\d+\//);
+        const client = Deno.createHttpClient({ caCerts: [tls.ca] });
+        const res = await fetch(`https://127.0.0.1:${weft.port}/`, { client });
+        assert.equal(res.status, 200);
+        await res.body?.cancel();
+        client.close();
+      } finally {
+        await weft.stop();
+      }
+      const run = (args: string[]) =>
+        new Deno.Command(Deno.execPath(), { args: weftArgs(...args), stdout: "null", stderr: "piped" })
+          .output();
+      const missing = await run(["--port", "0", "--cert", tls.certFile, "--key", `${tls.dir}/nope.pem`]);
+      assert.equal(missing.code, 2);
+      assert.match(new TextDecoder().decode(missing.stderr), /^weft: --key .*nope\.pem: /);
+      const alone = await run(["--cert", tls.certFile]);
+      assert.equal(alone.code, 2);
+      assert.equal(new TextDecoder().decode(alone.stderr), "weft: --cert needs --key\n");
+      const wrong = await run(["--port", "0", "--cert", tls.keyFile, "--key", tls.keyFile]);
+      assert.equal(wrong.code, 1);
+      assert.match(
+        new TextDecoder().decode(wrong.stderr),
+        /^weft: cannot use the certificate or key: .*\(--cert, --key\)\n$/,
+      );
+    } finally {
+      await Deno.remove(tls.dir, { recursive: true });
+    }
+  },
+});

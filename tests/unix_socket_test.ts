@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { serve } from "../mod.ts";
+import { makeRoot, readAll, weftArgs } from "./_helpers.ts";
+
+Deno.test("--unix: HTTP over a unix socket, by raw bytes and by curl; the socket file goes at shutdown", async () => {
+  const root = await makeRoot({ "index.html": "<h1>over a socket</h1>" });
+  const dir = await Deno.makeTempDir({ prefix: "weft-unix-" });
+  const path = `${dir}/weft.sock`;
+  const controller = new AbortController();
+  const app = new URL("./testdata/contract_app.ts", import.meta.url);
+  const server = serve({ unix: path, root, app, signal: controller.signal });
+  try {
+    await server.ready;
+    assert.deepEqual(server.addr, { transport: "unix", path });
+    const conn = await Deno.connect({ transport: "unix", path });
+    await conn.write(
+      new TextEncoder().encode("GET /index.html HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n"),
+    );
+    const raw = await readAll(conn);
+    conn.close();
+    assert.match(raw.text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.ok(raw.text.endsWith("<h1>over a socket</h1>"));
+
+    const curl = await new Deno.Command("curl", {
+      args: ["-sS", "--unix-socket", path, "http://app.example/info"],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(curl.success, true, new TextDecoder().decode(curl.stderr));
+    const info = JSON.parse(new TextDecoder().decode(curl.stdout));
+    assert.equal(info.url, "http://app.example/info");
+  } finally {
+    controller.abort();
+    await server.finished;
+  }
+  await assert.rejects(() => Deno.lstat(path), Deno.errors.NotFound);
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("CLI: --unix needs --allow-write; a path that exists is refused, naming the flag; not with --port", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "weft-unix-" });
+  const path = `${dir}/left-behind.sock`;
+  await Deno.writeTextFile(path, "");
+  const run = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "piped" }).output();
+  const denied = await run(weftArgs("--unix", path));
+  assert.equal(denied.code, 1);
+  assert.match(new TextDecoder().decode(denied.stderr), /^weft: permission denied: .*--allow-write/);
+  const [command, ...rest] = weftArgs("--unix", path);
+  const taken = await run([command, "--allow-write", ...rest]);
+  assert.equal(taken.code, 1);
+  assert.match(new TextDecoder().decode(taken.stderr), /^weft: .*left-behind\.sock exists: .*\(--unix\)\n$/);
+  const both = await run(weftArgs("--unix", path, "--port", "8080"));
+  assert.equal(both.code, 2);
+  assert.equal(new TextDecoder().decode(both.stderr), "weft: --unix cannot be combined with --port\n");
+  await Deno.remove(dir, { recursive: true });
+});
