@@ -2,11 +2,13 @@
  * End to end in headless Chromium (Debian's `chromium`): the hello page's
  * title and heading from the DOM, a screenshot kept in tests/artifacts/, and
  * a page that proves in the browser that it arrived compressed and that a
- * range request gets its bytes. `.ci/run` installs Chromium; elsewhere these
+ * range request gets its bytes, and a media element that seeks by range
+ * requests. `.ci/run` installs Chromium; elsewhere these
  * tests are skipped with a note when it is missing.
  */
 import assert from "node:assert/strict";
 import { serve } from "../mod.ts";
+import { loadAndEvaluate } from "./_cdp.ts";
 import { serverTest } from "./_helpers.ts";
 
 const chromium = await new Deno.Command("chromium", { args: ["--version"], stdout: "null", stderr: "null" })
@@ -100,3 +102,74 @@ serverTest("browser: a compressed page and a range request, seen from inside Chr
   assert.equal(dom.match(/weft serves this paragraph/g)?.length, 400);
   assert.match(dom, /<div id="range">206 bytes 10-19\/36 klmnopqrst<\/div>/);
 }, { files: { "page.html": PAGE, "data.txt": "abcdefghijklmnopqrstuvwxyz0123456789" }, ignore: !chromium });
+
+/**
+ * A WAV clip (no video codec or ffmpeg is at hand here; a `<video>` element
+ * plays audio-only media the same way): 240 s of 16-bit mono at 22,050 Hz,
+ * about 10 MB, a tone every other second.
+ */
+function wavClip(seconds: number, rate = 22_050): Uint8Array {
+  const samples = seconds * rate;
+  const bytes = new Uint8Array(44 + samples * 2);
+  const view = new DataView(bytes.buffer);
+  const ascii = (at: number, text: string) =>
+    [...text].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
+  ascii(0, "RIFF");
+  view.setUint32(4, 36 + samples * 2, true);
+  ascii(8, "WAVEfmt ");
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true); // PCM
+  view.setUint16(22, 1, true); // mono
+  view.setUint32(24, rate, true);
+  view.setUint32(28, rate * 2, true);
+  view.setUint16(32, 2, true);
+  view.setUint16(34, 16, true);
+  ascii(36, "data");
+  view.setUint32(40, samples * 2, true);
+  for (let i = 0; i < samples; i++) {
+    const tone = Math.floor(i / rate) % 2 === 0 ? Math.sin((2 * Math.PI * 440 * i) / rate) : 0;
+    view.setInt16(44 + i * 2, Math.round(tone * 8000), true);
+  }
+  return bytes;
+}
+
+const CLIP_SECONDS = 240;
+const MEDIA_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>media</title></head>
+<body>
+<video id="clip" preload="metadata" muted src="/clip.wav"></video>
+<script>
+  const video = document.getElementById("clip");
+  // Resolves once the element has seeked near the end, which a browser does by a range request.
+  window.seekedNearEnd = new Promise((resolve) => {
+    const seek = () => { video.currentTime = video.duration - 5; };
+    if (video.readyState >= 1) seek(); else video.addEventListener("loadedmetadata", seek);
+    video.addEventListener("seeked", () =>
+      resolve({ currentTime: video.currentTime, duration: video.duration, readyState: video.readyState }));
+    video.addEventListener("error", () => resolve({ error: video.error && video.error.code }));
+  });
+</script>
+</body></html>
+`;
+
+serverTest("browser: a <video> element loads a clip and seeks to its end by a range request", async (t) => {
+  const clip = wavClip(CLIP_SECONDS);
+  await Deno.writeFile(`${t.root}/clip.wav`, clip);
+  const { value, responses } = await loadAndEvaluate(t.url("/media.html"), "window.seekedNearEnd");
+  const seen = value as { currentTime?: number; duration?: number; readyState?: number; error?: number };
+  assert.equal(seen.error, undefined, `the media element failed: ${JSON.stringify(seen)}`);
+  assert.equal(seen.duration, CLIP_SECONDS);
+  assert.equal(seen.currentTime, CLIP_SECONDS - 5);
+  assert.ok(seen.readyState! >= 2, "no data at the new position");
+  const ranges = responses.filter((r) => r.url.endsWith("/clip.wav")).map((
+    r,
+  ) => [r.status, r.headers["content-range"]]);
+  assert.ok(ranges.length >= 2, `one request for the clip: ${JSON.stringify(ranges)}`);
+  for (const [status] of ranges) assert.equal(status, 206);
+  const starts = ranges.map(([, range]) => Number(/^bytes (\d+)-\d+\/(\d+)$/.exec(String(range))?.[1]));
+  assert.equal(starts[0], 0);
+  assert.ok(
+    starts.some((start) => start > clip.length / 2),
+    `no request began past the middle of the clip: ${JSON.stringify(ranges)}`,
+  );
+}, { files: { "media.html": MEDIA_PAGE }, ignore: !chromium });
