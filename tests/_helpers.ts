@@ -242,18 +242,20 @@ export interface StartedProcess {
 }
 
 /**
- * Runs `deno ARGS` and waits until it prints a URL with a port on `from`
- * (stdout for weft's banner, stderr for `deno serve`'s).
+ * Runs `deno ARGS` (with `env` added to the environment) and waits until it
+ * prints a URL with a port on `from` (stdout for weft's banner, stderr for
+ * `deno serve`'s).
  */
 export async function startDeno(
   args: string[],
   from: "stdout" | "stderr" = "stdout",
+  env: Record<string, string> = {},
 ): Promise<StartedProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args,
     stdout: from === "stdout" ? "piped" : "null",
     stderr: from === "stderr" ? "piped" : "inherit",
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", ...env },
   }).spawn();
   const reader = child[from].pipeThrough(new TextDecoderStream()).getReader();
   const started: StartedProcess = {
