@@ -13,8 +13,10 @@ export interface ListenOptions {
   port?: number;
   /**
    * A unix socket path to listen on instead of TCP (for running behind a
-   * proxy on the same machine). The file is removed at shutdown; one left
-   * behind by a killed process must be removed by hand, as with nginx.
+   * proxy on the same machine). The socket is made readable and writable
+   * by its owner and group (0660): run the proxy as weft's user or in its
+   * group. The file is removed at shutdown; one left behind by a killed
+   * process must be removed by hand, as with nginx.
    */
   unix?: string;
   /** A PEM certificate chain: with `key`, serves HTTPS. */
@@ -59,7 +61,10 @@ export function listen(options: ListenOptions): Listening {
       throw new TypeError("cert and key apply to TCP; a unix socket is served as plain HTTP");
     }
     if (reusePort) throw new TypeError("reusePort applies to TCP ports, not to a unix socket");
-    return { listener: Deno.listen({ transport: "unix", path: unix }), secure: false };
+    const listener = Deno.listen({ transport: "unix", path: unix });
+    // Connecting takes write permission: the owner's and the group's, so a proxy run in weft's group can.
+    Deno.chmodSync(unix, 0o660);
+    return { listener, secure: false };
   }
   // Without the flag, Deno exits the process on the unstable option instead of throwing.
   if (reusePort && typeof (Deno as { listenDatagram?: unknown }).listenDatagram !== "function") {

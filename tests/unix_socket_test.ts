@@ -12,6 +12,7 @@ Deno.test("--unix: HTTP over a unix socket, by raw bytes and by curl; the socket
   try {
     await server.ready;
     assert.deepEqual(server.addr, { transport: "unix", path });
+    assert.equal((await Deno.lstat(path)).mode! & 0o777, 0o660);
     const conn = await Deno.connect({ transport: "unix", path });
     await conn.write(
       new TextEncoder().encode("GET /index.html HTTP/1.1\r\nHost: app.example\r\nConnection: close\r\n\r\n"),
