@@ -71,6 +71,16 @@ interface RealPath {
   infoUntil: number;
 }
 
+/** What {@linkcode FileServer} derives from a file's path and metadata. */
+interface FileFacts {
+  type: string;
+  mtime: number;
+  validators: Validators;
+  lastModifiedText: string;
+  /** The body depends on `Accept-Encoding`. */
+  varies: boolean;
+}
+
 /** A file found on disk: its canonical path and metadata. */
 interface Found {
   path: string;
@@ -102,6 +112,7 @@ export class FileServer {
   readonly #cacheControl: string;
   readonly #cache = new Map<string, CacheEntry>();
   readonly #realPaths = new Map<string, RealPath>();
+  readonly #facts = new WeakMap<Deno.FileInfo, FileFacts>();
   #cachedBytes = 0;
 
   /** Serves `root`, an absolute path without symlinks (as `Deno.realPath` gives). */
@@ -265,15 +276,32 @@ export class FileServer {
     };
   }
 
+  /**
+   * What a file's path and metadata say about its responses, worked out once
+   * per `stat` (the same metadata object is reused while it is trusted).
+   */
+  #factsOf(path: string, info: Deno.FileInfo): FileFacts {
+    let facts = this.#facts.get(info);
+    if (facts === undefined) {
+      const type = contentType(path);
+      const mtime = info.mtime?.getTime() ?? 0;
+      const lastModified = Math.floor(mtime / 1000);
+      facts = {
+        type,
+        mtime,
+        validators: { etag: entityTag(info.size, mtime), lastModified },
+        lastModifiedText: new Date(lastModified * 1000).toUTCString(),
+        varies: this.#options.compress && isCompressible(type) && info.size >= COMPRESS_MIN_SIZE,
+      };
+      this.#facts.set(info, facts);
+    }
+    return facts;
+  }
+
   async #file(status: number, found: Found, req: FileRequest): Promise<Reply> {
     const { path, info } = found;
-    const type = contentType(path);
-    const mtime = info.mtime?.getTime() ?? 0;
-    const validators: Validators = {
-      etag: entityTag(info.size, mtime),
-      lastModified: Math.floor(mtime / 1000),
-    };
-    const varies = this.#options.compress && isCompressible(type) && info.size >= COMPRESS_MIN_SIZE;
+    const facts = this.#factsOf(path, info);
+    const { type, mtime, validators, varies } = facts;
     // A 200 is the file itself; any other status uses the file as an error
     // page, which has no validators or ranges of its own and is not cached.
     const resource = status === 200;
@@ -284,7 +312,7 @@ export class FileServer {
     ];
     if (resource) {
       headers.push(
-        ["Last-Modified", new Date(validators.lastModified * 1000).toUTCString()],
+        ["Last-Modified", facts.lastModifiedText],
         ["Accept-Ranges", "bytes"],
       );
     }

@@ -54,12 +54,19 @@ export const HEX_VALUE: Uint8Array = (() => {
   return t;
 })();
 
+const SHORT_STRING = 24;
+
 /**
  * Decodes bytes as ISO-8859-1, which is how HTTP field bytes map to JS
  * strings one to one (obs-text survives a round trip).
  */
 export function latin1(bytes: Uint8Array, start: number, end: number): string {
   let s = "";
+  // Most field names and values are short: a plain loop beats making a view to spread.
+  if (end - start <= SHORT_STRING) {
+    for (let i = start; i < end; i++) s += String.fromCharCode(bytes[i]);
+    return s;
+  }
   for (let i = start; i < end; i += 4096) {
     s += String.fromCharCode.apply(
       null,

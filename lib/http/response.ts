@@ -111,20 +111,20 @@ export function serializeResponseHead(head: ResponseHead): Uint8Array {
   if (!Number.isInteger(head.status) || head.status < 100 || head.status > 999) {
     throw new TypeError(`Invalid status code: ${head.status}`);
   }
-  checkValue(reason, "reason phrase");
   let size = 15 + reason.length;
-  for (const [name, value] of head.headers) {
-    checkName(name);
-    checkValue(value, name);
-    size += name.length + value.length + 4;
-  }
+  for (const [name, value] of head.headers) size += name.length + value.length + 4;
   const out = new Uint8Array(size + 2);
-  let at = writeLatin1(out, 0, `HTTP/1.1 ${head.status} ${reason}\r\n`);
+  // Each string is checked as it is copied: one pass over every character.
+  let at = writeLatin1(out, 0, `HTTP/1.1 ${head.status} `);
+  at = writeChecked(out, at, reason, FIELD_VALUE, "reason phrase");
+  out[at++] = 0x0d;
+  out[at++] = 0x0a;
   for (const [name, value] of head.headers) {
-    at = writeLatin1(out, at, name);
+    if (name.length === 0) throw new TypeError("Empty field name");
+    at = writeChecked(out, at, name, TOKEN, null);
     out[at++] = 0x3a;
     out[at++] = 0x20;
-    at = writeLatin1(out, at, value);
+    at = writeChecked(out, at, value, FIELD_VALUE, name);
     out[at++] = 0x0d;
     out[at++] = 0x0a;
   }
@@ -133,21 +133,29 @@ export function serializeResponseHead(head: ResponseHead): Uint8Array {
   return out;
 }
 
-function checkName(name: string): void {
-  if (name.length === 0) throw new TypeError("Empty field name");
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c > 255 || !TOKEN[c]) throw new TypeError(`Invalid field name: ${JSON.stringify(name)}`);
-  }
-}
-
-function checkValue(value: string, what: string): void {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c > 255 || !FIELD_VALUE[c]) {
-      throw new TypeError(`Invalid character in ${what}: ${JSON.stringify(value)}`);
+/**
+ * Copies `s` into `out` at `at` if every character is allowed by `table`;
+ * otherwise throws, naming the field name (`what` null) or what the value is.
+ */
+function writeChecked(
+  out: Uint8Array,
+  at: number,
+  s: string,
+  table: Uint8Array,
+  what: string | null,
+): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 255 || !table[c]) {
+      throw new TypeError(
+        what === null
+          ? `Invalid field name: ${JSON.stringify(s)}`
+          : `Invalid character in ${what}: ${JSON.stringify(s)}`,
+      );
     }
+    out[at++] = c;
   }
+  return at;
 }
 
 /**
