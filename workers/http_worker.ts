@@ -41,10 +41,16 @@ const STREAM_CHUNK = 128 * 1024;
 /**
  * Unwritten streamed bytes a connection may have: the window starts small and
  * grows by what the client has taken, so a slow reader pins little memory and
- * a fast one soon moves large chunks.
+ * a fast one soon moves large chunks. Up to `BASE_WINDOW` every connection may
+ * have; beyond it, up to `FAST_WINDOW`, only while the worker's connections
+ * together have less than `STREAM_BUDGET` unwritten. So a thousand slow
+ * readers pin at most their base windows plus the budget, and a few fast ones
+ * move a megabyte per round trip.
  */
 const INITIAL_WINDOW = 64 * 1024;
-const MAX_WINDOW = 256 * 1024;
+const BASE_WINDOW = 256 * 1024;
+const FAST_WINDOW = 1024 * 1024;
+const STREAM_BUDGET = 16 * 1024 * 1024;
 /** Payloads from this size on leave in a message of their own. */
 const SOLO_PAYLOAD = 32 * 1024;
 /** How often deadlines are checked: one timer per worker, not one per connection. */
@@ -120,6 +126,8 @@ interface Peer {
 }
 
 const peers = new Map<number, Peer>();
+/** Unwritten streamed bytes of all this worker's connections. */
+let streamedInFlight = 0;
 const out = new FrameWriter();
 let flushQueued = false;
 let files: FileServer | null = null;
@@ -164,6 +172,7 @@ function close(peer: Peer): void {
   if (peer.gone) return;
   peer.gone = true;
   peers.delete(peer.id);
+  forgetInFlight(peer);
   peer.exchange?.abort.abort();
   metricsWaiting.get(peer.id)?.(null);
   emit(FrameType.Close, peer.id);
@@ -223,6 +232,7 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
     case FrameType.Gone:
       peer.gone = true;
       peers.delete(id);
+      forgetInFlight(peer);
       metricsWaiting.get(id)?.(null);
       peer.exchange?.abort.abort();
       peer.exchange?.sink?.fail(new Error("the client went away"));
@@ -231,7 +241,8 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
     case FrameType.Written: {
       const written = peer.inFlight.shift() ?? 0;
       peer.inFlightBytes -= written;
-      peer.window = Math.min(MAX_WINDOW, peer.window + written);
+      streamedInFlight -= written;
+      peer.window = Math.min(FAST_WINDOW, peer.window + written);
       peer.onWritten?.();
       return;
     }
@@ -527,13 +538,26 @@ async function sendReply(peer: Peer, reply: Reply, exchange: Exchange): Promise<
   emit(FrameType.End, peer.id);
 }
 
+/** How much a connection may have unwritten now: past the base window only while the budget lasts. */
+function windowOf(peer: Peer): number {
+  return streamedInFlight < STREAM_BUDGET ? peer.window : Math.min(peer.window, BASE_WINDOW);
+}
+
+/** A connection has ended: what it had unwritten no longer counts against the budget. */
+function forgetInFlight(peer: Peer): void {
+  streamedInFlight -= peer.inFlightBytes;
+  peer.inFlightBytes = 0;
+  peer.inFlight.length = 0;
+}
+
 /** Sends a piece of body as a `WriteAck`, then waits while the window is full. */
 async function sendAcked(peer: Peer, data: Uint8Array): Promise<void> {
   const framed = peer.http.sendBody(data);
   peer.inFlight.push(framed.length);
   peer.inFlightBytes += framed.length;
+  streamedInFlight += framed.length;
   emit(FrameType.WriteAck, peer.id, framed);
-  while (peer.inFlightBytes >= peer.window && !peer.gone) {
+  while (peer.inFlightBytes >= windowOf(peer) && !peer.gone) {
     await new Promise<void>((resolve) => (peer.onWritten = resolve));
     peer.onWritten = null;
   }
@@ -542,7 +566,7 @@ async function sendAcked(peer: Peer, data: Uint8Array): Promise<void> {
 /** Sends large bytes from memory through the window, like a file. */
 async function sendBytes(peer: Peer, bytes: Uint8Array): Promise<void> {
   for (let at = 0; at < bytes.length && !peer.gone;) {
-    const n = Math.min(peer.window, bytes.length - at);
+    const n = Math.min(windowOf(peer), bytes.length - at);
     await sendAcked(peer, bytes.subarray(at, at + n));
     at += n;
   }
@@ -556,7 +580,7 @@ async function sendBytes(peer: Peer, bytes: Uint8Array): Promise<void> {
 async function sendSlice(peer: Peer, slice: FileSlice): Promise<void> {
   await slice.file.seek(slice.start, Deno.SeekMode.Start);
   for (let at = slice.start; at < slice.end && !peer.gone;) {
-    const chunk = new Uint8Array(Math.min(STREAM_CHUNK, peer.window, slice.end - at));
+    const chunk = new Uint8Array(Math.min(STREAM_CHUNK, windowOf(peer), slice.end - at));
     const n = await slice.file.read(chunk);
     if (n === null) throw new Error(`file shrank while being sent (${at} of ${slice.end} bytes)`);
     at += n;
