@@ -14,7 +14,8 @@ import { AccessLogWriter } from "./access_log_writer.ts";
 import type { FileServerOptions } from "./files/options.ts";
 import { listen, type ListenOptions } from "./listen.ts";
 import { formatMetrics } from "./metrics.ts";
-import { WorkerPool } from "./pool/pool.ts";
+import { appWorkerEntry } from "./app/app.ts";
+import { WorkerLoadError, WorkerPool } from "./pool/pool.ts";
 import { FrameType } from "./pool/wire.ts";
 
 /**
@@ -200,9 +201,10 @@ export function serve(options: ServeOptions = {}): Server {
   let draining = false;
   let onEmpty: (() => void) | null = null;
 
+  const workerModule = new URL("../workers/http_worker.ts", import.meta.url);
   const pool = new WorkerPool({
     size: workers,
-    url: new URL("../workers/http_worker.ts", import.meta.url),
+    url: app === null ? workerModule : appWorkerEntry(workerModule, app),
     init: {
       root,
       app,
@@ -519,12 +521,18 @@ export function serve(options: ServeOptions = {}): Server {
 
   if (options.signal?.aborted) void shutdown();
   else options.signal?.addEventListener("abort", shutdown, { once: true });
-  pool.ready.catch(() => shutdown());
+  // An app that fails to load fails the worker's own module: say which app.
+  const ready = pool.ready.catch((e) => {
+    throw e instanceof WorkerLoadError && app !== null
+      ? new Error(`cannot load app ${app}: ${e.message}`)
+      : e;
+  });
+  ready.catch(() => shutdown());
 
   return {
     addr: listener.addr as Deno.NetAddr | Deno.UnixAddr,
     secure,
-    ready: pool.ready,
+    ready,
     finished: finished.promise,
     shutdown,
   };

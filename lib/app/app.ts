@@ -46,24 +46,42 @@ export interface App {
 }
 
 /**
- * Imports an app module and checks its shape. Throws an `Error` naming the
- * module and what is wrong.
+ * The module a worker starts from when it runs an app: it imports the app
+ * and the worker statically and hands the app over. A worker cannot import
+ * the app itself by a computed specifier without losing what publishing
+ * tools can see of its imports, so the specifiers are written into this small
+ * module instead. Returns a `data:` URL, the same for the same app, so each
+ * worker (and a replacement) reuses what Deno compiled for the first.
  *
  * @example
- * ```ts ignore
- * import { loadApp } from "./app.ts";
- * const app = await loadApp(new URL("./examples/json_api.ts", import.meta.url).href);
+ * ```ts
+ * import { appWorkerEntry } from "./app.ts";
+ * const entry = appWorkerEntry(new URL("file:///opt/weft/workers/http_worker.ts"), "file:///srv/app.ts");
+ * console.log(entry.startsWith("data:text/javascript,")); // true
  * ```
  */
-export async function loadApp(url: string): Promise<App> {
-  let module: { default?: Partial<App> };
-  try {
-    module = await import(url);
-  } catch (e) {
-    throw new Error(`cannot load app ${url}: ${e instanceof Error ? e.message : e}`);
-  }
-  if (typeof module.default?.fetch !== "function") {
+export function appWorkerEntry(worker: URL, app: string): string {
+  const source = `import * as app from ${JSON.stringify(app)};\n` +
+    `import { provideApp } from ${JSON.stringify(worker.href)};\n` +
+    `provideApp(app);\n`;
+  return `data:text/javascript,${encodeURIComponent(source)}`;
+}
+
+/**
+ * Checks that an app module has the shape of one. Throws an `Error` naming
+ * the module and what is wrong.
+ *
+ * @example
+ * ```ts
+ * import { checkApp } from "./app.ts";
+ * const app = checkApp({ default: { fetch: () => new Response("hi") } }, "file:///srv/app.ts");
+ * console.log(typeof app.fetch); // "function"
+ * ```
+ */
+export function checkApp(module: unknown, url: string): App {
+  const candidate = (module as { default?: Partial<App> } | null)?.default;
+  if (typeof candidate?.fetch !== "function") {
     throw new Error(`app ${url} has no default export with a fetch(request, info) method`);
   }
-  return module.default as App;
+  return candidate as App;
 }

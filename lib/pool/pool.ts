@@ -23,8 +23,8 @@ import {
 export interface WorkerPoolOptions {
   /** How many workers. */
   size: number;
-  /** The worker module. */
-  url: URL;
+  /** The module each worker starts from. */
+  url: URL | string;
   /** The first message each worker gets. */
   init: WorkerInit;
   /** Called for each frame a worker sends. */
@@ -36,6 +36,15 @@ export interface WorkerPoolOptions {
   onWorkerLost: (ids: number[], error: string) => void;
   /** A worker that has not answered a ping for this many milliseconds is replaced. */
   unresponsiveAfter: number;
+}
+
+/** A worker's module (or one it imports, such as the app) failed to load or to evaluate. */
+export class WorkerLoadError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkerLoadError";
+  }
 }
 
 /** How often each worker is pinged. */
@@ -218,7 +227,7 @@ export class WorkerPool {
     };
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      ready.reject(new Error(e.message));
+      ready.reject(new WorkerLoadError(e.message));
       // A worker that fails while starting would fail again: only a running one is replaced.
       if (started) this.#replace(entry, e.message);
     };
