@@ -521,10 +521,10 @@ export function serve(options: ServeOptions = {}): Server {
 
   if (options.signal?.aborted) void shutdown();
   else options.signal?.addEventListener("abort", shutdown, { once: true });
-  // An app that fails to load fails the worker's own module: say which app.
+  // The worker's own module failed to load (a missing permission, say): say so in one line.
   const ready = pool.ready.catch((e) => {
-    throw e instanceof WorkerLoadError && app !== null
-      ? new Error(`cannot load app ${app}: ${e.message}`)
+    throw e instanceof WorkerLoadError
+      ? new Error(`cannot start the workers: ${e.message.split("\n")[0]}`)
       : e;
   });
   ready.catch(() => shutdown());

@@ -15,7 +15,7 @@
 /// <reference lib="deno.worker" />
 
 import { formatAccessLine, type LogFormat } from "../lib/access_log.ts";
-import { type App, checkApp, type ServeInfo } from "../lib/app/app.ts";
+import { type App, loadApp, type ServeInfo } from "../lib/app/app.ts";
 import { replyFrom } from "../lib/app/reply.ts";
 import { buildRequest } from "../lib/app/request.ts";
 import { FileServer } from "../lib/files/file_server.ts";
@@ -613,21 +613,23 @@ function definedOnly<T extends object>(o: T): Partial<T> {
 // Frames that arrive while the app is still loading wait for it.
 const early: ArrayBuffer[] = [];
 let started = false;
-const appModule = Promise.withResolvers<unknown>();
+let appModule: Promise<unknown> | null = null;
 
 /**
- * Hands the worker its app's module. A worker that runs an app starts from
- * a module that imports both (see `appWorkerEntry`) and calls this.
+ * Hands the worker the import of its app's module. A worker that runs an app
+ * starts from a module that imports this one and calls it (see
+ * `appWorkerEntry`).
  *
  * @example
  * ```ts ignore
- * import * as app from "file:///srv/app.ts";
  * import { provideApp } from "./http_worker.ts";
- * provideApp(app);
+ * provideApp(import("file:///srv/app.ts"));
  * ```
  */
-export function provideApp(module: unknown): void {
-  appModule.resolve(module);
+export function provideApp(module: Promise<unknown>): void {
+  // Handled when the init message asks for the app; a failure must not count as unhandled before that.
+  module.catch(() => {});
+  appModule = module;
 }
 
 self.onmessage = async (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
@@ -643,7 +645,12 @@ self.onmessage = async (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
   logFormat = init.log;
   files = init.root === null ? null : new FileServer(init.root, init.files);
   try {
-    if (init.app !== null) app = checkApp(await appModule.promise, init.app);
+    if (init.app !== null) {
+      app = await loadApp(
+        appModule ?? Promise.reject(new Error("the worker was started without it")),
+        init.app,
+      );
+    }
   } catch (error) {
     self.postMessage({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
     return;

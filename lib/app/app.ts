@@ -46,12 +46,13 @@ export interface App {
 }
 
 /**
- * The module a worker starts from when it runs an app: it imports the app
- * and the worker statically and hands the app over. A worker cannot import
- * the app itself by a computed specifier without losing what publishing
- * tools can see of its imports, so the specifiers are written into this small
- * module instead. Returns a `data:` URL, the same for the same app, so each
- * worker (and a replacement) reuses what Deno compiled for the first.
+ * The module a worker starts from when it runs an app: it imports the worker
+ * and hands it the import of the app. Both specifiers are written into this
+ * module as literals, so weft's own code computes no import at run time
+ * (nothing that publishing tools cannot see), and a module that fails to load
+ * still rejects a promise the worker catches. Returns a `data:` URL, the same
+ * for the same app, so each worker (and a replacement) reuses what Deno
+ * compiled for the first.
  *
  * @example
  * ```ts
@@ -61,27 +62,33 @@ export interface App {
  * ```
  */
 export function appWorkerEntry(worker: URL, app: string): string {
-  const source = `import * as app from ${JSON.stringify(app)};\n` +
-    `import { provideApp } from ${JSON.stringify(worker.href)};\n` +
-    `provideApp(app);\n`;
+  const source = `import { provideApp } from ${JSON.stringify(worker.href)};\n` +
+    `provideApp(import(${JSON.stringify(app)}));\n`;
   return `data:text/javascript,${encodeURIComponent(source)}`;
 }
 
 /**
- * Checks that an app module has the shape of one. Throws an `Error` naming
- * the module and what is wrong.
+ * Waits for an app module's import and checks its shape. Throws an `Error`
+ * naming the module and what is wrong: that it failed to load (the first line
+ * of why), or that it has no default export with a `fetch` method.
  *
  * @example
  * ```ts
- * import { checkApp } from "./app.ts";
- * const app = checkApp({ default: { fetch: () => new Response("hi") } }, "file:///srv/app.ts");
+ * import { loadApp } from "./app.ts";
+ * const app = await loadApp(Promise.resolve({ default: { fetch: () => new Response("hi") } }), "file:///srv/app.ts");
  * console.log(typeof app.fetch); // "function"
  * ```
  */
-export function checkApp(module: unknown, url: string): App {
-  const candidate = (module as { default?: Partial<App> } | null)?.default;
-  if (typeof candidate?.fetch !== "function") {
+export async function loadApp(module: Promise<unknown>, url: string): Promise<App> {
+  let loaded: { default?: Partial<App> } | null;
+  try {
+    loaded = await module as { default?: Partial<App> } | null;
+  } catch (e) {
+    const why = (e instanceof Error ? e.message : String(e)).split("\n")[0];
+    throw new Error(`cannot load app ${url}: ${why}`);
+  }
+  if (typeof loaded?.default?.fetch !== "function") {
     throw new Error(`app ${url} has no default export with a fetch(request, info) method`);
   }
-  return candidate as App;
+  return loaded.default as App;
 }

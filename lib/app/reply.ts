@@ -42,15 +42,16 @@ export async function replyFrom(response: Response, method: string): Promise<Rep
     return reply;
   }
   // Chunks that are ready at once (a string or bytes body is one, a blob one
-  // per part) make a fixed body. A read that does not settle within a few
-  // microtasks means the app is still producing: what follows is streamed
-  // rather than waited for. A timer here would hold every response until the
-  // worker's next turn.
+  // per part) make a fixed body. After the first, a read that does not settle
+  // within a few microtasks means the app is still producing: what follows is
+  // streamed rather than waited for. A timer here would hold every response
+  // until the worker's next turn.
   const reader = response.body.getReader();
   const ready: Uint8Array[] = [];
   let length = 0;
   let next = reader.read();
-  let step = await settledSoon(next);
+  // The head waits for the first chunk (or the end), so a body that fails at once still gets a 500.
+  let step: ReadableStreamReadResult<Uint8Array> | null = await next;
   while (step !== null && !step.done && length <= FIXED_BODY_LIMIT) {
     ready.push(step.value);
     length += step.value.length;
