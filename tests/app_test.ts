@@ -103,18 +103,32 @@ serverTest("Expect: 100-continue is answered when the app reads the body", async
   }
 }, { options: { app: CONTRACT } });
 
-serverTest("an app that throws gets 500 with a short body (no stack), and the server goes on", async (t) => {
-  const res = await fetch(t.url("/throw"));
-  assert.equal(res.status, 500);
-  const body = await res.text();
-  assert.doesNotMatch(body, /secret|at /);
-  const bad = await fetch(t.url("/not-a-response"));
-  assert.equal(bad.status, 500);
-  await bad.body?.cancel();
-  const ok = await fetch(t.url("/info"));
-  assert.equal(ok.status, 200);
-  await ok.body?.cancel();
-}, { options: { app: CONTRACT } });
+serverTest(
+  "an app that throws, returns no Response or tries a WebSocket upgrade gets 500 (no stack); the server goes on",
+  async (t) => {
+    const res = await fetch(t.url("/throw"));
+    assert.equal(res.status, 500);
+    const body = await res.text();
+    assert.doesNotMatch(body, /secret|at /);
+    const bad = await fetch(t.url("/not-a-response"));
+    assert.equal(bad.status, 500);
+    await bad.body?.cancel();
+    const upgrade = await fetch(t.url("/websocket"), {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
+    });
+    assert.equal(upgrade.status, 500);
+    await upgrade.body?.cancel();
+    const ok = await fetch(t.url("/info"));
+    assert.equal(ok.status, 200);
+    await ok.body?.cancel();
+  },
+  { options: { app: CONTRACT } },
+);
 
 serverTest("server-sent events are flushed as produced", async (t) => {
   const res = await fetch(t.url("/events"));

@@ -447,6 +447,12 @@ async function makeReply(peer: Peer, request: RequestEvent, exchange: Exchange):
       `the app's fetch returned ${Object.prototype.toString.call(response)}, not a Response`,
     );
   }
+  // Only Deno.upgradeWebSocket makes a 1xx Response, and it needs Deno's own HTTP server.
+  if (response.status < 200) {
+    throw new TypeError(
+      `the app answered ${response.status}: weft does not upgrade connections (WebSocket apps need deno serve)`,
+    );
+  }
   const reply = await replyFrom(response, method);
   if (reply.status !== 404 || files === null) return reply;
   // The app has nothing here: a file may. If there is none either, the app's own 404 stands.

@@ -38,6 +38,8 @@ export default {
         return new Response(null, { status: 204 });
       case "/throw":
         throw new Error("boom: a secret detail");
+      case "/websocket":
+        return Deno.upgradeWebSocket(request).response;
       case "/not-a-response":
         return "plain string" as unknown as Response;
       default:
