@@ -34,7 +34,9 @@ export interface ListenOptions {
 
 /** An open listener and whether it speaks TLS. */
 export interface Listening {
+  /** The open listener: TCP, TLS or unix. */
   listener: Deno.Listener;
+  /** Whether its connections speak TLS. */
   secure: boolean;
 }
 
