@@ -288,3 +288,21 @@ export async function startDeno(
   started.rest = () => pumping;
   return started;
 }
+
+/**
+ * Whether a command-line tool runs here (`name ...args` exits 0). Tests that
+ * need one skip with a note where it is missing; `.ci/run` installs them.
+ */
+export async function hasTool(name: string, args: string[] = ["--version"]): Promise<boolean> {
+  let ran = false;
+  try {
+    // output() throws at once, not as a rejected promise, when the tool is missing.
+    ran = (await new Deno.Command(name, { args, stdout: "null", stderr: "null" }).output()).success;
+  } catch {
+    ran = false;
+  }
+  if (!ran) {
+    console.warn(`${name} is not installed: the tests that need it are skipped (apt-get install ${name})`);
+  }
+  return ran;
+}

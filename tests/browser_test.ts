@@ -9,13 +9,9 @@
 import assert from "node:assert/strict";
 import { serve } from "../mod.ts";
 import { loadAndEvaluate } from "./_cdp.ts";
-import { serverTest } from "./_helpers.ts";
+import { hasTool, serverTest } from "./_helpers.ts";
 
-const chromium = await new Deno.Command("chromium", { args: ["--version"], stdout: "null", stderr: "null" })
-  .output().then((o) => o.success, () => false);
-if (!chromium) {
-  console.warn("chromium is not installed: browser tests are skipped (apt-get install chromium)");
-}
+const chromium = await hasTool("chromium");
 
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
 

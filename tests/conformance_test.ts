@@ -4,15 +4,12 @@
  * answers differently from llhttp, each with its reason.
  */
 import assert from "node:assert/strict";
-import { startServer } from "./_helpers.ts";
+import { hasTool, startServer } from "./_helpers.ts";
 
 const CHECKER = new URL("../../shared/conformance/check.py", import.meta.url).pathname;
 const hasChecker = await Deno.stat(CHECKER).then(() => true, () => false);
-const hasPython = await new Deno.Command("python3", { args: ["--version"], stdout: "null", stderr: "null" })
-  .output().then((o) => o.success, () => false);
-if (!hasChecker || !hasPython) {
-  console.warn(`conformance corpus skipped: ${hasChecker ? "python3 is missing" : `${CHECKER} not found`}`);
-}
+const hasPython = hasChecker && await hasTool("python3");
+if (!hasChecker) console.warn(`conformance corpus skipped: ${CHECKER} not found`);
 
 /** nginx 1.22.1's figure on the same corpus (from the corpus README). */
 const NGINX_PASSED = 113;

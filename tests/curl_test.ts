@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { SITE, startServer } from "./_helpers.ts";
+import { hasTool, SITE, startServer } from "./_helpers.ts";
 import { gzipSync } from "node:zlib";
 
-const hasCurl = await new Deno.Command("curl", { args: ["--version"], stdout: "null", stderr: "null" })
-  .output().then((o) => o.success, () => false);
-if (!hasCurl) console.warn("curl is not installed: curl tests are skipped (apt-get install curl)");
+const hasCurl = await hasTool("curl");
 
 async function curl(...args: string[]) {
   const out = await new Deno.Command("curl", { args: ["-sS", "--max-time", "10", ...args] }).output();
