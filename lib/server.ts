@@ -134,6 +134,8 @@ const SEND_CHECK_INTERVAL = 1000;
  * the floor is 16 KiB per sendTimeout, about 550 B/s at the default.
  */
 const PROGRESS_BYTES = 16 * 1024;
+/** How long the 503 for a connection past `maxConnections` may take to write (ms). */
+const REFUSE_WAIT = 1000;
 
 interface Client {
   id: number;
@@ -339,11 +341,7 @@ export function serve(options: ServeOptions = {}): Server {
     pool.release(c.id);
     c.queue.length = 0;
     c.wake?.();
-    try {
-      c.conn.close();
-    } catch {
-      // Already closed by a reset: nothing to release.
-    }
+    closeQuietly(c.conn);
     if (clients.size === 0) onEmpty?.();
   }
 
@@ -460,14 +458,17 @@ export function serve(options: ServeOptions = {}): Server {
 
   /** Past `maxConnections`: a short 503 and a close, without reading. */
   async function refuse(conn: Deno.Conn): Promise<void> {
+    // The write can wait for ever (a TLS client that never starts its handshake): closing ends it.
+    const giveUp = setTimeout(() => closeQuietly(conn), REFUSE_WAIT);
     try {
       await conn.write(
         cannedResponse(503, "Too many connections, try again shortly", [["Retry-After", "1"]]),
       );
     } catch {
-      // The client left first.
+      // The client left first, or we gave up on it.
     } finally {
-      conn.close();
+      clearTimeout(giveUp);
+      closeQuietly(conn);
     }
   }
 
@@ -536,6 +537,15 @@ export function serve(options: ServeOptions = {}): Server {
     finished: finished.promise,
     shutdown,
   };
+}
+
+/** Closes a connection that may be closed already. */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Closed before: nothing to release.
+  }
 }
 
 /** The peer address as an `Open` frame carries it: `host:port`, or `unix:path`. */

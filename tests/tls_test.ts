@@ -161,3 +161,38 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "HTTPS: silent clients that never start a handshake, one past --max-connections, do not hold up shutdown",
+  ignore: !HAS_OPENSSL,
+  async fn() {
+    const tls = await makeCertificate();
+    const controller = new AbortController();
+    const server = serve({
+      port: 0,
+      cert: tls.cert,
+      key: tls.key,
+      maxConnections: 1,
+      signal: controller.signal,
+    });
+    const silent: Deno.Conn[] = [];
+    try {
+      await server.ready;
+      const port = (server.addr as Deno.NetAddr).port;
+      silent.push(await Deno.connect({ port }), await Deno.connect({ port }));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      controller.abort();
+      const outcome = await Promise.race([
+        server.finished.then(() => "finished"),
+        new Promise((resolve) => setTimeout(() => resolve("still draining after 5 s"), 5000)),
+      ]);
+      assert.equal(outcome, "finished");
+    } finally {
+      for (const conn of silent) conn.close();
+      controller.abort();
+      await server.finished;
+      await Deno.remove(tls.dir, { recursive: true });
+    }
+  },
+});
