@@ -8,9 +8,11 @@
  *   deno task bench --scenario hello,gzip        some of them
  *   deno task bench --rounds 5 --duration 10 --json
  *
- * Scenarios: hello, 404, gzip, 1m, pipeline, idle, cpu. Peers: nginx from
+ * Scenarios: hello, 404, gzip, 1m, pipeline, idle, cpu, ceiling. Peers: nginx from
  * Debian (1 worker and auto), a Deno.serve script, Node's http module; for
- * cpu, the same app under one Deno.serve isolate and `deno serve --parallel`.
+ * cpu, the same app under one Deno.serve isolate and `deno serve --parallel`;
+ * for ceiling, weft and nginx beside bench/ceiling.ts (one thread that only
+ * reads and writes).
  * Needs wrk and nginx (apt-get install wrk nginx; it installs them when run as
  * root). Only 127.0.0.1 is ever targeted.
  *
@@ -23,7 +25,7 @@ import { waitForPort } from "./_wait.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    scenario: { type: "string", default: "hello,404,gzip,1m,pipeline,idle,cpu" },
+    scenario: { type: "string", default: "hello,404,gzip,1m,pipeline,idle,cpu,ceiling" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
     json: { type: "boolean", default: false },
@@ -105,6 +107,23 @@ const cpuPeers: Peer[] = [
   },
 ];
 
+// What one Deno thread does with only reads and writes (bench/ceiling.ts), beside weft and nginx: what the
+// sockets cost alone, and so what weft's hop to a worker and back costs.
+const ceilingPeers: Peer[] = [
+  {
+    name: "weft",
+    port: 7921,
+    start: () =>
+      spawn(deno, ["run", "--allow-net", "--allow-read", mod, "--port", "7921", "--root", root, "--quiet"]),
+  },
+  {
+    name: "one Deno thread, read + write only",
+    port: 7922,
+    start: () => spawn(deno, ["run", "--allow-net", "--allow-read", `${here}ceiling.ts`, "--port", "7922"]),
+  },
+  { name: "nginx (1 worker)", port: 7923, start: () => nginx(7923, "1") },
+];
+
 interface Scenario {
   name: string;
   path: string;
@@ -121,6 +140,7 @@ const SCENARIOS: Scenario[] = [
   { name: "1m", path: "/one.bin", connections: 16, peers: filePeers },
   { name: "pipeline", path: "/", connections: 64, script: `${here}peers/pipeline.lua`, peers: filePeers },
   { name: "cpu", path: "/render?rows=2000", connections: 16, peers: cpuPeers },
+  { name: "ceiling", path: "/", connections: 64, peers: ceilingPeers },
 ];
 
 interface Row {
@@ -136,7 +156,7 @@ const rows: Row[] = [];
 const children: Deno.ChildProcess[] = [];
 
 try {
-  for (const group of [filePeers, cpuPeers]) {
+  for (const group of [filePeers, cpuPeers, ceilingPeers]) {
     const scenarios = SCENARIOS.filter((s) => s.peers === group && chosen.includes(s.name));
     const wantIdle = group === filePeers && chosen.includes("idle");
     if (scenarios.length === 0 && !wantIdle) continue;
