@@ -16,7 +16,7 @@ import { listen, type ListenOptions } from "./listen.ts";
 import { formatMetrics } from "./metrics.ts";
 import { appWorkerEntry } from "./app/app.ts";
 import { WorkerLoadError, WorkerPool } from "./pool/pool.ts";
-import { FrameType } from "./pool/wire.ts";
+import { FrameType, TAKEN_FROM } from "./pool/wire.ts";
 
 /**
  * Limits and timeouts that keep a hostile or broken client from holding the
@@ -122,6 +122,8 @@ const READ_SIZE_FIRST = 2 * 1024;
 const READ_SIZE_MAX = 64 * 1024;
 /** Unwritten response bytes per connection above which it is not read. */
 const MAX_QUEUED = 1024 * 1024;
+/** Bytes read from a connection and not yet taken in by its worker, above which it is not read. */
+const MAX_IN_TRANSIT = 1024 * 1024;
 /** Queued writes are merged up to this size into one `write`. */
 const MERGE_LIMIT = 64 * 1024;
 /** At shutdown, how long the access log may take to drain (ms). */
@@ -150,6 +152,9 @@ interface Client {
   closing: boolean;
   closed: boolean;
   pausedByWorker: boolean;
+  /** Sizes of the large `Data` frames not yet answered by `Taken`, oldest first, and their sum. */
+  transit: number[];
+  inTransit: number;
   wake: (() => void) | null;
   /** The peer address, sent to a worker with `Open`. */
   remote: Uint8Array;
@@ -273,6 +278,10 @@ export function serve(options: ServeOptions = {}): Server {
           c.pausedByWorker = false;
           c.wake?.();
           break;
+        case FrameType.Taken:
+          c.inTransit -= c.transit.shift() ?? 0;
+          if (c.inTransit <= MAX_IN_TRANSIT) c.wake?.();
+          break;
       }
     },
     onWorkerLost(ids, error) {
@@ -286,6 +295,9 @@ export function serve(options: ServeOptions = {}): Server {
           closeWhenWritten(c);
         } else if (!c.responding && !c.closing) {
           // Between requests, nothing is lost: the connection moves to a live worker.
+          c.transit.length = 0;
+          c.inTransit = 0;
+          c.wake?.();
           pool.assign(c.id);
           pool.send(FrameType.Open, c.id, c.remote);
         } else {
@@ -356,7 +368,9 @@ export function serve(options: ServeOptions = {}): Server {
     let buf = new Uint8Array(READ_SIZE_FIRST);
     try {
       for (;;) {
-        while (!c.closed && (c.pausedByWorker || c.queuedBytes > MAX_QUEUED)) {
+        while (
+          !c.closed && (c.pausedByWorker || c.queuedBytes > MAX_QUEUED || c.inTransit > MAX_IN_TRANSIT)
+        ) {
           await new Promise<void>((resolve) => (c.wake = resolve));
           c.wake = null;
         }
@@ -365,6 +379,10 @@ export function serve(options: ServeOptions = {}): Server {
         if (c.closed) return;
         if (n === null) return pool.send(FrameType.Eof, c.id);
         c.sentSinceEnd += n;
+        if (n >= TAKEN_FROM) {
+          c.transit.push(n);
+          c.inTransit += n;
+        }
         pool.send(FrameType.Data, c.id, buf.subarray(0, n));
         if (n === buf.length && buf.length < READ_SIZE_MAX) buf = new Uint8Array(buf.length * 2);
       }
@@ -444,6 +462,8 @@ export function serve(options: ServeOptions = {}): Server {
         closing: false,
         closed: false,
         pausedByWorker: false,
+        transit: [],
+        inTransit: 0,
         wake: null,
         remote: encoder.encode(peerAddress(conn.remoteAddr)),
         responding: false,

@@ -27,6 +27,7 @@ import {
   FrameType,
   FrameWriter,
   readFrames,
+  TAKEN_FROM,
   type WorkerCounters,
   type WorkerInit,
 } from "../lib/pool/wire.ts";
@@ -218,6 +219,7 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
   switch (type) {
     case FrameType.Data:
       peer.http.receive(payload);
+      if (payload.length >= TAKEN_FROM) emit(FrameType.Taken, id);
       if (!peer.paused && peer.http.bufferedBytes > PAUSE_ABOVE) {
         peer.paused = true;
         emit(FrameType.Pause, id);

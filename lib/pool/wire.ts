@@ -48,10 +48,20 @@ export const FrameType = {
   Log: 24,
   /** This connection asks for the metrics page: answer with `MetricsPage`. */
   Metrics: 25,
+  /** A `Data` frame of at least {@linkcode TAKEN_FROM} bytes has reached its connection (one per such frame). */
+  Taken: 26,
 } as const;
 
 /** One of {@linkcode FrameType}'s values. */
 export type FrameType = typeof FrameType[keyof typeof FrameType];
+
+/**
+ * `Data` frames from this size on are answered with `Taken`, so the main
+ * thread can bound what is on its way to a worker: a fast upload is read from
+ * the socket no faster than the worker takes it in. Requests smaller than
+ * this (nearly all) cost no extra frame.
+ */
+export const TAKEN_FROM = 16 * 1024;
 
 const HEADER = 9;
 const MIN_CAPACITY = 16 * 1024;
