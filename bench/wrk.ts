@@ -58,25 +58,14 @@ interface Peer {
 }
 
 const deno = Deno.execPath();
+/** weft serving the generated folder on `port`; idle connections are kept for the idle scenario. */
+function weftPeer(port: number): Peer {
+  const args = [mod, "--port", String(port), "--root", root, "--quiet", "--idle-timeout", "600"];
+  return { name: "weft", port, start: () => spawn(deno, ["run", "--allow-net", "--allow-read", ...args]) };
+}
+
 const filePeers: Peer[] = [
-  {
-    name: "weft",
-    port: 7901,
-    start: () =>
-      spawn(deno, [
-        "run",
-        "--allow-net",
-        "--allow-read",
-        mod,
-        "--port",
-        "7901",
-        "--root",
-        root,
-        "--quiet",
-        "--idle-timeout",
-        "600",
-      ]),
-  },
+  weftPeer(7901),
   { name: "nginx (1 worker)", port: 7902, start: () => nginx(7902, "1") },
   { name: "nginx (auto)", port: 7903, start: () => nginx(7903, "auto") },
   {
@@ -110,12 +99,7 @@ const cpuPeers: Peer[] = [
 // What one Deno thread does with only reads and writes (bench/ceiling.ts), beside weft and nginx: what the
 // sockets cost alone, and so what weft's hop to a worker and back costs.
 const ceilingPeers: Peer[] = [
-  {
-    name: "weft",
-    port: 7921,
-    start: () =>
-      spawn(deno, ["run", "--allow-net", "--allow-read", mod, "--port", "7921", "--root", root, "--quiet"]),
-  },
+  weftPeer(7921),
   {
     name: "one Deno thread, read + write only",
     port: 7922,

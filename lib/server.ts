@@ -14,9 +14,10 @@ import { AccessLogWriter } from "./access_log_writer.ts";
 import type { FileServerOptions } from "./files/options.ts";
 import { listen, type ListenOptions } from "./listen.ts";
 import { formatMetrics } from "./metrics.ts";
+import { waitAtMost } from "./wait_at_most.ts";
 import { appWorkerEntry } from "./app/app.ts";
 import { WorkerLoadError, WorkerPool } from "./pool/pool.ts";
-import { FrameType, TAKEN_FROM } from "./pool/wire.ts";
+import { encodePeerAddress, FrameType, TAKEN_FROM } from "./pool/wire.ts";
 
 /**
  * Limits and timeouts that keep a hostile or broken client from holding the
@@ -122,8 +123,11 @@ const READ_SIZE_FIRST = 2 * 1024;
 const READ_SIZE_MAX = 64 * 1024;
 /** Unwritten response bytes per connection above which it is not read. */
 const MAX_QUEUED = 1024 * 1024;
-/** Bytes read from a connection and not yet taken in by its worker, above which it is not read. */
-const MAX_IN_TRANSIT = 1024 * 1024;
+/**
+ * Large reads (`TAKEN_FROM` to `READ_SIZE_MAX` bytes) not yet taken in by the
+ * worker, at which a connection is not read: at most 1 MiB on its way.
+ */
+const MAX_UNTAKEN = (1024 * 1024) / READ_SIZE_MAX;
 /** Queued writes are merged up to this size into one `write`. */
 const MERGE_LIMIT = 64 * 1024;
 /** At shutdown, how long the access log may take to drain (ms). */
@@ -152,9 +156,8 @@ interface Client {
   closing: boolean;
   closed: boolean;
   pausedByWorker: boolean;
-  /** Sizes of the large `Data` frames not yet answered by `Taken`, oldest first, and their sum. */
-  transit: number[];
-  inTransit: number;
+  /** Large `Data` frames not yet answered by `Taken`. */
+  untaken: number;
   wake: (() => void) | null;
   /** The peer address, sent to a worker with `Open`. */
   remote: Uint8Array;
@@ -279,8 +282,7 @@ export function serve(options: ServeOptions = {}): Server {
           c.wake?.();
           break;
         case FrameType.Taken:
-          c.inTransit -= c.transit.shift() ?? 0;
-          if (c.inTransit <= MAX_IN_TRANSIT) c.wake?.();
+          if (--c.untaken < MAX_UNTAKEN) c.wake?.();
           break;
       }
     },
@@ -295,8 +297,7 @@ export function serve(options: ServeOptions = {}): Server {
           closeWhenWritten(c);
         } else if (!c.responding && !c.closing) {
           // Between requests, nothing is lost: the connection moves to a live worker.
-          c.transit.length = 0;
-          c.inTransit = 0;
+          c.untaken = 0;
           c.wake?.();
           pool.assign(c.id);
           pool.send(FrameType.Open, c.id, c.remote);
@@ -369,7 +370,7 @@ export function serve(options: ServeOptions = {}): Server {
     try {
       for (;;) {
         while (
-          !c.closed && (c.pausedByWorker || c.queuedBytes > MAX_QUEUED || c.inTransit > MAX_IN_TRANSIT)
+          !c.closed && (c.pausedByWorker || c.queuedBytes > MAX_QUEUED || c.untaken >= MAX_UNTAKEN)
         ) {
           await new Promise<void>((resolve) => (c.wake = resolve));
           c.wake = null;
@@ -379,10 +380,7 @@ export function serve(options: ServeOptions = {}): Server {
         if (c.closed) return;
         if (n === null) return pool.send(FrameType.Eof, c.id);
         c.sentSinceEnd += n;
-        if (n >= TAKEN_FROM) {
-          c.transit.push(n);
-          c.inTransit += n;
-        }
+        if (n >= TAKEN_FROM) c.untaken++;
         pool.send(FrameType.Data, c.id, buf.subarray(0, n));
         if (n === buf.length && buf.length < READ_SIZE_MAX) buf = new Uint8Array(buf.length * 2);
       }
@@ -462,10 +460,9 @@ export function serve(options: ServeOptions = {}): Server {
         closing: false,
         closed: false,
         pausedByWorker: false,
-        transit: [],
-        inTransit: 0,
+        untaken: 0,
         wake: null,
-        remote: encoder.encode(peerAddress(conn.remoteAddr)),
+        remote: encodePeerAddress(conn.remoteAddr),
         responding: false,
         sentSinceEnd: 0,
       };
@@ -527,9 +524,7 @@ export function serve(options: ServeOptions = {}): Server {
     while (tasks.size > 0) await Promise.allSettled([...tasks]);
     pool.terminate();
     // Give the access log a moment to drain, but never wait on a blocked stdout.
-    let logTimer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([accessLog.flushed(), new Promise((r) => (logTimer = setTimeout(r, LOG_DRAIN_WAIT)))]);
-    clearTimeout(logTimer);
+    await waitAtMost(accessLog.flushed(), LOG_DRAIN_WAIT);
   }
 
   function shutdown(): Promise<void> {
@@ -566,12 +561,6 @@ function closeQuietly(conn: Deno.Conn): void {
   } catch {
     // Closed before: nothing to release.
   }
-}
-
-/** The peer address as an `Open` frame carries it: `host:port`, or `unix:path`. */
-function peerAddress(addr: Deno.Addr): string {
-  if (addr.transport === "tcp" || addr.transport === "udp") return `${addr.hostname}:${addr.port}`;
-  return `unix:${"path" in addr ? addr.path : ""}`;
 }
 
 /**

@@ -306,3 +306,10 @@ export async function hasTool(name: string, args: string[] = ["--version"]): Pro
   }
   return ran;
 }
+
+/** Runs curl (silent, errors shown, 10 s at most) and returns its exit code and output as text. */
+export async function curl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out = await new Deno.Command("curl", { args: ["-sS", "--max-time", "10", ...args] }).output();
+  const dec = new TextDecoder();
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}

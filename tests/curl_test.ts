@@ -1,14 +1,8 @@
 import assert from "node:assert/strict";
-import { hasTool, SITE, startServer } from "./_helpers.ts";
+import { curl, hasTool, SITE, startServer } from "./_helpers.ts";
 import { gzipSync } from "node:zlib";
 
 const hasCurl = await hasTool("curl");
-
-async function curl(...args: string[]) {
-  const out = await new Deno.Command("curl", { args: ["-sS", "--max-time", "10", ...args] }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 Deno.test({
   name: "curl: GET, HEAD, 404 and HTTP/1.0",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { serve } from "../mod.ts";
-import { hasTool, makeRoot, startDeno, weftArgs } from "./_helpers.ts";
+import { curl, hasTool, makeRoot, startDeno, weftArgs } from "./_helpers.ts";
 
 interface Certificate {
   dir: string;
@@ -91,13 +91,9 @@ Deno.test({
       assert.equal(server.secure, true);
       const port = (server.addr as Deno.NetAddr).port;
       if (HAS_CURL) {
-        const curl = await new Deno.Command("curl", {
-          args: ["-sS", "--cacert", tls.caFile, `https://localhost:${port}/index.html`],
-          stdout: "piped",
-          stderr: "piped",
-        }).output();
-        assert.equal(curl.success, true, new TextDecoder().decode(curl.stderr));
-        assert.equal(new TextDecoder().decode(curl.stdout), "<h1>secure hello</h1>");
+        const fetched = await curl("--cacert", tls.caFile, `https://localhost:${port}/index.html`);
+        assert.equal(fetched.code, 0, fetched.stderr);
+        assert.equal(fetched.stdout, "<h1>secure hello</h1>");
       }
 
       const info = await fetch(`https://127.0.0.1:${port}/info`, { client });

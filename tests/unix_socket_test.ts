@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { serve } from "../mod.ts";
-import { hasTool, makeRoot, readAll, weftArgs } from "./_helpers.ts";
+import { curl, hasTool, makeRoot, readAll, weftArgs } from "./_helpers.ts";
 
 const HAS_CURL = await hasTool("curl");
 
@@ -25,14 +25,9 @@ Deno.test("--unix: HTTP over a unix socket, by raw bytes (and curl where install
     assert.ok(raw.text.endsWith("<h1>over a socket</h1>"));
 
     if (HAS_CURL) {
-      const curl = await new Deno.Command("curl", {
-        args: ["-sS", "--unix-socket", path, "http://app.example/info"],
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      assert.equal(curl.success, true, new TextDecoder().decode(curl.stderr));
-      const info = JSON.parse(new TextDecoder().decode(curl.stdout));
-      assert.equal(info.url, "http://app.example/info");
+      const fetched = await curl("--unix-socket", path, "http://app.example/info");
+      assert.equal(fetched.code, 0, fetched.stderr);
+      assert.equal(JSON.parse(fetched.stdout).url, "http://app.example/info");
     }
   } finally {
     controller.abort();

@@ -24,6 +24,7 @@ import { HttpParseError } from "../lib/http/errors.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "../lib/http/limits.ts";
 import { fieldMap } from "../lib/http/request_head.ts";
 import {
+  decodePeerAddress,
   FrameType,
   FrameWriter,
   readFrames,
@@ -134,15 +135,13 @@ let flushQueued = false;
 let files: FileServer | null = null;
 let app: App | null = null;
 let limits: ParserLimits = DEFAULT_LIMITS;
-let timeouts: WorkerInit["timeouts"];
-let maxExchanges = Infinity;
-let logFormat: LogFormat | null = null;
 let init: WorkerInit;
 /** Responses by status and body bytes, reported with each pong. */
 const counted: WorkerCounters = { responses: {}, bytes: 0, inFlight: 0 };
 /** Connections waiting for the metrics page from the main thread. */
 const metricsWaiting = new Map<number, (page: string | null) => void>();
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 let exchanges = 0;
 let shuttingDown = false;
 
@@ -169,14 +168,28 @@ function emit(type: FrameType, id: number, payload?: Uint8Array): void {
   }
 }
 
+/** The server ends the connection: forget it and tell the main thread to close it once written. */
 function close(peer: Peer): void {
   if (peer.gone) return;
+  forget(peer, "the connection was closed");
+  emit(FrameType.Close, peer.id);
+}
+
+/**
+ * The connection is over, whichever end closed it: drop it, stop counting
+ * what it had unwritten, and release everything that waits on it (its
+ * handler's signal, body stream, acknowledgements and metrics request).
+ */
+function forget(peer: Peer, why: string): void {
   peer.gone = true;
   peers.delete(peer.id);
-  forgetInFlight(peer);
-  peer.exchange?.abort.abort();
+  streamedInFlight -= peer.inFlightBytes;
+  peer.inFlightBytes = 0;
+  peer.inFlight.length = 0;
   metricsWaiting.get(peer.id)?.(null);
-  emit(FrameType.Close, peer.id);
+  peer.exchange?.abort.abort();
+  peer.exchange?.sink?.fail(new Error(why));
+  peer.onWritten?.();
 }
 
 function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
@@ -198,7 +211,7 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
     peers.set(id, {
       id,
       http,
-      remoteAddr: peerAddress(new TextDecoder().decode(payload)),
+      remoteAddr: decodePeerAddress(payload),
       paused: false,
       gone: false,
       exchange: null,
@@ -209,7 +222,7 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
       onWritten: null,
       // The first request gets the header timeout from the moment of connecting.
       waitingFor: "idle",
-      deadline: Date.now() + timeouts.header,
+      deadline: Date.now() + init.timeouts.header,
       served: false,
     });
     return;
@@ -229,17 +242,10 @@ function onFrame(type: FrameType, id: number, payload: Uint8Array): void {
       peer.http.receiveEof();
       return drive(peer);
     case FrameType.MetricsPage:
-      metricsWaiting.get(id)?.(new TextDecoder().decode(payload));
+      metricsWaiting.get(id)?.(decoder.decode(payload));
       return;
     case FrameType.Gone:
-      peer.gone = true;
-      peers.delete(id);
-      forgetInFlight(peer);
-      metricsWaiting.get(id)?.(null);
-      peer.exchange?.abort.abort();
-      peer.exchange?.sink?.fail(new Error("the client went away"));
-      peer.onWritten?.();
-      return;
+      return forget(peer, "the client went away");
     case FrameType.Written: {
       const written = peer.inFlight.shift() ?? 0;
       peer.inFlightBytes -= written;
@@ -313,11 +319,11 @@ function awaitClient(peer: Peer): void {
   const now = Date.now();
   if (phase === "body") {
     peer.waitingFor = "body";
-    peer.deadline = now + timeouts.body;
+    peer.deadline = now + init.timeouts.body;
   } else if ((phase === "idle" || phase === "head") && peer.waitingFor !== phase) {
     // A first request's head keeps the deadline that started when the connection opened.
     if (!(phase === "head" && peer.waitingFor === "idle" && !peer.served)) {
-      peer.deadline = now + (phase === "idle" ? timeouts.idle : timeouts.header);
+      peer.deadline = now + (phase === "idle" ? init.timeouts.idle : init.timeouts.header);
     }
     peer.waitingFor = phase;
   }
@@ -333,7 +339,7 @@ function expireDeadlines(): void {
   const now = Date.now();
   for (const peer of peers.values()) {
     const exchange = peer.exchange;
-    if (exchange !== null && !exchange.responded && now - exchange.started > timeouts.handler) {
+    if (exchange !== null && !exchange.responded && now - exchange.started > init.timeouts.handler) {
       exchange.abort.abort();
       exchange.sink?.fail(new Error("the handler took too long"));
       emit(FrameType.Write, peer.id, peer.http.respondToError(503, "The handler took too long to answer"));
@@ -352,7 +358,7 @@ function expireDeadlines(): void {
 function startExchange(peer: Peer, request: RequestEvent): void {
   peer.waitingFor = null;
   // A health check is answered even at capacity: it asks whether the worker lives, not whether it is idle.
-  if (exchanges >= maxExchanges && request.target.path !== init.health) {
+  if (exchanges >= init.maxExchanges && request.target.path !== init.health) {
     emit(
       FrameType.Write,
       peer.id,
@@ -388,9 +394,10 @@ async function runExchange(peer: Peer, request: RequestEvent, exchange: Exchange
       emit(FrameType.Write, peer.id, peer.http.respondToError(500, "The server failed to answer"));
     }
   } finally {
-    if (logFormat !== null) logExchange(peer, request, exchange);
-    const status = exchange.status || 499;
-    counted.responses[status] = (counted.responses[status] ?? 0) + 1;
+    // 499: the client left before an answer.
+    exchange.status ||= 499;
+    if (init.log !== null) logExchange(peer, request, exchange, init.log);
+    counted.responses[exchange.status] = (counted.responses[exchange.status] ?? 0) + 1;
     counted.bytes += exchange.bytes;
     for (const file of reply?.files ?? []) file.close();
     // A body the handler did not read is read and dropped from here on.
@@ -468,15 +475,15 @@ async function makeReply(peer: Peer, request: RequestEvent, exchange: Exchange):
 }
 
 /** Sends an access log line for an exchange to the main thread. */
-function logExchange(peer: Peer, request: RequestEvent, exchange: Exchange): void {
+function logExchange(peer: Peer, request: RequestEvent, exchange: Exchange, format: LogFormat): void {
   const field = (name: string) => request.head.headers.find(([n]) => n === name)?.[1];
   const forwarded = init.trustProxy ? forwardedClient(request.head.headers) : null;
-  const line = formatAccessLine(logFormat!, {
+  const line = formatAccessLine(format, {
     remote: forwarded ?? ("hostname" in peer.remoteAddr ? peer.remoteAddr.hostname : "-"),
     method: request.head.method,
     target: request.head.target,
     version: `HTTP/1.${request.head.minorVersion}`,
-    status: exchange.status || 499,
+    status: exchange.status,
     bytes: exchange.bytes,
     referer: field("referer"),
     userAgent: field("user-agent"),
@@ -507,13 +514,6 @@ function metricsPage(id: number): Promise<string | null> {
   });
   emit(FrameType.Metrics, id);
   return promise;
-}
-
-/** The peer address from an `Open` frame: `host:port`, or `unix:path`. */
-function peerAddress(address: string): Deno.NetAddr | Deno.UnixAddr {
-  if (address.startsWith("unix:")) return { transport: "unix", path: address.slice(5) };
-  const colon = address.lastIndexOf(":");
-  return { transport: "tcp", hostname: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
 }
 
 async function sendReply(peer: Peer, reply: Reply, exchange: Exchange): Promise<void> {
@@ -549,13 +549,6 @@ async function sendReply(peer: Peer, reply: Reply, exchange: Exchange): Promise<
 /** How much a connection may have unwritten now: past the base window only while the budget lasts. */
 function windowOf(peer: Peer): number {
   return streamedInFlight < STREAM_BUDGET ? peer.window : Math.min(peer.window, BASE_WINDOW);
-}
-
-/** A connection has ended: what it had unwritten no longer counts against the budget. */
-function forgetInFlight(peer: Peer): void {
-  streamedInFlight -= peer.inFlightBytes;
-  peer.inFlightBytes = 0;
-  peer.inFlight.length = 0;
 }
 
 /** Sends a piece of body as a `WriteAck`, then waits while the window is full. */
@@ -648,9 +641,6 @@ self.onmessage = async (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
   }
   init = e.data;
   limits = { ...DEFAULT_LIMITS, ...definedOnly(init.limits) };
-  timeouts = init.timeouts;
-  maxExchanges = init.maxExchanges;
-  logFormat = init.log;
   files = init.root === null ? null : new FileServer(init.root, init.files);
   try {
     if (init.app !== null) {
@@ -663,7 +653,10 @@ self.onmessage = async (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
     self.postMessage({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
     return;
   }
-  setInterval(expireDeadlines, Math.min(TIMEOUT_TICK, timeouts.header, timeouts.idle, timeouts.body));
+  setInterval(
+    expireDeadlines,
+    Math.min(TIMEOUT_TICK, init.timeouts.header, init.timeouts.idle, init.timeouts.body),
+  );
   started = true;
   for (const buffer of early.splice(0)) readFrames(buffer, onFrame);
   self.postMessage({ kind: "ready" });

@@ -18,6 +18,7 @@ import {
   type WorkerInit,
   type WorkerStatus,
 } from "./wire.ts";
+import { waitAtMost } from "../wait_at_most.ts";
 
 /** Options for {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -144,12 +145,7 @@ export class WorkerPool {
   async counters(): Promise<PoolCounters> {
     const answered = this.#workers.map((w) => new Promise<void>((resolve) => w.onPong.push(resolve)));
     this.broadcast(FrameType.Ping);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([
-      Promise.all(answered),
-      new Promise((r) => (timer = setTimeout(r, FRESH_COUNTERS_WAIT))),
-    ]);
-    clearTimeout(timer);
+    await waitAtMost(Promise.all(answered), FRESH_COUNTERS_WAIT);
     const total: PoolCounters = {
       responses: {},
       bytes: 0,

@@ -14,7 +14,7 @@ import type { FileServerOptions } from "../files/options.ts";
 
 /** Frame types. Main → worker first, then worker → main. */
 export const FrameType = {
-  /** A connection was accepted; payload: the peer address as UTF-8. */
+  /** A connection was accepted; payload: the peer address ({@linkcode encodePeerAddress}). */
   Open: 1,
   /** Bytes read from the connection. */
   Data: 2,
@@ -64,6 +64,8 @@ export type FrameType = typeof FrameType[keyof typeof FrameType];
 export const TAKEN_FROM = 16 * 1024;
 
 const HEADER = 9;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 const MIN_CAPACITY = 16 * 1024;
 
 /**
@@ -152,6 +154,32 @@ export function readFrames(
     onFrame(type, id, new Uint8Array(buffer, at + HEADER, length));
     at += HEADER + length;
   }
+}
+
+/**
+ * The peer address as an `Open` frame carries it: `host:port` as UTF-8, or
+ * `unix:path` for a unix socket.
+ *
+ * @example
+ * ```ts
+ * import { decodePeerAddress, encodePeerAddress } from "./wire.ts";
+ * const bytes = encodePeerAddress({ transport: "tcp", hostname: "::1", port: 5000 });
+ * console.log(decodePeerAddress(bytes)); // { transport: "tcp", hostname: "::1", port: 5000 }
+ * ```
+ */
+export function encodePeerAddress(addr: Deno.Addr): Uint8Array {
+  const text = addr.transport === "tcp" || addr.transport === "udp"
+    ? `${addr.hostname}:${addr.port}`
+    : `unix:${"path" in addr ? addr.path : ""}`;
+  return encoder.encode(text);
+}
+
+/** Reads what {@linkcode encodePeerAddress} wrote. */
+export function decodePeerAddress(bytes: Uint8Array): Deno.NetAddr | Deno.UnixAddr {
+  const text = decoder.decode(bytes);
+  if (text.startsWith("unix:")) return { transport: "unix", path: text.slice(5) };
+  const colon = text.lastIndexOf(":");
+  return { transport: "tcp", hostname: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
 }
 
 /** What a worker needs to know before its first frame; sent once, as its first message. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { FrameType, FrameWriter, readFrames } from "./wire.ts";
+import { decodePeerAddress, encodePeerAddress, FrameType, FrameWriter, readFrames } from "./wire.ts";
 
 function frames(buffer: ArrayBuffer) {
   const out: [number, number, number[]][] = [];
@@ -40,4 +40,13 @@ Deno.test("grows past its first capacity without losing frames", () => {
   const got = frames(w.take()!);
   assert.equal(got.length, 5);
   for (const [, , payload] of got) assert.deepEqual(payload, [...big]);
+});
+
+Deno.test("peer addresses survive the Open frame: IPv4, IPv6 and unix", () => {
+  const addresses: (Deno.NetAddr | Deno.UnixAddr)[] = [
+    { transport: "tcp", hostname: "127.0.0.1", port: 41000 },
+    { transport: "tcp", hostname: "::1", port: 5000 },
+    { transport: "unix", path: "/run/weft.sock" },
+  ];
+  for (const addr of addresses) assert.deepEqual(decodePeerAddress(encodePeerAddress(addr)), addr);
 });
