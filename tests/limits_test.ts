@@ -127,3 +127,26 @@ serverTest("past maxConnections a new connection gets 503 with Retry-After, then
     for (const c of held) c.close();
   }
 }, { files: SITE, options: { maxConnections: 2 } });
+
+serverTest(
+  "a download cut off by the body timeout frees its place: the next request is served, not refused",
+  async (t) => {
+    // The body never finishes and the client never reads, so the download waits on a full socket when
+    // the body timeout ends the connection. With one place per worker, a stuck exchange would turn the
+    // next request away with 503.
+    await Deno.writeFile(`${t.root}/big.bin`, new Uint8Array(0));
+    await Deno.truncate(`${t.root}/big.bin`, 64 * 1024 * 1024);
+    const stalled = await Deno.connect({ port: t.port });
+    try {
+      await stalled.write(
+        new TextEncoder().encode("GET /big.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345"),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 800));
+      const [next] = parseResponses((await exchange(t.port, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")).text);
+      assert.equal(next?.status, 200);
+    } finally {
+      stalled.close();
+    }
+  },
+  { options: { workers: 1, maxInFlight: 1, bodyTimeout: 300 } },
+);
