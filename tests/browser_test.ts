@@ -75,9 +75,12 @@ const PAGE = `<!doctype html>
 <div id="range">pending</div>
 ${PARAGRAPH.repeat(400)}
 <script>
-  const nav = performance.getEntriesByType("navigation")[0];
-  document.getElementById("compression").textContent =
-    "encoded " + nav.encodedBodySize + " decoded " + nav.decodedBodySize;
+  // The navigation's sizes are final only once the page has loaded.
+  addEventListener("load", () => {
+    const nav = performance.getEntriesByType("navigation")[0];
+    document.getElementById("compression").textContent =
+      "encoded " + nav.encodedBodySize + " decoded " + nav.decodedBodySize;
+  });
   fetch("/data.txt", { headers: { Range: "bytes=10-19" } })
     .then(async (res) => {
       document.getElementById("range").textContent =
