@@ -18,10 +18,15 @@
  * @module
  */
 
-export { serve, type ServeOptions, type Server, type ServerLimits } from "./lib/server.ts";
-export type { DotfilesPolicy, FileServerOptions } from "./lib/files/options.ts";
+export { serve, type Server } from "./lib/server.ts";
+export type {
+  DotfilesPolicy,
+  FileServerOptions,
+  ListenOptions,
+  ServeOptions,
+  ServerLimits,
+} from "./lib/config/options.ts";
 export type { LogFormat } from "./lib/access_log.ts";
-export type { ListenOptions } from "./lib/listen.ts";
 export type { App, ServeInfo } from "./lib/app/app.ts";
 
 if (import.meta.main) {

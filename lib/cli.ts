@@ -5,7 +5,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { serve, type ServeOptions, type Server } from "./server.ts";
+import { DEFAULTS, type ServeOptions } from "./config/options.ts";
+import { serve, type Server } from "./server.ts";
 
 /** The version printed by `--version`; kept equal to deno.json's. */
 export const VERSION = "0.1.0";
@@ -354,7 +355,7 @@ function startupMessage(e: unknown, options: ServeOptions): string {
     return `${options.unix} exists: another server listens there, or one that was killed left it behind ` +
       `(remove it if nothing listens) (--unix)`;
   }
-  const address = `${options.hostname ?? "127.0.0.1"}:${options.port ?? 7878}`;
+  const address = `${options.hostname ?? DEFAULTS.hostname}:${options.port ?? DEFAULTS.port}`;
   if (e instanceof Deno.errors.AddrInUse) return `${address} is already in use (try another --port)`;
   if (options.cert !== undefined && !(e instanceof Deno.errors.NotCapable)) {
     const message = e instanceof Error ? e.message : String(e);

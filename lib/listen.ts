@@ -5,32 +5,7 @@
  * @module
  */
 
-/** Where and how to listen. */
-export interface ListenOptions {
-  /** The address to listen on. @default {"127.0.0.1"} */
-  hostname?: string;
-  /** The port; 0 picks a free one. @default {7878} */
-  port?: number;
-  /**
-   * A unix socket path to listen on instead of TCP (for running behind a
-   * proxy on the same machine). The socket is made readable and writable
-   * by its owner and group (0660): run the proxy as weft's user or in its
-   * group. The file is removed at shutdown; one left behind by a killed
-   * process must be removed by hand, as with nginx.
-   */
-  unix?: string;
-  /** A PEM certificate chain: with `key`, serves HTTPS. */
-  cert?: string;
-  /** The PEM private key for `cert`. */
-  key?: string;
-  /**
-   * Share the TCP port with other processes that also set it (SO_REUSEPORT;
-   * the kernel spreads connections over them). Needs Deno's `--unstable-net`
-   * flag, or `"unstable": ["net"]` in deno.json.
-   * @default {false}
-   */
-  reusePort?: boolean;
-}
+import { DEFAULTS, type ListenOptions } from "./config/options.ts";
 
 /** An open listener and whether it speaks TLS. */
 export interface Listening {
@@ -54,7 +29,7 @@ export interface Listening {
  * ```
  */
 export function listen(options: ListenOptions): Listening {
-  const { hostname = "127.0.0.1", port = 7878, unix, cert, key, reusePort = false } = options;
+  const { hostname = DEFAULTS.hostname, port = DEFAULTS.port, unix, cert, key, reusePort = false } = options;
   if ((cert === undefined) !== (key === undefined)) {
     throw new TypeError(cert === undefined ? "key was given without cert" : "cert was given without key");
   }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { STATUS_TEXT } from "./http/response.ts";
+import { errorText } from "./http/response.ts";
 
 /** A byte range of an open file, `end` exclusive. */
 export interface FileSlice {
@@ -49,10 +49,34 @@ export interface Reply {
  * ```
  */
 export function textReply(status: number, message: string, headers: [string, string][] = []): Reply {
-  const body = new TextEncoder().encode(`${status} ${STATUS_TEXT[status] ?? ""}: ${message}\n`);
+  const body = new TextEncoder().encode(errorText(status, message));
   return {
     status,
     headers: [["Content-Type", "text/plain; charset=utf-8"], ...headers],
+    body: [body],
+    contentLength: body.length,
+    files: [],
+  };
+}
+
+/**
+ * A reply of weft's own (the health check, the metrics page): fixed text,
+ * never stored by caches.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fixedReply } from "./reply.ts";
+ * const reply = fixedReply(200, "text/plain; charset=utf-8", "ok\n");
+ * assert.equal(reply.contentLength, 3);
+ * assert.deepEqual(reply.headers[1], ["Cache-Control", "no-store"]);
+ * ```
+ */
+export function fixedReply(status: number, contentType: string, text: string): Reply {
+  const body = new TextEncoder().encode(text);
+  return {
+    status,
+    headers: [["Content-Type", contentType], ["Cache-Control", "no-store"]],
     body: [body],
     contentLength: body.length,
     files: [],

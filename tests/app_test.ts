@@ -73,6 +73,16 @@ serverTest(
   { options: { app: CONTRACT } },
 );
 
+serverTest("a streamed body of 10 B, 0 B, 200 KiB and 10 B arrives whole", async (t) => {
+  const res = await fetch(t.url("/gappy-stream"), { signal: AbortSignal.timeout(10_000) });
+  assert.equal(res.headers.get("transfer-encoding"), "chunked");
+  const body = new Uint8Array(await res.arrayBuffer());
+  assert.equal(body.length, 10 + 200 * 1024 + 10);
+  assert.equal(body[0], 0x61);
+  assert.equal(body[10], 0x63);
+  assert.equal(body[body.length - 1], 0x64);
+}, { options: { app: CONTRACT } });
+
 serverTest("a streamed request body comes back streamed (chunked), byte for byte", async (t) => {
   const body = new Uint8Array(3_000_000).map((_, i) => (i * 17) % 251);
   const res = await fetch(t.url("/echo"), { method: "POST", body });

@@ -16,7 +16,11 @@ import { entityTag, evaluatePreconditions, ifRangeHolds, type Validators } from 
 import { type Coding, compress, COMPRESS_MIN_SIZE, isCompressible, negotiateCoding } from "./compression.ts";
 import { contentType } from "./content_type.ts";
 import { type ListingEntry, renderListing } from "./directory_listing.ts";
-import { type FileServerOptions, type ResolvedFileServerOptions, withDefaults } from "./options.ts";
+import {
+  type FileServerOptions,
+  fileServerOptions,
+  type ResolvedFileServerOptions,
+} from "../config/options.ts";
 import { multipartBody, parseRange } from "./range.ts";
 import { resolvePath } from "./resolve_path.ts";
 
@@ -118,7 +122,7 @@ export class FileServer {
   /** Serves `root`, an absolute path without symlinks (as `Deno.realPath` gives). */
   constructor(root: string, options: FileServerOptions = {}) {
     this.#root = root;
-    this.#options = withDefaults(options);
+    this.#options = fileServerOptions(options);
     this.#cacheControl = this.#options.cacheSeconds > 0
       ? `public, max-age=${this.#options.cacheSeconds}`
       : "no-cache";

@@ -16,7 +16,7 @@ import { type BodyLength, requestFraming } from "./framing.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "./limits.ts";
 import { type RequestHead, RequestHeadParser } from "./request_head.ts";
 import { parseRequestTarget, type RequestTarget } from "./request_target.ts";
-import { currentHttpDate, hasNoContent, serializeResponseHead, STATUS_TEXT } from "./response.ts";
+import { currentHttpDate, hasNoContent, serializeErrorResponse, serializeResponseHead } from "./response.ts";
 
 /** More bytes are needed before anything else can happen. */
 export const NEED_DATA = Object.freeze({ type: "need-data" } as const);
@@ -427,22 +427,7 @@ export class ServerConnection {
       return EMPTY;
     }
     this.#writing = "done";
-    const body = new TextEncoder().encode(`${status} ${STATUS_TEXT[status] ?? "Error"}: ${message}\n`);
-    const head = serializeResponseHead({
-      status,
-      headers: [
-        ["Date", currentHttpDate()],
-        ["Server", this.#serverName],
-        ["Content-Type", "text/plain; charset=utf-8"],
-        ["Content-Length", String(body.length)],
-        ...extra,
-        ["Connection", "close"],
-      ],
-    });
-    const out = new Uint8Array(head.length + body.length);
-    out.set(head);
-    out.set(body, head.length);
-    return out;
+    return serializeErrorResponse(status, message, extra, this.#serverName);
   }
 
   #maybeStartNextCycle(): void {

@@ -159,6 +159,62 @@ function writeChecked(
 }
 
 /**
+ * The text of every error weft answers: `404 Not Found: why`, one line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorText } from "./response.ts";
+ * assert.equal(errorText(404, "No such file"), "404 Not Found: No such file\n");
+ * ```
+ */
+export function errorText(status: number, message: string): string {
+  return `${status} ${STATUS_TEXT[status] ?? "Error"}: ${message}\n`;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * A complete error response, head and {@linkcode errorText} body, that ends
+ * the connection (`Connection: close`): what is sent when a request cannot be
+ * answered normally, by the protocol core or by the main thread when no
+ * worker can answer. `extra` fields (such as `Retry-After`) go before
+ * `Connection`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serializeErrorResponse } from "./response.ts";
+ * const text = new TextDecoder().decode(serializeErrorResponse(503, "Busy", [["Retry-After", "1"]]));
+ * assert.match(text, /^HTTP\/1\.1 503 Service Unavailable\r\n/);
+ * assert.match(text, /Retry-After: 1\r\nConnection: close\r\n\r\n503 Service Unavailable: Busy\n$/);
+ * ```
+ */
+export function serializeErrorResponse(
+  status: number,
+  message: string,
+  extra: [string, string][] = [],
+  serverName = "weft",
+): Uint8Array {
+  const body = encoder.encode(errorText(status, message));
+  const head = serializeResponseHead({
+    status,
+    headers: [
+      ["Date", currentHttpDate()],
+      ["Server", serverName],
+      ["Content-Type", "text/plain; charset=utf-8"],
+      ["Content-Length", String(body.length)],
+      ...extra,
+      ["Connection", "close"],
+    ],
+  });
+  const out = new Uint8Array(head.length + body.length);
+  out.set(head);
+  out.set(body, head.length);
+  return out;
+}
+
+/**
  * Whether a response with this status to this method carries no content
  * (RFC 9110 §6.4.1): 1xx, 204, 304, and any answer to HEAD.
  *

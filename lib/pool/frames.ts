@@ -1,16 +1,15 @@
 /**
- * The wire between the main thread and the workers: many frames packed into
- * one transferable `ArrayBuffer`, so one `postMessage` carries everything that
- * became ready in one turn of the event loop.
- *
- * Layout: the first 4 bytes hold the used length; then frames of
+ * The frame format between the main thread and the workers, and the whole
+ * vocabulary they speak. Many frames travel packed in one transferable
+ * `ArrayBuffer`: the first 4 bytes hold the used length, then frames of
  * `[type u8][connection id u32][payload length u32][payload]`, little-endian.
+ *
+ * This module imports nothing of weft's: both sides depend on it, it on
+ * neither. When frames are sent is the outbox's rule (`outbox.ts`), how many
+ * bytes may be on their way is the flow rules' (`flow.ts`).
  *
  * @module
  */
-
-import type { LogFormat } from "../access_log.ts";
-import type { FileServerOptions } from "../files/options.ts";
 
 /** Frame types. Main → worker first, then worker → main. */
 export const FrameType = {
@@ -22,7 +21,7 @@ export const FrameType = {
   Eof: 3,
   /** The connection is gone (reset, or closed by the server): forget it. */
   Gone: 4,
-  /** Everything written with `WriteAck` so far has reached the socket. */
+  /** `WriteAck` bytes have reached the socket; payload: how many ({@linkcode encodeCount}). */
   Written: 5,
   /** Graceful shutdown: finish what is in flight, close idle connections. */
   Shutdown: 6,
@@ -48,47 +47,63 @@ export const FrameType = {
   Log: 24,
   /** This connection asks for the metrics page: answer with `MetricsPage`. */
   Metrics: 25,
-  /** A `Data` frame of at least {@linkcode TAKEN_FROM} bytes has reached its connection (one per such frame). */
+  /** A large `Data` frame has reached its connection (one per such frame; see `flow.ts`). */
   Taken: 26,
 } as const;
 
 /** One of {@linkcode FrameType}'s values. */
 export type FrameType = typeof FrameType[keyof typeof FrameType];
 
-/**
- * `Data` frames from this size on are answered with `Taken`, so the main
- * thread can bound what is on its way to a worker: a fast upload is read from
- * the socket no faster than the worker takes it in. Requests smaller than
- * this (nearly all) cost no extra frame.
- */
-export const TAKEN_FROM = 16 * 1024;
+/** What receives frames: their type, connection id (0 for the worker itself) and payload. */
+export type FrameHandler = (type: FrameType, id: number, payload: Uint8Array) => void;
+
+/** What a worker has counted, reported with each `Pong`. */
+export interface WorkerCounters {
+  /** Responses by status code. */
+  responses: Record<string, number>;
+  /** Response body bytes sent. */
+  bytes: number;
+  /** Requests being handled now. */
+  inFlight: number;
+}
+
+/** What a worker reports, as a plain message, once its init message is handled. */
+export type WorkerStatus = { kind: "ready" } | { kind: "failed"; message: string };
 
 const HEADER = 9;
+const EMPTY_SIZE = 4;
+const MIN_CAPACITY = 16 * 1024;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const MIN_CAPACITY = 16 * 1024;
 
 /**
- * Collects frames for one destination until `take` hands them over as one
- * buffer. Payloads are copied in, so the caller may reuse its arrays at once.
+ * Packs frames into one buffer until `take` hands it over. Payloads are
+ * copied in, so the caller may reuse its arrays at once.
  *
  * @example
  * ```ts
- * import { FrameType, FrameWriter, readFrames } from "./wire.ts";
+ * import assert from "node:assert/strict";
+ * import { FrameType, FrameWriter, readFrames } from "./frames.ts";
  * const writer = new FrameWriter();
  * writer.push(FrameType.Data, 7, new TextEncoder().encode("GET"));
- * const buffer = writer.take()!;
- * readFrames(buffer, (type, id, payload) => console.log(type, id, payload.length)); // 2 7 3
+ * const seen: number[][] = [];
+ * readFrames(writer.take()!, (type, id, payload) => seen.push([type, id, payload.length]));
+ * assert.deepEqual(seen, [[FrameType.Data, 7, 3]]);
  * ```
  */
 export class FrameWriter {
   #bytes = new Uint8Array(MIN_CAPACITY);
   #view = new DataView(this.#bytes.buffer);
-  #used = 4;
+  #used = EMPTY_SIZE;
 
-  /** Whether any frame is waiting. */
+  /** Whether no frame is waiting. */
   get isEmpty(): boolean {
-    return this.#used === 4;
+    return this.#used === EMPTY_SIZE;
+  }
+
+  /** Bytes packed so far. */
+  get size(): number {
+    return this.#used;
   }
 
   /** Appends a frame. */
@@ -110,7 +125,7 @@ export class FrameWriter {
     const buffer = this.#bytes.buffer;
     this.#bytes = new Uint8Array(MIN_CAPACITY);
     this.#view = new DataView(this.#bytes.buffer);
-    this.#used = 4;
+    this.#used = EMPTY_SIZE;
     return buffer;
   }
 
@@ -118,11 +133,8 @@ export class FrameWriter {
     if (this.#used + n <= this.#bytes.length) return;
     // Double for small frames; fit a large one exactly, as a big buffer
     // lives as long as the slowest payload in it.
-    const capacity = Math.max(
-      this.#bytes.length * 2 >= this.#used + n ? this.#bytes.length * 2 : 0,
-      this.#used + n,
-    );
-    const grown = new Uint8Array(capacity);
+    const doubled = this.#bytes.length * 2;
+    const grown = new Uint8Array(Math.max(doubled >= this.#used + n ? doubled : 0, this.#used + n));
     grown.set(this.#bytes.subarray(0, this.#used));
     this.#bytes = grown;
     this.#view = new DataView(grown.buffer);
@@ -135,19 +147,17 @@ export class FrameWriter {
  *
  * @example
  * ```ts
- * import { FrameType, FrameWriter, readFrames } from "./wire.ts";
+ * import assert from "node:assert/strict";
+ * import { FrameType, FrameWriter, readFrames } from "./frames.ts";
  * const writer = new FrameWriter();
  * writer.push(FrameType.Close, 3);
- * readFrames(writer.take()!, (type, id) => console.log(type === FrameType.Close, id)); // true 3
+ * readFrames(writer.take()!, (type, id) => assert.deepEqual([type, id], [FrameType.Close, 3]));
  * ```
  */
-export function readFrames(
-  buffer: ArrayBuffer,
-  onFrame: (type: FrameType, id: number, payload: Uint8Array) => void,
-): void {
+export function readFrames(buffer: ArrayBuffer, onFrame: FrameHandler): void {
   const view = new DataView(buffer);
   const used = view.getUint32(0, true);
-  for (let at = 4; at < used;) {
+  for (let at = EMPTY_SIZE; at < used;) {
     const type = view.getUint8(at) as FrameType;
     const id = view.getUint32(at + 1, true);
     const length = view.getUint32(at + 5, true);
@@ -157,14 +167,36 @@ export function readFrames(
 }
 
 /**
+ * A byte count as a `Written` frame carries it (u32, little-endian).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeCount, encodeCount } from "./frames.ts";
+ * assert.equal(decodeCount(encodeCount(70_000)), 70_000);
+ * ```
+ */
+export function encodeCount(n: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setUint32(0, n, true);
+  return bytes;
+}
+
+/** Reads what {@linkcode encodeCount} wrote. */
+export function decodeCount(payload: Uint8Array): number {
+  return new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0, true);
+}
+
+/**
  * The peer address as an `Open` frame carries it: `host:port` as UTF-8, or
  * `unix:path` for a unix socket.
  *
  * @example
  * ```ts
- * import { decodePeerAddress, encodePeerAddress } from "./wire.ts";
- * const bytes = encodePeerAddress({ transport: "tcp", hostname: "::1", port: 5000 });
- * console.log(decodePeerAddress(bytes)); // { transport: "tcp", hostname: "::1", port: 5000 }
+ * import assert from "node:assert/strict";
+ * import { decodePeerAddress, encodePeerAddress } from "./frames.ts";
+ * const addr = { transport: "tcp" as const, hostname: "::1", port: 5000 };
+ * assert.deepEqual(decodePeerAddress(encodePeerAddress(addr)), addr);
  * ```
  */
 export function encodePeerAddress(addr: Deno.Addr): Uint8Array {
@@ -181,50 +213,3 @@ export function decodePeerAddress(bytes: Uint8Array): Deno.NetAddr | Deno.UnixAd
   const colon = text.lastIndexOf(":");
   return { transport: "tcp", hostname: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
 }
-
-/** What a worker needs to know before its first frame; sent once, as its first message. */
-export interface WorkerInit {
-  /** The folder to serve, as an absolute path; `null` to serve no files. */
-  root: string | null;
-  /** The app module's URL, or `null` for none. */
-  app: string | null;
-  /** How to serve it. */
-  files: FileServerOptions;
-  /** Parser limits that differ from `lib/http/limits.ts`'s defaults. */
-  limits: {
-    maxRequestLine?: number;
-    maxHeaderSize?: number;
-    maxHeaderCount?: number;
-    maxBodySize?: number;
-  };
-  /**
-   * Milliseconds a connection may wait for a request head, between requests,
-   * and between body bytes; and a handler for its response to start.
-   */
-  timeouts: { header: number; idle: number; body: number; handler: number };
-  /** Requests one worker handles at once; more get 503. */
-  maxExchanges: number;
-  /** The access log's format, or `null` for no access log. */
-  log: LogFormat | null;
-  /** Whether connections arrive over TLS (requests then have `https:` URLs). */
-  secure: boolean;
-  /** Log the client address from `Forwarded` / `X-Forwarded-For` (the peer is a proxy). */
-  trustProxy: boolean;
-  /** A path answered 200 at once, past the in-flight limit, or `null`. */
-  health: string | null;
-  /** A path answered with the metrics page, or `null`. */
-  metrics: string | null;
-}
-
-/** What a worker has counted, reported with each `Pong`. */
-export interface WorkerCounters {
-  /** Responses by status code. */
-  responses: Record<string, number>;
-  /** Response body bytes sent. */
-  bytes: number;
-  /** Requests being handled now. */
-  inFlight: number;
-}
-
-/** What a worker reports once its init message is handled. */
-export type WorkerStatus = { kind: "ready" } | { kind: "failed"; message: string };

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodePeerAddress, encodePeerAddress, FrameType, FrameWriter, readFrames } from "./wire.ts";
+import { decodePeerAddress, encodePeerAddress, FrameType, FrameWriter, readFrames } from "./frames.ts";
 
 function frames(buffer: ArrayBuffer) {
   const out: [number, number, number[]][] = [];

@@ -10,15 +10,16 @@
  * @module
  */
 
+import type { WorkerInit } from "../config/resolve.ts";
+import { waitAtMost } from "../wait_at_most.ts";
 import {
+  type FrameHandler,
   FrameType,
-  FrameWriter,
   readFrames,
   type WorkerCounters,
-  type WorkerInit,
   type WorkerStatus,
-} from "./wire.ts";
-import { waitAtMost } from "../wait_at_most.ts";
+} from "./frames.ts";
+import { Outbox } from "./outbox.ts";
 
 /** Options for {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -29,7 +30,7 @@ export interface WorkerPoolOptions {
   /** The first message each worker gets. */
   init: WorkerInit;
   /** Called for each frame a worker sends. */
-  onFrame: (type: FrameType, id: number, payload: Uint8Array) => void;
+  onFrame: FrameHandler;
   /**
    * Called with the connections of a worker that died or stopped answering;
    * it has been replaced, and these connections belong to no worker now.
@@ -63,7 +64,7 @@ export interface PoolCounters extends WorkerCounters {
 
 interface PoolWorker {
   worker: Worker;
-  out: FrameWriter;
+  outbox: Outbox;
   connections: Set<number>;
   /** Settles when the worker has loaded (the app, if any). */
   ready: Promise<void>;
@@ -90,7 +91,6 @@ export class WorkerPool {
   readonly #options: WorkerPoolOptions;
   readonly #workers: PoolWorker[] = [];
   readonly #owner = new Map<number, PoolWorker>();
-  #flushQueued = false;
   #next = 0;
   #restarts = 0;
   /** What replaced workers had counted, so totals do not go back. */
@@ -134,8 +134,7 @@ export class WorkerPool {
   send(type: FrameType, id: number, payload?: Uint8Array): void {
     const owner = this.#owner.get(id);
     if (owner === undefined) return;
-    owner.out.push(type, id, payload);
-    this.#scheduleFlush();
+    owner.outbox.push(type, id, payload);
   }
 
   /**
@@ -167,8 +166,7 @@ export class WorkerPool {
 
   /** Queues a frame for every worker (connection id 0). */
   broadcast(type: FrameType): void {
-    for (const w of this.#workers) w.out.push(type, 0);
-    this.#scheduleFlush();
+    for (const w of this.#workers) w.outbox.push(type, 0);
   }
 
   /** Stops every worker at once. */
@@ -179,26 +177,14 @@ export class WorkerPool {
     this.#owner.clear();
   }
 
-  #scheduleFlush(): void {
-    if (this.#flushQueued) return;
-    this.#flushQueued = true;
-    queueMicrotask(() => {
-      this.#flushQueued = false;
-      for (const w of this.#workers) {
-        const buffer = w.out.take();
-        if (buffer !== null) w.worker.postMessage(buffer, [buffer]);
-      }
-    });
-  }
-
   #spawn(): PoolWorker {
     const worker = new Worker(this.#options.url, { type: "module" });
     const ready = Promise.withResolvers<void>();
     ready.promise.catch(() => {});
-    let started = false;
+    let loaded = false;
     const entry: PoolWorker = {
       worker,
-      out: new FrameWriter(),
+      outbox: new Outbox((buffer) => worker.postMessage(buffer, [buffer])),
       connections: new Set(),
       ready: ready.promise,
       // Loading an app may take a while: the clock starts once the worker is ready.
@@ -216,7 +202,7 @@ export class WorkerPool {
           } else this.#options.onFrame(type, id, payload);
         });
       } else if (e.data.kind === "ready") {
-        started = true;
+        loaded = true;
         entry.lastPong = Date.now();
         ready.resolve();
       } else ready.reject(new Error(e.data.message));
@@ -225,7 +211,7 @@ export class WorkerPool {
       e.preventDefault();
       ready.reject(new WorkerLoadError(e.message));
       // A worker that fails while starting would fail again: only a running one is replaced.
-      if (started) this.#replace(entry, e.message);
+      if (loaded) this.#replace(entry, e.message);
     };
     worker.postMessage(this.#options.init);
     return entry;

@@ -32,6 +32,17 @@ export default {
         })());
         return new Response(body);
       }
+      case "/gappy-stream": {
+        // 10 B, an empty chunk, a chunk larger than the first send window, 10 B: each after a pause.
+        const chunks = [10, 0, 200 * 1024, 10].map((n, i) => new Uint8Array(n).fill(0x61 + i));
+        const body = ReadableStream.from((async function* () {
+          for (const chunk of chunks) {
+            yield chunk;
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        })());
+        return new Response(body);
+      }
       case "/reason":
         return new Response("fine", { status: 299, statusText: "Fine Indeed" });
       case "/empty":

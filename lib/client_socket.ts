@@ -1,0 +1,293 @@
+/**
+ * One client's socket on the main thread: its read loop, its write queue,
+ * and the rules for closing it. Bytes read go to the connection's worker as
+ * frames; the frames the worker sends back are applied here. HTTP is never
+ * parsed on this side: what a socket knows of its requests is only whether
+ * one waits for its answer, for when its worker is lost.
+ *
+ * Close rules:
+ * - `Close` from the worker: close once everything queued before it is written;
+ * - a read or write fails, or a write makes no progress for the send timeout
+ *   (a client that stopped reading): the socket is lost: `Gone` to the
+ *   worker, and close at once;
+ * - the client half-closes: `Eof` to the worker, which decides;
+ * - the worker is lost: a request waiting for its answer gets a 503 and a
+ *   close; a connection between requests moves to another worker; one whose
+ *   response was under way is lost.
+ *
+ * @module
+ */
+
+import { serializeErrorResponse } from "./http/response.ts";
+import { MERGE_LIMIT, READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, TAKEN_FROM } from "./pool/flow.ts";
+import { encodeCount, encodePeerAddress, FrameType } from "./pool/frames.ts";
+
+/**
+ * A write counts as progress once it has moved this many bytes (or finished),
+ * so a client that reads a trickle (slow read) still meets the send timeout:
+ * the floor is 16 KiB per send timeout, about 550 B/s at the default.
+ */
+const PROGRESS_BYTES = 16 * 1024;
+/** How long the 503 for a connection past `maxConnections` may take to write (ms). */
+const REFUSE_WAIT = 1000;
+
+/** What a socket needs from the server that owns it. */
+export interface SocketOwner {
+  /** Queues a frame for the socket's worker. */
+  toWorker(type: FrameType, id: number, payload?: Uint8Array): void;
+  /** Keeps a promise that shutdown must wait for. */
+  track(task: Promise<void>): void;
+  /** The socket has closed: forget it. */
+  closed(socket: ClientSocket): void;
+}
+
+/**
+ * A client's socket, pinned to one worker by its `id`.
+ *
+ * @example
+ * ```ts ignore
+ * import { ClientSocket } from "./client_socket.ts";
+ * const socket = new ClientSocket(7, conn, owner);
+ * socket.start(); // Open goes to the worker, reading begins
+ * ```
+ */
+export class ClientSocket {
+  /** The connection's id in every frame. */
+  readonly id: number;
+  readonly #conn: Deno.Conn;
+  readonly #owner: SocketOwner;
+  /** The peer address as `Open` carries it. */
+  readonly #remote: Uint8Array;
+  #queue: { bytes: Uint8Array; acked: boolean }[] = [];
+  /** Response bytes queued and not yet written. */
+  queuedBytes = 0;
+  /** The worker sent `Pause` and no `Resume` since. */
+  pausedByWorker = false;
+  /** Large reads not yet answered by `Taken`. */
+  untaken = 0;
+  /** Where the connection's requests stand: none read, one waits for its answer, an answer is being written. */
+  #request: "none" | "unanswered" | "answering" = "none";
+  #writing = false;
+  #writeScheduled = false;
+  /** When the write under way last made progress, and the bytes it moved since. */
+  #lastProgress = 0;
+  #movedSinceProgress = 0;
+  #closing = false;
+  #closed = false;
+  #wake: (() => void) | null = null;
+
+  /** Wraps an accepted connection. */
+  constructor(id: number, conn: Deno.Conn, owner: SocketOwner) {
+    this.id = id;
+    this.#conn = conn;
+    this.#owner = owner;
+    this.#remote = encodePeerAddress(conn.remoteAddr);
+    // Responses leave whole in one write: Nagle's delay would only add latency.
+    if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+  }
+
+  /** Whether a request has been read and its answer has not started. */
+  get isUnanswered(): boolean {
+    return this.#request === "unanswered";
+  }
+
+  /** Tells the worker (just assigned) about the connection and starts reading. */
+  start(): void {
+    this.#owner.toWorker(FrameType.Open, this.id, this.#remote);
+    this.#owner.track(this.#readLoop());
+  }
+
+  /** Applies a frame from the worker. */
+  receive(type: FrameType, payload: Uint8Array): void {
+    switch (type) {
+      case FrameType.Write:
+      case FrameType.WriteAck:
+        this.#request = "answering";
+        // A payload is a view of the worker's batch. One that waits behind a
+        // write under way (a slow client) is copied out if small, so it does not
+        // pin the whole batch; the rest are merged into one write at once.
+        this.#enqueue(
+          this.#writing && payload.length * 2 < payload.buffer.byteLength ? payload.slice() : payload,
+          type === FrameType.WriteAck,
+        );
+        break;
+      case FrameType.End:
+        this.#request = "none";
+        break;
+      case FrameType.Close:
+        this.closeWhenWritten();
+        break;
+      case FrameType.Pause:
+        this.pausedByWorker = true;
+        break;
+      case FrameType.Resume:
+        this.pausedByWorker = false;
+        this.#wake?.();
+        break;
+      case FrameType.Taken:
+        this.untaken--;
+        this.#wake?.();
+        break;
+    }
+  }
+
+  /**
+   * Its worker died or hung. `reassign` pins the connection to a live worker;
+   * it is called only when nothing was lost (between requests).
+   */
+  workerLost(reassign: () => void): void {
+    if (this.#request === "unanswered") {
+      this.#enqueue(
+        serializeErrorResponse(503, "The worker handling this request failed", [["Retry-After", "1"]]),
+        false,
+      );
+      this.closeWhenWritten();
+    } else if (this.#request === "none" && !this.#closing) {
+      this.untaken = 0;
+      this.pausedByWorker = false;
+      reassign();
+      this.#owner.toWorker(FrameType.Open, this.id, this.#remote);
+      this.#wake?.();
+    } else {
+      this.lost();
+    }
+  }
+
+  /** Whether a write has made no progress for `timeout` ms. */
+  isStalled(now: number, timeout: number): boolean {
+    return this.#writing && now - this.#lastProgress > timeout;
+  }
+
+  /** Closes the socket once everything queued for it is written. */
+  closeWhenWritten(): void {
+    this.#closing = true;
+    if (!this.#writing && !this.#writeScheduled) this.close();
+  }
+
+  /** The socket failed or stalled: tell the worker, then close. */
+  lost(): void {
+    if (this.#closed) return;
+    this.#owner.toWorker(FrameType.Gone, this.id);
+    this.close();
+  }
+
+  /** Closes the socket now, dropping what is queued. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#queue.length = 0;
+    this.#wake?.();
+    closeQuietly(this.#conn);
+    this.#owner.closed(this);
+  }
+
+  async #readLoop(): Promise<void> {
+    let buf = new Uint8Array(READ_SIZE_FIRST);
+    try {
+      for (;;) {
+        while (!this.#closed && !readAllowed(this)) {
+          await new Promise<void>((resolve) => (this.#wake = resolve));
+          this.#wake = null;
+        }
+        if (this.#closed) return;
+        const n = await this.#conn.read(buf);
+        if (this.#closed) return;
+        if (n === null) return this.#owner.toWorker(FrameType.Eof, this.id);
+        if (this.#request === "none") this.#request = "unanswered";
+        if (n >= TAKEN_FROM) this.untaken++;
+        this.#owner.toWorker(FrameType.Data, this.id, buf.subarray(0, n));
+        if (n === buf.length && buf.length < READ_SIZE_MAX) buf = new Uint8Array(buf.length * 2);
+      }
+    } catch {
+      this.lost();
+    }
+  }
+
+  #enqueue(bytes: Uint8Array, acked: boolean): void {
+    this.#queue.push({ bytes, acked });
+    this.queuedBytes += bytes.length;
+    // Start once the current batch of frames has been read, so a response's
+    // head and body, and pipelined responses, leave in one write.
+    if (this.#writing || this.#writeScheduled) return;
+    this.#writeScheduled = true;
+    queueMicrotask(() => {
+      this.#writeScheduled = false;
+      if (!this.#writing && !this.#closed) this.#owner.track(this.#writeQueued());
+    });
+  }
+
+  async #writeQueued(): Promise<void> {
+    this.#writing = true;
+    try {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const { bytes, acked } = this.#takeMerged();
+        await this.#writeAll(bytes);
+        this.queuedBytes -= bytes.length;
+        if (acked > 0) this.#owner.toWorker(FrameType.Written, this.id, encodeCount(acked));
+        this.#wake?.();
+      }
+    } catch {
+      this.lost();
+    } finally {
+      this.#writing = false;
+    }
+    if (this.#closing) this.close();
+  }
+
+  /** The queue's first writes, merged up to `MERGE_LIMIT`, and how many of their bytes were `WriteAck`. */
+  #takeMerged(): { bytes: Uint8Array; acked: number } {
+    let taken = 1;
+    let size = this.#queue[0].bytes.length;
+    while (taken < this.#queue.length && size + this.#queue[taken].bytes.length <= MERGE_LIMIT) {
+      size += this.#queue[taken++].bytes.length;
+    }
+    const items = this.#queue.splice(0, taken);
+    let acked = 0;
+    for (const item of items) if (item.acked) acked += item.bytes.length;
+    if (taken === 1) return { bytes: items[0].bytes, acked };
+    const bytes = new Uint8Array(size);
+    for (let i = 0, at = 0; i < taken; at += items[i++].bytes.length) bytes.set(items[i].bytes, at);
+    return { bytes, acked };
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    if (this.#movedSinceProgress === 0) this.#lastProgress = Date.now();
+    for (let at = 0; at < bytes.length;) {
+      const n = await this.#conn.write(bytes.subarray(at));
+      at += n;
+      this.#movedSinceProgress += n;
+      if (this.#movedSinceProgress >= PROGRESS_BYTES || at === bytes.length) {
+        this.#lastProgress = Date.now();
+        this.#movedSinceProgress = 0;
+      }
+    }
+  }
+}
+
+/**
+ * Past `maxConnections`: a short 503 and a close, without reading. The write
+ * can wait for ever (a TLS client that never starts its handshake), so it is
+ * given up after a second.
+ */
+export async function refuse(conn: Deno.Conn): Promise<void> {
+  const giveUp = setTimeout(() => closeQuietly(conn), REFUSE_WAIT);
+  try {
+    await conn.write(
+      serializeErrorResponse(503, "Too many connections, try again shortly", [["Retry-After", "1"]]),
+    );
+  } catch {
+    // The client left first, or we gave up on it.
+  } finally {
+    clearTimeout(giveUp);
+    closeQuietly(conn);
+  }
+}
+
+/** Closes a connection that may be closed already. */
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // Closed before: nothing to release.
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * `serve()`'s options, checked once and completed from {@linkcode DEFAULTS}:
+ * what the main thread needs, and the init message every worker gets. A bad
+ * option throws here, naming it, before anything is bound or started.
+ *
+ * @module
+ */
+
+import type { LogFormat } from "../access_log.ts";
+import { DEFAULT_LIMITS, type ParserLimits } from "../http/limits.ts";
+import { DEFAULTS, fileServerOptions, type ResolvedFileServerOptions, type ServeOptions } from "./options.ts";
+
+/** What a worker needs to know before its first frame; sent once, as its first message. */
+export interface WorkerInit {
+  /** The folder to serve, as an absolute path without symlinks; `null` to serve no files. */
+  root: string | null;
+  /** The app module's URL, or `null` for none. */
+  app: string | null;
+  /** How to serve files. */
+  files: ResolvedFileServerOptions;
+  /** What the parser accepts. */
+  limits: ParserLimits;
+  /**
+   * Milliseconds a connection may wait for a request head, between requests,
+   * and between body bytes; and a handler for its response to start.
+   */
+  timeouts: { header: number; idle: number; body: number; handler: number };
+  /** Requests one worker handles at once; more get 503. */
+  maxInFlight: number;
+  /** The access log's format, or `null` for no access log. */
+  log: LogFormat | null;
+  /** Whether connections arrive over TLS (requests then have `https:` URLs). */
+  secure: boolean;
+  /** Log the client address from `Forwarded` / `X-Forwarded-For` (the peer is a proxy). */
+  trustProxy: boolean;
+  /** A path answered 200 at once, past the in-flight limit, or `null`. */
+  health: string | null;
+  /** A path answered with the metrics page, or `null`. */
+  metrics: string | null;
+}
+
+/** The options with defaults filled in and checked: what the main thread runs on. */
+export interface ServerConfig {
+  /** How many workers. */
+  workers: number;
+  /** Milliseconds requests in flight may take after shutdown starts. */
+  drainTimeout: number;
+  /** Open connections at most. */
+  maxConnections: number;
+  /** Milliseconds a write may make no progress. */
+  sendTimeout: number;
+  /** What every worker is told, but whether connections are TLS (known once listening). */
+  worker: Omit<WorkerInit, "secure">;
+}
+
+/**
+ * Checks `options` and fills in every default. Throws a `RangeError` or
+ * `TypeError` naming the option, or an `Error` for a root that is missing or
+ * not a folder.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { resolveConfig } from "./resolve.ts";
+ * const config = resolveConfig({ app: "file:///srv/app.ts", workers: 2 });
+ * assert.equal(config.worker.root, null);
+ * assert.equal(config.worker.timeouts.idle, 30_000);
+ * assert.throws(() => resolveConfig({ workers: 0 }), RangeError);
+ * ```
+ */
+export function resolveConfig(options: ServeOptions): ServerConfig {
+  const workers = options.workers ?? navigator.hardwareConcurrency;
+  if (!Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`workers must be a whole number ≥ 1, got ${workers}`);
+  }
+  for (const [name, path] of [["health", options.health], ["metrics", options.metrics]]) {
+    if (path !== undefined && !path.startsWith("/")) {
+      throw new TypeError(`${name} must be a path starting with /`);
+    }
+  }
+  const app = options.app === undefined ? null : new URL(options.app, `file://${Deno.cwd()}/`).href;
+  const handlerTimeout = options.handlerTimeout ?? DEFAULTS.handlerTimeout;
+  return {
+    workers,
+    drainTimeout: options.drainTimeout ?? DEFAULTS.drainTimeout,
+    maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
+    sendTimeout: options.sendTimeout ?? DEFAULTS.sendTimeout,
+    worker: {
+      root: options.root === undefined && app !== null ? null : resolveRoot(options.root),
+      app,
+      files: fileServerOptions(options),
+      limits: {
+        maxRequestLine: options.maxRequestLine ?? DEFAULTS.maxRequestLine,
+        maxHeaderSize: options.maxHeaderSize ?? DEFAULTS.maxHeaderSize,
+        maxHeaderCount: options.maxHeaderCount ?? DEFAULTS.maxHeaderCount,
+        maxBodySize: options.maxBodySize ?? DEFAULTS.maxBodySize,
+        maxChunkLine: DEFAULT_LIMITS.maxChunkLine,
+      },
+      timeouts: {
+        header: options.headerTimeout ?? DEFAULTS.headerTimeout,
+        idle: options.idleTimeout ?? DEFAULTS.idleTimeout,
+        body: options.bodyTimeout ?? DEFAULTS.bodyTimeout,
+        handler: handlerTimeout,
+      },
+      maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
+      log: options.log ?? null,
+      trustProxy: options.trustProxy ?? DEFAULTS.trustProxy,
+      health: options.health ?? null,
+      metrics: options.metrics ?? null,
+    },
+  };
+}
+
+/** The root as a real path; the `static/` folder beside mod.ts when none is given. */
+function resolveRoot(root: string | undefined): string {
+  const path = root ?? defaultRoot();
+  let info: Deno.FileInfo;
+  let real: string;
+  try {
+    real = Deno.realPathSync(path);
+    info = Deno.statSync(real);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) throw new Error(`root folder not found: ${path}`);
+    throw e;
+  }
+  if (!info.isDirectory) throw new Error(`root is not a folder: ${path}`);
+  return real;
+}
+
+function defaultRoot(): string {
+  const url = new URL("../../static/", import.meta.url);
+  if (url.protocol !== "file:") throw new Error("root is required when weft runs from a remote URL");
+  return decodeURIComponent(url.pathname);
+}

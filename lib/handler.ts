@@ -1,0 +1,131 @@
+/**
+ * The socketless handler: a parsed request in, a {@linkcode Reply} out. It
+ * owns one rule, who answers: the health check, then the metrics page, then
+ * the app, then the files (also where the app answers 404). No socket, frame
+ * or worker is involved, so it is tested by calling it, as std tests
+ * `serveDir(new Request(…))` and hono `app.request()`.
+ *
+ * @module
+ */
+
+import type { App, ServeInfo } from "./app/app.ts";
+import { buildRequest } from "./app/request.ts";
+import { replyFrom } from "./app/response_reply.ts";
+import type { FileServerOptions } from "./config/options.ts";
+import { FileServer } from "./files/file_server.ts";
+import { fieldMap, type RequestHead } from "./http/request_head.ts";
+import type { RequestTarget } from "./http/request_target.ts";
+import { METRICS_CONTENT_TYPE } from "./metrics.ts";
+import { fixedReply, type Reply, textReply } from "./reply.ts";
+
+/** A request as the protocol core parsed it, with its body as a stream (`null` when it has none). */
+export interface IncomingRequest {
+  head: RequestHead;
+  target: RequestTarget;
+  body: ReadableStream<Uint8Array> | null;
+}
+
+/** What a handler gets besides the request: the app's `ServeInfo`, and the metrics page. */
+export interface RequestInfo extends ServeInfo {
+  /** The metrics page, from the main thread; `null` if it cannot be had (the connection went first). */
+  metricsPage(): Promise<string | null>;
+}
+
+/** Who may answer. */
+export interface HandlerOptions {
+  /** The folder to serve (a real path), or `null` for none. */
+  root: string | null;
+  /** How to serve it. */
+  files?: FileServerOptions;
+  /** The app, or `null` for none. */
+  app: App | null;
+  /** The health check's path, or `null`. */
+  health?: string | null;
+  /** The metrics page's path, or `null`. */
+  metrics?: string | null;
+  /** Requests arrive over TLS: apps see `https:` URLs. @default {false} */
+  secure?: boolean;
+}
+
+/** Answers one request. */
+export type Handler = (request: IncomingRequest, info: RequestInfo) => Promise<Reply>;
+
+/**
+ * Makes the handler for one worker.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createHandler } from "./handler.ts";
+ * const handle = createHandler({ root: null, app: { fetch: () => new Response("hi") }, health: "/healthz" });
+ * const head = { method: "GET", target: "/healthz", minorVersion: 1, headers: [] };
+ * const info = {
+ *   remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 },
+ *   signal: new AbortController().signal,
+ *   completed: Promise.resolve(),
+ *   metricsPage: () => Promise.resolve(null),
+ * };
+ * const reply = await handle({ head, target: { path: "/healthz", query: "", authority: null }, body: null }, info);
+ * assert.equal(reply.status, 200);
+ * ```
+ */
+export function createHandler(options: HandlerOptions): Handler {
+  const files = options.root === null ? null : new FileServer(options.root, options.files);
+  const { app, health = null, metrics = null } = options;
+  const scheme = options.secure ? "https" : "http";
+  const fromFiles = (request: IncomingRequest) =>
+    files!.respond({
+      method: request.head.method,
+      target: request.target,
+      headers: fieldMap(request.head.headers),
+    });
+
+  return async (request, info) => {
+    const { method } = request.head;
+    const path = request.target.path;
+    if (path === health || path === metrics) {
+      if (method !== "GET" && method !== "HEAD") {
+        return textReply(405, `${method} is not served here`, [["Allow", "GET, HEAD"]]);
+      }
+      if (path === health) return fixedReply(200, "text/plain; charset=utf-8", "ok\n");
+      const page = await info.metricsPage();
+      return page === null
+        ? textReply(503, "The metrics are not available")
+        : fixedReply(200, METRICS_CONTENT_TYPE, page);
+    }
+    if (app === null) return await fromFiles(request);
+    const built = buildRequest(request.head, request.target, request.body, info.signal, scheme);
+    if (!built.ok) return textReply(built.status, built.reason);
+    const { remoteAddr, signal, completed } = info;
+    const reply = await replyFrom(
+      await callApp(app, built.request, { remoteAddr, signal, completed }),
+      method,
+    );
+    if (reply.status !== 404 || files === null) return reply;
+    // The app has nothing here: a file may. If there is none either, the app's own 404 stands.
+    const file = await fromFiles(request);
+    if (file.status === 404) {
+      for (const f of file.files) f.close();
+      return reply;
+    }
+    for (const part of reply.body) if (part instanceof ReadableStream) await part.cancel();
+    return file;
+  };
+}
+
+/** Runs the app, and checks that it answered with a `Response` weft can send. */
+async function callApp(app: App, request: Request, info: ServeInfo): Promise<Response> {
+  const response = await app.fetch(request, info);
+  if (!(response instanceof Response)) {
+    throw new TypeError(
+      `the app's fetch returned ${Object.prototype.toString.call(response)}, not a Response`,
+    );
+  }
+  // Only Deno.upgradeWebSocket makes a 1xx Response, and it needs Deno's own HTTP server.
+  if (response.status < 200) {
+    throw new TypeError(
+      `the app answered ${response.status}: weft does not upgrade connections (WebSocket apps need deno serve)`,
+    );
+  }
+  return response;
+}

@@ -1,0 +1,64 @@
+/**
+ * The one way frames leave a thread, on either side: a frame pushed is a
+ * frame sent, in order, and everything pushed in one turn of the event loop
+ * leaves in one `postMessage` (flushed from a microtask), because a message
+ * per frame costs more than the work most frames carry. A large payload
+ * travels alone (flow rule 6, `flow.ts`).
+ *
+ * @module
+ */
+
+import { SOLO_PAYLOAD } from "./flow.ts";
+import { type FrameType, FrameWriter } from "./frames.ts";
+
+/**
+ * Batches frames for one destination.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FrameType, readFrames } from "./frames.ts";
+ * import { Outbox } from "./outbox.ts";
+ * const posted: ArrayBuffer[] = [];
+ * const outbox = new Outbox((buffer) => posted.push(buffer));
+ * outbox.push(FrameType.Write, 1, new Uint8Array(3));
+ * outbox.push(FrameType.End, 1);
+ * await Promise.resolve();
+ * assert.equal(posted.length, 1);
+ * const types: number[] = [];
+ * readFrames(posted[0], (type) => types.push(type));
+ * assert.deepEqual(types, [FrameType.Write, FrameType.End]);
+ * ```
+ */
+export class Outbox {
+  readonly #post: (buffer: ArrayBuffer) => void;
+  #frames = new FrameWriter();
+  #flushQueued = false;
+
+  /** Sends with `post`, which must transfer the buffer (`postMessage(buffer, [buffer])`). */
+  constructor(post: (buffer: ArrayBuffer) => void) {
+    this.#post = post;
+  }
+
+  /** Queues a frame; it leaves with this turn's others, or alone if its payload is large. */
+  push(type: FrameType, id: number, payload?: Uint8Array): void {
+    if (payload !== undefined && payload.length >= SOLO_PAYLOAD) {
+      this.flush();
+      this.#frames.push(type, id, payload);
+      this.flush();
+      return;
+    }
+    this.#frames.push(type, id, payload);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => this.flush());
+    }
+  }
+
+  /** Sends what is queued now. */
+  flush(): void {
+    this.#flushQueued = false;
+    const buffer = this.#frames.take();
+    if (buffer !== null) this.#post(buffer);
+  }
+}

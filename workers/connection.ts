@@ -1,0 +1,241 @@
+/**
+ * One client connection as its worker sees it: the protocol state machine
+ * fed with the bytes the main thread read, the deadlines the client must
+ * meet, and the exchange (request and response) under way.
+ *
+ * `drive` runs the protocol's events synchronously until it needs bytes or
+ * must wait; an exchange runs on its own, fed its request body through a
+ * stream, and calls `exchangeEnded` when its response is over. Deadlines:
+ * the rest of a head counts from its first byte (a first request's from
+ * connecting), an idle spell from the last response, a body from its last
+ * byte (RFC 9112 §9.5 lets a server close an idle connection at any time).
+ *
+ * @module
+ */
+
+import { PAUSE_ABOVE, SendWindow, type StreamBudget, TAKEN_FROM } from "../lib/pool/flow.ts";
+import { FrameType } from "../lib/pool/frames.ts";
+import type { Outbox } from "../lib/pool/outbox.ts";
+import type { WorkerInit } from "../lib/config/resolve.ts";
+import { ServerConnection } from "../lib/http/connection.ts";
+import { HttpParseError } from "../lib/http/errors.ts";
+import { Exchange, type ExchangeHost } from "./exchange.ts";
+
+/** What a connection needs from its worker. */
+export interface ConnectionHost extends ExchangeHost {
+  readonly init: WorkerInit;
+  readonly outbox: Outbox;
+  readonly budget: StreamBudget;
+  /** Whether a request to `path` may start now: under the in-flight limit, or the health check. */
+  admits(path: string): boolean;
+  /** The connection is over: forget it. */
+  forget(connection: Connection): void;
+}
+
+/** A connection pinned to this worker. */
+export class Connection {
+  /** The connection's id in every frame. */
+  readonly id: number;
+  /** The client's address. */
+  readonly remoteAddr: Deno.NetAddr | Deno.UnixAddr;
+  /** The protocol state: keep-alive, framing, the order of messages. */
+  readonly protocol: ServerConnection;
+  /** How many acknowledged bytes may be on their way to the client. */
+  readonly window: SendWindow;
+  readonly #host: ConnectionHost;
+  #exchange: Exchange | null = null;
+  #gone = false;
+  #paused = false;
+  /** The body stream holds a chunk the app has not read: wait for its next read. */
+  #bodyFull = false;
+  /** What the connection waits for from the client, and until when (ms since the epoch). */
+  #waitingFor: "idle" | "head" | "body" | null = "idle";
+  #deadline: number;
+  /** A response has been sent on this connection. */
+  #served = false;
+
+  /** A connection the main thread just accepted. */
+  constructor(id: number, remoteAddr: Deno.NetAddr | Deno.UnixAddr, host: ConnectionHost) {
+    this.id = id;
+    this.remoteAddr = remoteAddr;
+    this.#host = host;
+    this.protocol = new ServerConnection({ limits: host.init.limits });
+    this.window = new SendWindow(host.budget);
+    if (host.shuttingDown) this.protocol.closeAfterResponse();
+    this.#deadline = Date.now() + host.init.timeouts.header;
+  }
+
+  /** The connection is over, whichever end closed it. */
+  get isGone(): boolean {
+    return this.#gone;
+  }
+
+  /** Bytes the main thread read from the client. */
+  receive(data: Uint8Array): void {
+    this.protocol.receive(data);
+    if (data.length >= TAKEN_FROM) this.#host.outbox.push(FrameType.Taken, this.id);
+    if (!this.#paused && this.protocol.bufferedBytes > PAUSE_ABOVE) {
+      this.#paused = true;
+      this.#host.outbox.push(FrameType.Pause, this.id);
+    }
+    this.drive();
+  }
+
+  /** The client half-closed. */
+  receiveEof(): void {
+    this.protocol.receiveEof();
+    this.drive();
+  }
+
+  /** Hands bytes the response owns to the main thread (flow rule 3). */
+  write(bytes: Uint8Array): void {
+    if (bytes.length > 0) this.#host.outbox.push(FrameType.Write, this.id, bytes);
+  }
+
+  /** Hands over shared or produced bytes, then waits while the window is full (flow rule 4). */
+  async writeAcked(bytes: Uint8Array): Promise<void> {
+    if (bytes.length === 0) return;
+    this.window.sent(bytes.length);
+    this.#host.outbox.push(FrameType.WriteAck, this.id, bytes);
+    await this.window.room();
+  }
+
+  /** The response is complete: its last bytes, and `End` so the main thread knows. */
+  endResponse(): void {
+    this.write(this.protocol.endResponse());
+    this.#host.outbox.push(FrameType.End, this.id);
+  }
+
+  /** Runs the protocol's events until it needs bytes or must wait. */
+  drive(): void {
+    try {
+      while (!this.#gone && !this.#bodyFull && this.#step());
+    } catch (e) {
+      if (!(e instanceof HttpParseError)) throw e;
+      this.#exchange?.sink?.fail(e);
+      // A client that left mid-request waits for no answer.
+      if (e.code === "TRUNCATED") this.close();
+      else this.refuse(e.status, e.message);
+    }
+  }
+
+  /** Handles one protocol event; false when there is nothing more to do now. */
+  #step(): boolean {
+    const event = this.protocol.nextEvent();
+    switch (event.type) {
+      case "need-data":
+        this.#awaitClient();
+        if (this.#paused) {
+          this.#paused = false;
+          this.#host.outbox.push(FrameType.Resume, this.id);
+        }
+        return false;
+      case "closed":
+        if (this.#exchange === null) this.close();
+        return false;
+      case "paused":
+        return false;
+      case "request":
+        this.#waitingFor = null;
+        if (!this.#host.admits(event.target.path)) {
+          this.refuse(503, "The server is at capacity, try again shortly", [["Retry-After", "1"]]);
+          return false;
+        }
+        this.#exchange = new Exchange(this, event, this.#host);
+        void this.#exchange.run();
+        return true;
+      case "data":
+        if (this.#exchange?.sink?.push(event.data) === false) this.#bodyFull = true;
+        return true;
+      case "end":
+        this.#exchange?.sink?.end();
+        return true;
+    }
+  }
+
+  /** The app read from the body stream (or cancelled it): send `100 Continue` if due, and feed it. */
+  bodyPulled(): void {
+    if (this.#gone) return;
+    // RFC 9110 §10.1.1: 100 Continue once the body is wanted.
+    const proceed = this.protocol.continueBytes();
+    if (proceed !== null) this.write(proceed);
+    this.#bodyFull = false;
+    this.drive();
+  }
+
+  /** The exchange is over: read the next request, or close. */
+  exchangeEnded(exchange: Exchange): void {
+    if (this.#exchange === exchange) this.#exchange = null;
+    this.#bodyFull = false;
+    this.#served = true;
+    if (this.#gone) return;
+    if (this.protocol.mustClose) this.close();
+    else this.drive();
+  }
+
+  /** Sets the deadline for what the connection now waits for. */
+  #awaitClient(): void {
+    const phase = this.protocol.phase;
+    const now = Date.now();
+    const { timeouts } = this.#host.init;
+    if (phase === "body") {
+      this.#waitingFor = "body";
+      this.#deadline = now + timeouts.body;
+    } else if ((phase === "idle" || phase === "head") && this.#waitingFor !== phase) {
+      // A first request's head keeps the deadline that started when the connection opened.
+      if (!(phase === "head" && this.#waitingFor === "idle" && !this.#served)) {
+        this.#deadline = now + (phase === "idle" ? timeouts.idle : timeouts.header);
+      }
+      this.#waitingFor = phase;
+    }
+  }
+
+  /**
+   * Ends the connection if the client or the handler took too long: 503 for a
+   * handler that has not started its response (its signal aborts), 408 (RFC
+   * 9110 §15.5.9) for a request that stopped arriving, a quiet close when idle.
+   */
+  expire(now: number): void {
+    const { timeouts } = this.#host.init;
+    if (this.#exchange?.isOverdue(now, timeouts.handler)) {
+      this.#exchange.abandon("the handler took too long");
+      return this.refuse(503, "The handler took too long to answer");
+    }
+    if (this.#waitingFor === null || now < this.#deadline) return;
+    if (this.#waitingFor === "idle") return this.close();
+    this.#exchange?.sink?.fail(new Error("the request body stopped arriving"));
+    this.refuse(408, "The request took too long to arrive");
+  }
+
+  /** Graceful shutdown: abort the handler's signal, close now if idle, else after this response. */
+  shutdown(): void {
+    this.#exchange?.abort();
+    if (this.protocol.closeAfterResponse() && this.#exchange === null) this.close();
+  }
+
+  /** Answers with an error (or only ends a response under way) and closes. */
+  refuse(status: number, message: string, extra: [string, string][] = []): void {
+    this.write(this.protocol.respondToError(status, message, extra));
+    this.close();
+  }
+
+  /** The server ends the connection: forget it, and close it once what was handed over is written. */
+  close(): void {
+    if (this.#gone) return;
+    this.forget("the connection was closed");
+    this.#host.outbox.push(FrameType.Close, this.id);
+  }
+
+  /**
+   * The connection is over, whichever end closed it: stop counting what it
+   * had unwritten, and release whatever waits on it (its handler's signal,
+   * body stream and send window).
+   */
+  forget(why: string): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    this.#host.forget(this);
+    this.window.close();
+    this.#exchange?.abandon(why);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * One worker's side of the wire: it routes the main thread's frames to the
+ * worker's connections and holds what they share — the outbox, the handler,
+ * the stream budget, the in-flight count and counters, and shutdown. One
+ * timer per worker, not one per connection, checks every deadline.
+ *
+ * @module
+ */
+
+import type { WorkerInit } from "../lib/config/resolve.ts";
+import type { Handler } from "../lib/handler.ts";
+import { StreamBudget } from "../lib/pool/flow.ts";
+import { decodeCount, decodePeerAddress, FrameType, type WorkerCounters } from "../lib/pool/frames.ts";
+import type { Outbox } from "../lib/pool/outbox.ts";
+import { Connection, type ConnectionHost } from "./connection.ts";
+
+/** How often deadlines are checked (ms), at most. */
+const DEADLINE_TICK = 250;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * The worker's connections and what they share.
+ *
+ * @example
+ * ```ts ignore
+ * import { Dispatcher } from "./dispatcher.ts";
+ * const dispatcher = new Dispatcher(init, handler, outbox);
+ * readFrames(buffer, dispatcher.onFrame);
+ * ```
+ */
+export class Dispatcher implements ConnectionHost {
+  readonly init: WorkerInit;
+  readonly handler: Handler;
+  readonly outbox: Outbox;
+  readonly budget: StreamBudget = new StreamBudget();
+  shuttingDown = false;
+  readonly #connections = new Map<number, Connection>();
+  /** Responses by status, body bytes and requests in flight, reported with each `Pong`. */
+  readonly #counters: WorkerCounters = { responses: {}, bytes: 0, inFlight: 0 };
+  /** Connections waiting for the metrics page from the main thread. */
+  readonly #metricsWaiting = new Map<number, (page: string | null) => void>();
+
+  /** Starts checking deadlines. */
+  constructor(init: WorkerInit, handler: Handler, outbox: Outbox) {
+    this.init = init;
+    this.handler = handler;
+    this.outbox = outbox;
+    const { header, idle, body } = init.timeouts;
+    setInterval(() => {
+      const now = Date.now();
+      for (const connection of this.#connections.values()) connection.expire(now);
+    }, Math.min(DEADLINE_TICK, header, idle, body));
+  }
+
+  /** Applies one frame from the main thread. */
+  readonly onFrame = (type: FrameType, id: number, payload: Uint8Array): void => {
+    switch (type) {
+      case FrameType.Ping:
+        return this.outbox.push(FrameType.Pong, 0, encoder.encode(JSON.stringify(this.#counters)));
+      case FrameType.Shutdown:
+        this.shuttingDown = true;
+        for (const connection of [...this.#connections.values()]) connection.shutdown();
+        return;
+      case FrameType.Open:
+        this.#connections.set(id, new Connection(id, decodePeerAddress(payload), this));
+        return;
+    }
+    const connection = this.#connections.get(id);
+    switch (type) {
+      case FrameType.Data:
+        return connection?.receive(payload);
+      case FrameType.Eof:
+        return connection?.receiveEof();
+      case FrameType.Written:
+        return connection?.window.written(decodeCount(payload));
+      case FrameType.Gone:
+        return connection?.forget("the client went away");
+      case FrameType.MetricsPage:
+        return this.#metricsWaiting.get(id)?.(decoder.decode(payload));
+    }
+  };
+
+  admits(path: string): boolean {
+    // A health check is answered even at capacity: it asks whether the worker lives, not whether it is idle.
+    return this.#counters.inFlight < this.init.maxInFlight || path === this.init.health;
+  }
+
+  began(): void {
+    this.#counters.inFlight++;
+  }
+
+  ended(status: number, bytes: number, logLine: string | null): void {
+    const counters = this.#counters;
+    counters.inFlight--;
+    counters.responses[status] = (counters.responses[status] ?? 0) + 1;
+    counters.bytes += bytes;
+    if (logLine !== null) this.outbox.push(FrameType.Log, 0, encoder.encode(logLine + "\n"));
+  }
+
+  metricsPage(connection: Connection): Promise<string | null> {
+    const { promise, resolve } = Promise.withResolvers<string | null>();
+    this.#metricsWaiting.set(connection.id, (page) => {
+      this.#metricsWaiting.delete(connection.id);
+      resolve(page);
+    });
+    this.outbox.push(FrameType.Metrics, connection.id);
+    return promise;
+  }
+
+  forget(connection: Connection): void {
+    this.#connections.delete(connection.id);
+    this.#metricsWaiting.get(connection.id)?.(null);
+  }
+}

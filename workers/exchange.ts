@@ -1,0 +1,136 @@
+/**
+ * One exchange's life: a request goes to the handler, its reply is sent,
+ * and whatever happens the exchange ends once: logged, counted, its files
+ * closed, its `completed` promise resolved, and its connection told. A
+ * handler that throws gets a 500 (RFC 9110 §15.6.1) if nothing was sent yet.
+ *
+ * @module
+ */
+
+import { formatAccessLine } from "../lib/access_log.ts";
+import type { WorkerInit } from "../lib/config/resolve.ts";
+import type { Handler } from "../lib/handler.ts";
+import type { RequestEvent } from "../lib/http/connection.ts";
+import { forwardedClient } from "../lib/http/forwarded.ts";
+import type { Reply } from "../lib/reply.ts";
+import { BodySink } from "./body_sink.ts";
+import type { Connection } from "./connection.ts";
+import { sendReply } from "./send_reply.ts";
+
+/** What an exchange needs from its worker. */
+export interface ExchangeHost {
+  readonly init: WorkerInit;
+  readonly handler: Handler;
+  /** Graceful shutdown has begun: handlers start with their signal aborted. */
+  readonly shuttingDown: boolean;
+  /** An exchange began. */
+  began(): void;
+  /** An exchange ended with this status and these body bytes; `logLine` when there is an access log. */
+  ended(status: number, bytes: number, logLine: string | null): void;
+  /** Asks the main thread for the metrics page on behalf of `connection`. */
+  metricsPage(connection: Connection): Promise<string | null>;
+}
+
+/** A request and its response. */
+export class Exchange {
+  /** The request body as the app reads it; `null` without a body or without an app (then it is read and dropped). */
+  readonly sink: BodySink | null;
+  readonly #connection: Connection;
+  readonly #request: RequestEvent;
+  readonly #host: ExchangeHost;
+  readonly #abort = new AbortController();
+  readonly #completed = Promise.withResolvers<void>();
+  readonly #startedAt = Date.now();
+  #responded = false;
+  /** The status sent, for the log; 499 when the client left before an answer. */
+  #status = 0;
+  /** Response body bytes handed over. */
+  bytes = 0;
+
+  /** An exchange for `request`; `run` starts it. */
+  constructor(connection: Connection, request: RequestEvent, host: ExchangeHost) {
+    this.#connection = connection;
+    this.#request = request;
+    this.#host = host;
+    const readsBody = request.body !== 0 && host.init.app !== null;
+    this.sink = readsBody ? new BodySink(() => connection.bodyPulled()) : null;
+    if (host.shuttingDown) this.#abort.abort();
+    host.began();
+  }
+
+  /** Whether the handler has had `handlerTimeout` ms and not started its response. */
+  isOverdue(now: number, handlerTimeout: number): boolean {
+    return !this.#responded && now - this.#startedAt > handlerTimeout;
+  }
+
+  /** The response head goes out now, with this status and (unless HEAD) this many body bytes. */
+  responding(status: number, bytes: number): void {
+    this.#responded = true;
+    this.#status = status;
+    this.bytes = bytes;
+  }
+
+  /** Aborts the handler's signal (shutdown, or the client left). */
+  abort(): void {
+    this.#abort.abort();
+  }
+
+  /** The exchange cannot go on: abort its signal and fail its body stream with `why`. */
+  abandon(why: string): void {
+    this.#abort.abort();
+    this.sink?.fail(new Error(why));
+  }
+
+  /** Runs the handler and sends its reply. */
+  async run(): Promise<void> {
+    const connection = this.#connection;
+    let reply: Reply | null = null;
+    try {
+      reply = await this.#host.handler(
+        { head: this.#request.head, target: this.#request.target, body: this.sink?.stream ?? null },
+        {
+          remoteAddr: connection.remoteAddr,
+          signal: this.#abort.signal,
+          completed: this.#completed.promise,
+          metricsPage: () => this.#host.metricsPage(connection),
+        },
+      );
+      await sendReply(connection, reply, this);
+    } catch (e) {
+      if (!connection.isGone) {
+        console.error("weft: request failed:", e);
+        if (!this.#responded) this.#status = 500;
+        connection.write(connection.protocol.respondToError(500, "The server failed to answer"));
+      }
+    } finally {
+      this.#status ||= 499;
+      this.#host.ended(this.#status, this.bytes, this.#logLine());
+      for (const file of reply?.files ?? []) file.close();
+      this.sink?.detach();
+      this.#completed.resolve();
+      connection.exchangeEnded(this);
+    }
+  }
+
+  /** The access log line, or `null` when there is no access log. */
+  #logLine(): string | null {
+    const { log, trustProxy } = this.#host.init;
+    if (log === null) return null;
+    const { head } = this.#request;
+    const field = (name: string) => head.headers.find(([n]) => n === name)?.[1];
+    const remote = this.#connection.remoteAddr;
+    return formatAccessLine(log, {
+      remote: (trustProxy ? forwardedClient(head.headers) : null) ??
+        ("hostname" in remote ? remote.hostname : "-"),
+      method: head.method,
+      target: head.target,
+      version: `HTTP/1.${head.minorVersion}`,
+      status: this.#status,
+      bytes: this.bytes,
+      referer: field("referer"),
+      userAgent: field("user-agent"),
+      start: this.#startedAt,
+      duration: Date.now() - this.#startedAt,
+    });
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Sending a reply's bytes: the head, then each body part in order — bytes,
+ * file slices, streams — framed by the protocol core and handed to the main
+ * thread under the flow rules (`lib/pool/flow.ts`): bytes the reply owns go
+ * at once, shared, read or produced bytes through the connection's window.
+ *
+ * @module
+ */
+
+import { FILE_CHUNK, SOLO_PAYLOAD } from "../lib/pool/flow.ts";
+import type { FileSlice, Reply } from "../lib/reply.ts";
+import type { Connection } from "./connection.ts";
+import type { Exchange } from "./exchange.ts";
+
+/**
+ * Sends `reply` on `connection`, then ends the response. Returns early if
+ * the connection goes; a stream left unfinished is cancelled.
+ */
+export async function sendReply(connection: Connection, reply: Reply, exchange: Exchange): Promise<void> {
+  if (connection.isGone) return;
+  const { protocol } = connection;
+  exchange.responding(reply.status, protocol.method === "HEAD" ? 0 : reply.contentLength ?? 0);
+  const { status, reason, headers, contentLength } = reply;
+  connection.write(protocol.respond({ status, reason, headers, contentLength }));
+  for (const part of reply.body) {
+    // Small parts leave without an await, so a typical response (head, body,
+    // end) goes in one batch; so do parts the reply owns, however large.
+    if (part instanceof Uint8Array && (part.length < SOLO_PAYLOAD || !reply.sharedBody)) {
+      connection.write(protocol.sendBody(part));
+    } else if (part instanceof Uint8Array) await sendBytes(connection, part);
+    else if (part instanceof ReadableStream) await sendStream(connection, part, exchange);
+    else await sendSlice(connection, part);
+    if (connection.isGone) return;
+  }
+  connection.endResponse();
+}
+
+/** Frames a piece of body and sends it through the window. */
+function sendPiece(connection: Connection, data: Uint8Array): Promise<void> {
+  return connection.writeAcked(connection.protocol.sendBody(data));
+}
+
+/** Sends large shared bytes from memory through the window, a window's worth at a time. */
+async function sendBytes(connection: Connection, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length && !connection.isGone;) {
+    const n = Math.min(connection.window.limit, bytes.length - at);
+    await sendPiece(connection, bytes.subarray(at, at + n));
+    at += n;
+  }
+}
+
+/**
+ * Sends bytes `start` to `end` of a file in chunks no larger than the
+ * window. Each chunk is read into a fresh array that the frame copies, so a
+ * stream waiting on a slow client holds no buffer of its own.
+ */
+async function sendSlice(connection: Connection, slice: FileSlice): Promise<void> {
+  await slice.file.seek(slice.start, Deno.SeekMode.Start);
+  for (let at = slice.start; at < slice.end && !connection.isGone;) {
+    const chunk = new Uint8Array(Math.min(FILE_CHUNK, connection.window.limit, slice.end - at));
+    const n = await slice.file.read(chunk);
+    if (n === null) throw new Error(`file shrank while being sent (${at} of ${slice.end} bytes)`);
+    at += n;
+    if (!connection.isGone) await sendPiece(connection, chunk.subarray(0, n));
+  }
+}
+
+/** Sends what a stream yields, each chunk as it comes; a stream left unfinished is cancelled. */
+async function sendStream(
+  connection: Connection,
+  stream: ReadableStream<Uint8Array>,
+  exchange: Exchange,
+): Promise<void> {
+  const reader = stream.getReader();
+  let done = false;
+  try {
+    while (!connection.isGone) {
+      const step = await reader.read();
+      if ((done = step.done)) return;
+      exchange.bytes += step.value.length;
+      if (!connection.isGone) await sendPiece(connection, step.value);
+    }
+  } finally {
+    if (!done) await reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+}
