@@ -1,12 +1,13 @@
 /**
  * Load bench: weft against its peers on loopback, driven by wrk in
- * interleaved rounds (A B C D, A B C D …) so drift on a noisy machine hits
+ * interleaved rounds (A B C D, B C D A …) so drift on a noisy machine hits
  * every server alike. Prints per scenario the median requests/s, p99 latency,
  * errors and weft's ratio to each peer, then the targets.
  *
  *   deno task bench                              all scenarios, 3 rounds × 5 s
  *   deno task bench --scenario hello,gzip        some of them
  *   deno task bench --rounds 5 --duration 10 --json
+ *   deno task bench --base ../weft-old           also weft from another checkout (A/B a change)
  *
  * Scenarios: hello, 404, gzip, 1m, pipeline, idle, cpu, ceiling. Peers: nginx from
  * Debian (1 worker and auto), a Deno.serve script, Node's http module; for
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
     json: { type: "boolean", default: false },
+    base: { type: "string" },
   },
 });
 const rounds = Number(values.rounds);
@@ -59,13 +61,18 @@ interface Peer {
 
 const deno = Deno.execPath();
 /** weft serving the generated folder on `port`; idle connections are kept for the idle scenario. */
-function weftPeer(port: number): Peer {
-  const args = [mod, "--port", String(port), "--root", root, "--quiet", "--idle-timeout", "600"];
-  return { name: "weft", port, start: () => spawn(deno, ["run", "--allow-net", "--allow-read", ...args]) };
+function weftPeer(port: number, name = "weft", entry = mod): Peer {
+  const args = [entry, "--port", String(port), "--root", root, "--quiet", "--idle-timeout", "600"];
+  return { name, port, start: () => spawn(deno, ["run", "--allow-net", "--allow-read", ...args]) };
 }
+/** With `--base DIR`: weft as another checkout has it, measured in the same rounds. */
+const basePeers = values.base === undefined
+  ? []
+  : [weftPeer(7906, `weft at ${values.base}`, `${Deno.realPathSync(values.base)}/mod.ts`)];
 
 const filePeers: Peer[] = [
   weftPeer(7901),
+  ...basePeers,
   { name: "nginx (1 worker)", port: 7902, start: () => nginx(7902, "1") },
   { name: "nginx (auto)", port: 7903, start: () => nginx(7903, "auto") },
   {
@@ -162,7 +169,8 @@ async function runScenario(s: Scenario): Promise<void> {
     s.peers.map((p) => [p.name, { rps: [] as number[], p99: [] as number[], errors: 0 }]),
   );
   for (let round = 0; round < rounds; round++) {
-    for (const p of s.peers) {
+    // Each round starts with the next server, so no server always runs right after a given other.
+    for (const p of [...s.peers.slice(round % s.peers.length), ...s.peers.slice(0, round % s.peers.length)]) {
       const r = await wrk(
         `http://127.0.0.1:${p.port}${s.path}`,
         s.connections,
