@@ -30,6 +30,6 @@ export type { LogFormat } from "./lib/access_log.ts";
 export type { App, ServeInfo } from "./lib/app/app.ts";
 
 if (import.meta.main) {
-  const { main } = await import("./lib/cli.ts");
+  const { main } = await import("./lib/cli/main.ts");
   Deno.exit(await main(Deno.args));
 }

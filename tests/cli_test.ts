@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { parseCommand, UsageError } from "../lib/cli.ts";
+import { parseCommand } from "../lib/cli/command.ts";
+import { UsageError } from "../lib/cli/flags.ts";
 import { startDeno, weftArgs } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;

@@ -1,0 +1,139 @@
+/**
+ * The command: flags → `serve()`, signals → a graceful shutdown, and every
+ * failure as one line that says what to do (exit 2 for a wrong flag, 1 for a
+ * server that cannot start).
+ *
+ * @module
+ */
+
+import { DEFAULTS, type ServeOptions } from "../config/options.ts";
+import { ListenOptionError } from "../listen.ts";
+import { serve, type Server } from "../server.ts";
+import { type Command, parseCommand } from "./command.ts";
+import { helpText, UsageError } from "./flags.ts";
+
+/** The version printed by `--version`; kept equal to deno.json's. */
+export const VERSION = "0.1.0";
+
+/**
+ * Runs the command line and returns the exit code.
+ *
+ * @example
+ * ```ts ignore
+ * import { main } from "./main.ts";
+ * Deno.exit(await main(Deno.args));
+ * ```
+ */
+export async function main(args: string[]): Promise<number> {
+  let command: Command;
+  try {
+    command = parseCommand(args);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`weft: ${e.message}`);
+    return 2;
+  }
+  if (command.kind === "help") console.log(helpText(VERSION));
+  if (command.kind === "version") console.log(`weft ${VERSION}`);
+  if (command.kind !== "serve") return 0;
+  if (command.tls !== undefined) {
+    for (
+      const [flag, file, key] of [["--cert", command.tls.certFile, "cert"], [
+        "--key",
+        command.tls.keyFile,
+        "key",
+      ]]
+    ) {
+      try {
+        command.options[key as "cert" | "key"] = await Deno.readTextFile(file);
+      } catch (e) {
+        console.error(`weft: ${flag} ${file}: ${e instanceof Error ? e.message : e}`);
+        return 2;
+      }
+    }
+  }
+  return await run(command.options, command.quiet);
+}
+
+/** Serves until a signal, and returns the exit code. */
+async function run(options: ServeOptions, quiet: boolean): Promise<number> {
+  const controller = new AbortController();
+  let server;
+  try {
+    server = serve({ ...options, signal: controller.signal });
+  } catch (e) {
+    console.error(`weft: ${startupMessage(e, options)}`);
+    return 1;
+  }
+  try {
+    await server.ready;
+  } catch (e) {
+    console.error(`weft: ${e instanceof Error ? e.message : e}`);
+    await server.finished;
+    return 1;
+  }
+  if (!quiet) { for (const line of listeningLines(server)) console.log(line); }
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const onSignal = () => {
+    if (controller.signal.aborted) Deno.exit(130);
+    // Not console.log: it writes synchronously, and a stdout nobody reads would freeze the drain.
+    if (!quiet) {
+      const notice = "weft: shutting down, finishing requests in flight (signal again to quit now)\n";
+      Deno.stdout.write(new TextEncoder().encode(notice)).catch(() => {});
+    }
+    controller.abort();
+  };
+  for (const s of signals) Deno.addSignalListener(s, onSignal);
+  await server.finished;
+  for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  return 0;
+}
+
+/**
+ * The startup banner: every URL the server can be reached at. A wildcard
+ * address is spelled out per network interface when `--allow-sys` lets us
+ * list them, else as the loopback URL plus a note.
+ */
+function listeningLines(server: Server): string[] {
+  const addr = server.addr;
+  if (!("hostname" in addr)) return [`weft listening on unix:${addr.path} (HTTP over a unix socket)`];
+  const scheme = server.secure ? "https" : "http";
+  const url = (host: string) => `${scheme}://${host.includes(":") ? `[${host}]` : host}:${addr.port}/`;
+  const wildcard = addr.hostname === "0.0.0.0" || addr.hostname === "::";
+  if (!wildcard) return [`weft listening on ${url(addr.hostname)}`];
+  let hosts: string[];
+  try {
+    const families = addr.hostname === "::" ? ["IPv4", "IPv6"] : ["IPv4"];
+    hosts = Deno.networkInterfaces()
+      .filter((i) => families.includes(i.family) && !i.address.startsWith("fe80:"))
+      .map((i) => i.address);
+  } catch {
+    return [
+      `weft listening on ${url(addr.hostname)} (every address of this machine), e.g. ${url("127.0.0.1")}`,
+    ];
+  }
+  return ["weft listening on", ...[...new Set(hosts)].map((host) => `  ${url(host)}`)];
+}
+
+/** Why the server could not start, in one line that names the flag to change. */
+function startupMessage(e: unknown, options: ServeOptions): string {
+  const address = `${options.hostname ?? DEFAULTS.hostname}:${options.port ?? DEFAULTS.port}`;
+  if (e instanceof ListenOptionError && e.option === "reusePort") {
+    return "--reuse-port needs Deno's --unstable-net flag: deno run --unstable-net --allow-net --allow-read " +
+      "mod.ts --reuse-port …";
+  }
+  if (e instanceof ListenOptionError && e.option === "cert") return `${e.message} (--cert, --key)`;
+  if (e instanceof Deno.errors.AddrInUse) {
+    return options.unix === undefined
+      ? `${address} is already in use (try another --port)`
+      : `${options.unix} exists: another server listens there, or one that was killed left it behind ` +
+        `(remove it if nothing listens) (--unix)`;
+  }
+  if (e instanceof Deno.errors.AddrNotAvailable) {
+    return `cannot listen on ${address}: address not available here (check --host)`;
+  }
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    return `permission denied: ${e.message.split("\n")[0]}`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,32 @@
+// Defaults are written once, in lib/config/options.ts: the README's flag table and the options' @default tags
+// must say the same.
+import assert from "node:assert/strict";
+import { FLAGS } from "../lib/cli/flags.ts";
+import { DEFAULTS } from "../lib/config/options.ts";
+
+const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
+
+Deno.test("the README's flag table shows every flag with the default --help shows", () => {
+  const rows = new Map<string, string>();
+  for (const line of readme.split("\n")) {
+    const cells = /^\| `--([a-z-]+)[^|]*\| ([^|]*?) *\|/.exec(line);
+    if (cells) rows.set(cells[1], cells[2]);
+  }
+  for (const flag of FLAGS) {
+    if (flag.name === "key" || flag.name === "version") continue;
+    assert.ok(rows.has(flag.name), `the README's flag table has no row for --${flag.name}`);
+    assert.equal(rows.get(flag.name), flag.shown ?? "", `--${flag.name}'s default in the README`);
+  }
+});
+
+Deno.test("each option's @default tag is its value in DEFAULTS", async () => {
+  const source = await Deno.readTextFile(new URL("../lib/config/options.ts", import.meta.url));
+  const tagged = [...source.matchAll(/@default \{([^}]*)\}(?:[^/]|\/(?!\*\*))*?\n\s+(\w+)\?:/g)];
+  let checked = 0;
+  for (const [, shown, name] of tagged) {
+    if (!(name in DEFAULTS)) continue;
+    assert.equal(shown, JSON.stringify(DEFAULTS[name as keyof typeof DEFAULTS]), `@default of ${name}`);
+    checked++;
+  }
+  assert.equal(checked, Object.keys(DEFAULTS).length, "an option in DEFAULTS has no @default tag");
+});
