@@ -28,28 +28,6 @@ serverTest("HEAD has GET's headers and no body", async (t) => {
   assert.ok(raw.text.endsWith("\r\n\r\n"), "a body followed the HEAD response");
 });
 
-serverTest("a missing path gets the root's 404.html with status 404", async (t) => {
-  const res = await fetch(t.url("/no/such/file.txt"));
-  assert.equal(res.status, 404);
-  assert.equal(await res.text(), SITE["404.html"]);
-});
-
-serverTest("without a 404.html, a built-in page answers 404", async (t) => {
-  const res = await fetch(t.url("/missing"));
-  assert.equal(res.status, 404);
-  assert.match(await res.text(), /<h1>Not found<\/h1>/);
-  assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
-}, { files: { "index.html": "home" } });
-
-serverTest("folders: index.html inside, and /dir redirects to /dir/ with its query", async (t) => {
-  const redirect = await fetch(t.url("/sub?x=1"), { redirect: "manual" });
-  await redirect.body?.cancel();
-  assert.equal(redirect.status, 301);
-  assert.equal(redirect.headers.get("location"), "/sub/?x=1");
-  const res = await fetch(t.url("/sub/"));
-  assert.equal(await res.text(), SITE["sub/index.html"]);
-});
-
 serverTest("keep-alive: one connection serves several requests", async (t) => {
   const conn = await Deno.connect({ port: t.port });
   try {
@@ -87,17 +65,6 @@ serverTest("POST with Content-Length and chunked bodies, then GET, on one connec
     assert.equal(third.body, "file b\n");
   } finally {
     conn.close();
-  }
-});
-
-serverTest("methods: OPTIONS lists Allow, known others 405, unknown 501", async (t) => {
-  const options = await fetch(t.url("/"), { method: "OPTIONS" });
-  assert.equal(options.status, 204);
-  assert.equal(options.headers.get("allow"), "GET, HEAD, OPTIONS");
-  for (const [method, status] of [["DELETE", 405], ["PUT", 405], ["BREW", 501]] as const) {
-    const res = await fetch(t.url("/a.txt"), { method });
-    await res.body?.cancel();
-    assert.equal(res.status, status, method);
   }
 });
 
