@@ -1,0 +1,80 @@
+// The import rules the README's Design section states, checked on the source: the protocol core is sans-I/O
+// and self-contained, the frame format depends on nothing, and the main thread never reaches a parser.
+import assert from "node:assert/strict";
+import { dirname, join, relative } from "node:path/posix";
+
+const top = new URL("..", import.meta.url).pathname;
+
+/** Every source file (tests, test helpers and generated files left out), relative to the top. */
+async function sources(): Promise<string[]> {
+  const found: string[] = ["mod.ts"];
+  const walk = async (dir: string) => {
+    for await (const entry of Deno.readDir(join(top, dir))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory) await walk(path);
+      else if (/\.ts$/.test(entry.name) && !/(_test|_test_utils)\.ts$/.test(entry.name)) found.push(path);
+    }
+  };
+  await walk("lib");
+  await walk("workers");
+  return found.sort();
+}
+
+/** The modules of ours a file imports (statically or by a literal dynamic import), relative to the top. */
+async function importsOf(file: string): Promise<string[]> {
+  // Doc comments' examples import too; they are not the module's imports.
+  const text = (await Deno.readTextFile(join(top, file))).replace(/\/\*\*[\s\S]*?\*\//g, "");
+  const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
+  return specifiers.map((s) => relative(top, join(top, dirname(file), s)));
+}
+
+/** `from` and everything it imports, transitively. */
+async function closure(from: string): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const pending = [from];
+  while (pending.length > 0) {
+    const file = pending.pop()!;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    pending.push(...await importsOf(file));
+  }
+  return seen;
+}
+
+Deno.test("lib/http imports nothing outside lib/http and uses no Deno API", async () => {
+  for (const file of (await sources()).filter((f) => f.startsWith("lib/http/"))) {
+    for (const imported of await importsOf(file)) {
+      assert.ok(imported.startsWith("lib/http/"), `${file} imports ${imported}`);
+    }
+    const code = (await Deno.readTextFile(join(top, file))).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    assert.doesNotMatch(code, /\bDeno\./, `${file} uses a Deno API`);
+  }
+});
+
+Deno.test("the frame format imports nothing of ours; nothing in lib/ imports workers/", async () => {
+  assert.deepEqual(await importsOf("lib/pool/frames.ts"), []);
+  for (const file of (await sources()).filter((f) => f.startsWith("lib/"))) {
+    for (const imported of await importsOf(file)) {
+      assert.ok(!imported.startsWith("workers/"), `${file} imports ${imported}`);
+    }
+  }
+});
+
+Deno.test("the main thread reaches no parser, file server, app runner or worker code", async () => {
+  const forbidden = [
+    /^lib\/http\/(request_head|request_target|chunked|framing|connection|forwarded)\.ts$/,
+    /^lib\/files\//,
+    /^lib\/handler\.ts$/,
+    /^lib\/app\/(request|response_reply)\.ts$/,
+    /^workers\//,
+  ];
+  for (const entry of ["lib/server.ts", "lib/cli/main.ts"]) {
+    for (const file of await closure(entry)) {
+      assert.ok(!forbidden.some((rule) => rule.test(file)), `${entry} reaches ${file}`);
+    }
+  }
+});
+
+Deno.test("the rules above would see a violation: the worker does reach the parser", async () => {
+  assert.ok((await closure("workers/http_worker.ts")).has("lib/http/request_head.ts"));
+});
