@@ -10,7 +10,7 @@
 import { formatAccessLine } from "../lib/access_log.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
-import type { RequestEvent } from "../lib/http/connection.ts";
+import type { RequestEvent } from "../lib/http/events.ts";
 import { forwardedClient } from "../lib/http/forwarded.ts";
 import type { Reply } from "../lib/reply.ts";
 import { BodySink } from "./body_sink.ts";

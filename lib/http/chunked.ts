@@ -167,3 +167,31 @@ function checkExtensions(buf: Uint8Array, start: number, end: number): void {
     i++;
   }
 }
+
+/** The last chunk and an empty trailer section: the end of a chunked body (RFC 9112 §7.1). */
+export const LAST_CHUNK: Uint8Array = new TextEncoder().encode("0\r\n\r\n");
+
+/**
+ * One chunk of a chunked body (RFC 9112 §7.1): the size in hex, CRLF, the
+ * data, CRLF. Empty data makes no chunk, as an empty one would end the body.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeChunk } from "./chunked.ts";
+ * assert.equal(new TextDecoder().decode(encodeChunk(new Uint8Array(26))), "1a\r\n" + "\0".repeat(26) + "\r\n");
+ * assert.equal(encodeChunk(new Uint8Array(0)).length, 0);
+ * ```
+ */
+export function encodeChunk(data: Uint8Array): Uint8Array {
+  if (data.length === 0) return data;
+  const size = data.length.toString(16);
+  const out = new Uint8Array(size.length + data.length + 4);
+  for (let i = 0; i < size.length; i++) out[i] = size.charCodeAt(i);
+  out[size.length] = 0x0d;
+  out[size.length + 1] = 0x0a;
+  out.set(data, size.length + 2);
+  out[out.length - 2] = 0x0d;
+  out[out.length - 1] = 0x0a;
+  return out;
+}

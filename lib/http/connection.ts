@@ -12,58 +12,14 @@
 
 import { ChunkedDecoder } from "./chunked.ts";
 import { HttpParseError } from "./errors.ts";
-import { type BodyLength, requestFraming } from "./framing.ts";
+import { CLOSED, type ConnectionEvent, type DataEvent, type EndEvent, NEED_DATA, PAUSED } from "./events.ts";
+import { requestFraming } from "./framing.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "./limits.ts";
-import { type RequestHead, RequestHeadParser } from "./request_head.ts";
-import { parseRequestTarget, type RequestTarget } from "./request_target.ts";
-import { currentHttpDate, hasNoContent, serializeErrorResponse, serializeResponseHead } from "./response.ts";
-
-/** More bytes are needed before anything else can happen. */
-export const NEED_DATA = Object.freeze({ type: "need-data" } as const);
-/** The request is read; nothing more until its response has ended. */
-export const PAUSED = Object.freeze({ type: "paused" } as const);
-/** No further request will come: the peer closed, or the connection must close. */
-export const CLOSED = Object.freeze({ type: "closed" } as const);
-
-/** A request head arrived. Its body, if any, follows as `data` events. */
-export interface RequestEvent {
-  type: "request";
-  head: RequestHead;
-  target: RequestTarget;
-  /** Body length from the head: a byte count or `"chunked"`. */
-  body: BodyLength;
-}
-
-/** A piece of the request body. A view of the receive buffer: copy it to keep it. */
-export interface DataEvent {
-  type: "data";
-  data: Uint8Array;
-}
-
-/** The request body (or the bodiless request) is complete. */
-export interface EndEvent {
-  type: "end";
-  trailers: [string, string][];
-}
-
-/** What `nextEvent` returns. */
-export type ConnectionEvent =
-  | RequestEvent
-  | DataEvent
-  | EndEvent
-  | typeof NEED_DATA
-  | typeof PAUSED
-  | typeof CLOSED;
-
-/** How a response starts. */
-export interface ResponseInit {
-  status: number;
-  /** Fields to send. Framing fields (`Content-Length`, `Transfer-Encoding`, `Connection`) are set here and dropped from this list. */
-  headers?: [string, string][];
-  reason?: string;
-  /** The body's length when known; otherwise the body is chunked (or close-delimited for HTTP/1.0). */
-  contentLength?: number;
-}
+import { ReceiveBuffer } from "./receive_buffer.ts";
+import { RequestHeadParser } from "./request_head.ts";
+import { parseRequestTarget } from "./request_target.ts";
+import { BodyFramer, handlerFields, responseFraming, type ResponseInit } from "./response_framing.ts";
+import { serializeErrorResponse, serializeResponseHead } from "./response.ts";
 
 /** Options for {@linkcode ServerConnection}. */
 export interface ConnectionOptions {
@@ -75,12 +31,9 @@ export interface ConnectionOptions {
 
 type Reading = "idle" | "body" | "done" | "closed" | "error";
 type Writing = "idle" | "body" | "done";
-type BodyMode = "none" | "length" | "chunked" | "close";
 
 const EMPTY = new Uint8Array(0);
-const LAST_CHUNK = new TextEncoder().encode("0\r\n\r\n");
 const CONTINUE = new TextEncoder().encode("HTTP/1.1 100 Continue\r\n\r\n");
-const FRAMING_FIELDS = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
 /** Above this much unread request body, closing beats reading it to find the next request. */
 const MAX_DISCARD = 1024 * 1024;
 
@@ -89,25 +42,21 @@ const MAX_DISCARD = 1024 * 1024;
  *
  * @example A request and its response
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ServerConnection } from "./connection.ts";
  * const conn = new ServerConnection();
  * conn.receive(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n"));
- * const event = conn.nextEvent(); // { type: "request", ... }
- * conn.nextEvent(); // { type: "end", ... }
- * const head = conn.respond({ status: 200, contentLength: 2 });
- * const body = conn.sendBody(new TextEncoder().encode("hi"));
- * conn.endResponse();
- * console.log(event.type, conn.mustClose); // "request" false
+ * assert.deepEqual([conn.nextEvent().type, conn.nextEvent().type], ["request", "end"]);
+ * conn.respond({ status: 200, contentLength: 2 });
+ * assert.equal(new TextDecoder().decode(conn.sendBody(new TextEncoder().encode("hi"))), "hi");
+ * assert.equal(conn.endResponse().length, 0);
+ * assert.equal(conn.mustClose, false);
  * ```
  */
 export class ServerConnection {
   readonly #limits: ParserLimits;
   readonly #serverName: string;
-  #buf: Uint8Array = EMPTY;
-  #start = 0;
-  #end = 0;
-  /** `#buf` is a caller's array, not ours to append to. */
-  #borrowed = false;
+  readonly #input = new ReceiveBuffer();
   #eof = false;
 
   #reading: Reading = "idle";
@@ -120,8 +69,7 @@ export class ServerConnection {
   #continuePending = false;
   #bodyRemaining = 0;
   #chunked: ChunkedDecoder | null = null;
-  #responseMode: BodyMode = "none";
-  #responseRemaining = 0;
+  #body = new BodyFramer("none");
 
   /** Creates the state of a new connection. */
   constructor(options: ConnectionOptions = {}) {
@@ -138,7 +86,7 @@ export class ServerConnection {
   /** No request is in progress and no byte of the next one has arrived. */
   get isIdle(): boolean {
     return (this.#reading === "idle" || this.#reading === "closed") &&
-      this.#writing === "idle" && this.#start === this.#end;
+      this.#writing === "idle" && this.#input.length === 0;
   }
 
   /**
@@ -148,21 +96,14 @@ export class ServerConnection {
    * `closed` after an error or the peer's end.
    */
   get phase(): "idle" | "head" | "body" | "response" | "closed" {
-    switch (this.#reading) {
-      case "idle":
-        return this.#start === this.#end ? "idle" : "head";
-      case "body":
-        return "body";
-      case "done":
-        return "response";
-      default:
-        return "closed";
-    }
+    if (this.#reading === "idle") return this.#input.length === 0 ? "idle" : "head";
+    if (this.#reading === "body") return "body";
+    return this.#reading === "done" ? "response" : "closed";
   }
 
   /** Unparsed bytes held for this connection. */
   get bufferedBytes(): number {
-    return this.#end - this.#start;
+    return this.#input.length;
   }
 
   /** The method of the request being answered. */
@@ -172,25 +113,7 @@ export class ServerConnection {
 
   /** Takes bytes read from the peer. The array may be kept until it is parsed. */
   receive(data: Uint8Array): void {
-    if (data.length === 0) return;
-    if (this.#start === this.#end) {
-      this.#buf = data;
-      this.#start = 0;
-      this.#end = data.length;
-      this.#borrowed = true;
-      return;
-    }
-    if (this.#borrowed || this.#buf.length - this.#end < data.length) {
-      const held = this.#end - this.#start;
-      const grown = new Uint8Array(Math.max(held + data.length, Math.min(2 * held, held + 65536), 1024));
-      grown.set(this.#buf.subarray(this.#start, this.#end));
-      this.#buf = grown;
-      this.#start = 0;
-      this.#end = held;
-      this.#borrowed = false;
-    }
-    this.#buf.set(data, this.#end);
-    this.#end += data.length;
+    this.#input.append(data);
   }
 
   /** The peer will send nothing more. */
@@ -223,24 +146,19 @@ export class ServerConnection {
   }
 
   #next(): ConnectionEvent {
-    switch (this.#reading) {
-      case "idle":
-        if (this.#closeRequested && this.#start === this.#end) return CLOSED;
-        return this.#readHead();
-      case "body":
-        return this.#readBody();
-      case "done":
-        return PAUSED;
-      default:
-        return CLOSED;
+    if (this.#reading === "idle") {
+      return this.#closeRequested && this.#input.length === 0 ? CLOSED : this.#readHead();
     }
+    if (this.#reading === "body") return this.#readBody();
+    return this.#reading === "done" ? PAUSED : CLOSED;
   }
 
   #readHead(): ConnectionEvent {
-    if (this.#start === this.#end) return this.#needData(false);
-    const head = this.#headParser.parse(this.#buf, this.#start, this.#end);
+    const input = this.#input;
+    if (input.length === 0) return this.#needData(false);
+    const head = this.#headParser.parse(input.bytes, input.start, input.end);
     if (head === null) return this.#needData(true);
-    this.#start += this.#headParser.consumed;
+    input.start += this.#headParser.consumed;
     this.#headParser = new RequestHeadParser(this.#limits);
     const framing = requestFraming(head, this.#limits);
     const target = parseRequestTarget(head.method, head.target);
@@ -255,31 +173,30 @@ export class ServerConnection {
   }
 
   #readBody(): ConnectionEvent {
+    const input = this.#input;
     if (this.#chunked === null) {
       if (this.#bodyRemaining === 0) return this.#endOfMessage([]);
-      if (this.#start === this.#end) return this.#needData(true);
-      const n = Math.min(this.#bodyRemaining, this.#end - this.#start);
+      if (input.length === 0) return this.#needData(true);
+      const n = Math.min(this.#bodyRemaining, input.length);
       this.#bodyRemaining -= n;
       return this.#data(n);
     }
-    const step = this.#chunked.next(this.#buf, this.#start, this.#end);
+    const step = this.#chunked.next(input.bytes, input.start, input.end);
     if (step.kind === "partial") {
-      this.#start += step.consumed;
+      input.start += step.consumed;
       return this.#needData(true);
     }
     if (step.kind === "end") {
-      this.#start += step.consumed;
+      input.start += step.consumed;
       return this.#endOfMessage(step.trailers);
     }
-    this.#start += step.consumed - step.data.length;
+    input.start += step.consumed - step.data.length;
     return this.#data(step.data.length);
   }
 
   #data(n: number): DataEvent {
     this.#continuePending = false;
-    const data = this.#buf.subarray(this.#start, this.#start + n);
-    this.#start += n;
-    return { type: "data", data };
+    return { type: "data", data: this.#input.take(n) };
   }
 
   #endOfMessage(trailers: [string, string][]): EndEvent {
@@ -295,18 +212,7 @@ export class ServerConnection {
       this.#reading = "closed";
       return CLOSED;
     }
-    if (this.#start === this.#end) {
-      // Nothing left to parse: hold no buffer while waiting (idle connections are many).
-      this.#buf = EMPTY;
-      this.#start = this.#end = 0;
-      this.#borrowed = false;
-    } else if (this.#borrowed) {
-      // Keep only our bytes, not the caller's whole array.
-      this.#buf = this.#buf.slice(this.#start, this.#end);
-      this.#end -= this.#start;
-      this.#start = 0;
-      this.#borrowed = false;
-    }
+    this.#input.settle();
     return NEED_DATA;
   }
 
@@ -326,46 +232,23 @@ export class ServerConnection {
       throw new Error("No request is waiting for a response");
     }
     if (init.status < 200) throw new Error("Use continueBytes for 100 Continue");
-    const noContent = hasNoContent(this.#method, init.status);
     // An unanswered `Expect: 100-continue` leaves us unsure whether the body
-    // follows, and a large unread body is not worth reading to reach the next
-    // request: in both cases the connection ends with this response.
+    // follows (RFC 9110 §10.1.1), and a large unread body is not worth reading
+    // to reach the next request: in both cases the connection ends with this response.
     const unread = this.#reading === "body" &&
       (this.#continuePending || this.#chunked === null && this.#bodyRemaining > MAX_DISCARD);
-    let keepAlive = this.#keepAlive && !this.#closeRequested && !unread;
-    let mode: BodyMode;
-    if (noContent) mode = "none";
-    else if (init.contentLength !== undefined) mode = "length";
-    else if (this.#minorVersion >= 1) mode = "chunked";
-    else {
-      mode = "close";
-      keepAlive = false;
-    }
-    const headers: [string, string][] = [];
-    let hasDate = false;
-    let hasServer = false;
-    for (const field of init.headers ?? []) {
-      const name = field[0].toLowerCase();
-      if (FRAMING_FIELDS.has(name)) continue;
-      if (name === "date") hasDate = true;
-      if (name === "server") hasServer = true;
-      headers.push(field);
-    }
-    if (!hasDate) headers.push(["Date", currentHttpDate()]);
-    if (!hasServer) headers.push(["Server", this.#serverName]);
-    if (
-      init.contentLength !== undefined && (mode === "length" || this.#method === "HEAD" && init.status >= 200)
-    ) {
-      headers.push(["Content-Length", String(init.contentLength)]);
-    } else if (mode === "chunked") {
-      headers.push(["Transfer-Encoding", "chunked"]);
-    }
-    if (!keepAlive) headers.push(["Connection", "close"]);
-    else if (this.#minorVersion === 0) headers.push(["Connection", "keep-alive"]);
+    const { mode, keepAlive, fields } = responseFraming({
+      method: this.#method,
+      minorVersion: this.#minorVersion,
+      status: init.status,
+      contentLength: init.contentLength,
+      keepAlive: this.#keepAlive && !this.#closeRequested && !unread,
+    });
+    const headers = handlerFields(init.headers ?? [], this.#serverName);
+    headers.push(...fields);
     const bytes = serializeResponseHead({ status: init.status, headers, reason: init.reason });
     this.#keepAlive = keepAlive;
-    this.#responseMode = mode;
-    this.#responseRemaining = init.contentLength ?? 0;
+    this.#body = new BodyFramer(mode, init.contentLength);
     this.#writing = "body";
     return bytes;
   }
@@ -373,30 +256,7 @@ export class ServerConnection {
   /** Frames a piece of the response body. Answers to HEAD, 204 and 304 drop it. */
   sendBody(data: Uint8Array): Uint8Array {
     if (this.#writing !== "body") throw new Error("No response body is being sent");
-    switch (this.#responseMode) {
-      case "none":
-        return EMPTY;
-      case "length":
-        if (data.length > this.#responseRemaining) {
-          throw new Error("Response body is longer than its Content-Length");
-        }
-        this.#responseRemaining -= data.length;
-        return data;
-      case "close":
-        return data;
-      case "chunked": {
-        if (data.length === 0) return EMPTY;
-        const size = data.length.toString(16);
-        const out = new Uint8Array(size.length + data.length + 4);
-        for (let i = 0; i < size.length; i++) out[i] = size.charCodeAt(i);
-        out[size.length] = 0x0d;
-        out[size.length + 1] = 0x0a;
-        out.set(data, size.length + 2);
-        out[out.length - 2] = 0x0d;
-        out[out.length - 1] = 0x0a;
-        return out;
-      }
-    }
+    return this.#body.frame(data);
   }
 
   /**
@@ -405,11 +265,9 @@ export class ServerConnection {
    */
   endResponse(): Uint8Array {
     if (this.#writing !== "body") throw new Error("No response is being sent");
-    if (this.#responseMode === "length" && this.#responseRemaining !== 0 || this.#responseMode === "close") {
-      this.#keepAlive = false;
-    }
+    const { tail, complete } = this.#body.end();
+    if (!complete || this.#body.mode === "close") this.#keepAlive = false;
     this.#writing = "done";
-    const tail = this.#responseMode === "chunked" ? LAST_CHUNK : EMPTY;
     this.#maybeStartNextCycle();
     return tail;
   }

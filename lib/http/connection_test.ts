@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { CLOSED, NEED_DATA, PAUSED, ServerConnection } from "./connection.ts";
+import { ServerConnection } from "./connection.ts";
+import { CLOSED, NEED_DATA, PAUSED } from "./events.ts";
 import { HttpParseError } from "./errors.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
