@@ -7,12 +7,17 @@
  * (`--help` lists the flags).
  *
  * @example Serve a folder until a signal aborts
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { serve } from "jsr:@weft/server";
  * const controller = new AbortController();
- * const server = serve({ port: 8080, root: "./public", signal: controller.signal });
- * console.log(`listening on port ${server.addr.port}`);
- * // later: controller.abort(); await server.finished;
+ * const server = serve({ port: 0, root: "./static", signal: controller.signal });
+ * await server.ready;
+ * const res = await fetch(`http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/`);
+ * assert.equal(res.status, 200);
+ * await res.body?.cancel();
+ * controller.abort(); // on the command line, SIGINT or SIGTERM
+ * await server.finished;
  * ```
  *
  * @module

@@ -51,12 +51,13 @@ function quoted(value: string | undefined): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatAccessLine } from "./access_log.ts";
  * const line = formatAccessLine("common", {
  *   remote: "127.0.0.1", method: "GET", target: "/", version: "HTTP/1.1", status: 200, bytes: 249,
  *   referer: undefined, userAgent: "curl/8", start: 0, duration: 1.5,
  * });
- * console.log(line); // '127.0.0.1 - - [01/Jan/1970:00:00:00 +0000] "GET / HTTP/1.1" 200 249'
+ * assert.equal(line, '127.0.0.1 - - [01/Jan/1970:00:00:00 +0000] "GET / HTTP/1.1" 200 249');
  * ```
  */
 export function formatAccessLine(format: LogFormat, r: AccessRecord): string {

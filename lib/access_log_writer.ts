@@ -13,11 +13,14 @@ const MAX_BUFFERED = 1024 * 1024;
  * Buffers log bytes for an async writer.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { AccessLogWriter } from "./access_log_writer.ts";
- * const log = new AccessLogWriter(Deno.stdout);
+ * const written: string[] = [];
+ * const log = new AccessLogWriter({ write: (p) => Promise.resolve(written.push(new TextDecoder().decode(p)) && p.length) });
  * log.add(new TextEncoder().encode("a line\n"));
  * await log.flushed();
+ * assert.deepEqual(written, ["a line\n"]);
  * ```
  */
 export class AccessLogWriter {

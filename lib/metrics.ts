@@ -32,12 +32,13 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatMetrics } from "./metrics.ts";
  * const text = formatMetrics({
  *   responses: { "200": 3 }, bytes: 120, inFlight: 1, queueDepth: 1,
  *   connections: 2, writeQueueBytes: 0, workers: 2, restarts: 0,
  * });
- * console.log(text.includes('weft_responses_total{code="200"} 3')); // true
+ * assert.equal(text.includes('weft_responses_total{code="200"} 3'), true);
  * ```
  */
 export function formatMetrics(s: MetricsSnapshot): string {

@@ -44,8 +44,11 @@ export interface Reply {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { textReply } from "./reply.ts";
- * console.log(textReply(405, "Not here", [["Allow", "GET"]]).contentLength); // 36
+ * const reply = textReply(405, "Not here", [["Allow", "GET"]]);
+ * assert.equal(new TextDecoder().decode(reply.body[0] as Uint8Array), "405 Method Not Allowed: Not here\n");
+ * assert.equal(reply.contentLength, 33);
  * ```
  */
 export function textReply(status: number, message: string, headers: [string, string][] = []): Reply {

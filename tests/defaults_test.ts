@@ -30,3 +30,21 @@ Deno.test("each option's @default tag is its value in DEFAULTS", async () => {
   }
   assert.equal(checked, Object.keys(DEFAULTS).length, "an option in DEFAULTS has no @default tag");
 });
+
+Deno.test("the README's option table shows each option's default as DEFAULTS has it", () => {
+  let checked = 0;
+  for (const line of readme.split("\n")) {
+    const cells = /^\| ((?:`\w+`(?:, )?)+) *\| [^|]* \| ([^|]*?) *\|/.exec(line);
+    if (!cells) continue;
+    for (const name of cells[1].match(/\w+/g)!) {
+      if (!(name in DEFAULTS)) continue;
+      assert.equal(
+        cells[2],
+        `\`${JSON.stringify(DEFAULTS[name as keyof typeof DEFAULTS])}\``,
+        `${name} in the README`,
+      );
+      checked++;
+    }
+  }
+  assert.ok(checked >= 12, `only ${checked} options found in the README's option table`);
+});

@@ -32,12 +32,16 @@ export interface ServeInfo {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { App } from "./app.ts";
- * export default {
- *   fetch(request) {
- *     return Response.json({ path: new URL(request.url).pathname });
- *   },
- * } satisfies App;
+ * // In its own module: `export default app;`
+ * const app: App = { fetch: (request) => Response.json({ path: new URL(request.url).pathname }) };
+ * const info = {
+ *   remoteAddr: { transport: "tcp" as const, hostname: "127.0.0.1", port: 1 },
+ *   signal: new AbortController().signal,
+ *   completed: Promise.resolve(),
+ * };
+ * assert.deepEqual(await (await app.fetch(new Request("http://localhost/a"), info)).json(), { path: "/a" });
  * ```
  */
 export interface App {
@@ -56,9 +60,10 @@ export interface App {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { appWorkerEntry } from "./app.ts";
  * const entry = appWorkerEntry(new URL("file:///opt/weft/workers/http_worker.ts"), "file:///srv/app.ts");
- * console.log(entry.startsWith("data:text/javascript,")); // true
+ * assert.equal(entry.startsWith("data:text/javascript,"), true);
  * ```
  */
 export function appWorkerEntry(worker: URL, app: string): string {
@@ -74,9 +79,10 @@ export function appWorkerEntry(worker: URL, app: string): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { loadApp } from "./app.ts";
  * const app = await loadApp(Promise.resolve({ default: { fetch: () => new Response("hi") } }), "file:///srv/app.ts");
- * console.log(typeof app.fetch); // "function"
+ * assert.equal(typeof app.fetch, "function");
  * ```
  */
 export async function loadApp(module: Promise<unknown>, url: string): Promise<App> {

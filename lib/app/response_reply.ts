@@ -19,9 +19,10 @@ const FIXED_BODY_LIMIT = 1024 * 1024;
  *
  * @example
  * ```ts
- * import { replyFrom } from "./reply.ts";
+ * import assert from "node:assert/strict";
+ * import { replyFrom } from "./response_reply.ts";
  * const reply = await replyFrom(new Response("hi", { headers: { "x-a": "1" } }), "GET");
- * console.log(reply.status, reply.contentLength); // 200 2
+ * assert.deepEqual([reply.status, reply.contentLength], [200, 2]);
  * ```
  */
 export async function replyFrom(response: Response, method: string): Promise<Reply> {

@@ -19,10 +19,11 @@ export const COMPRESS_MIN_SIZE = 1024;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { negotiateCoding } from "./compression.ts";
- * console.log(negotiateCoding("gzip, deflate, br", ["br", "gzip"])); // "br"
- * console.log(negotiateCoding("gzip;q=0, *;q=0.5", ["gzip", "deflate"])); // "deflate"
- * console.log(negotiateCoding(undefined, ["gzip"])); // null
+ * assert.equal(negotiateCoding("gzip, deflate, br", ["br", "gzip"]), "br");
+ * assert.equal(negotiateCoding("gzip;q=0, *;q=0.5", ["gzip", "deflate"]), "deflate");
+ * assert.equal(negotiateCoding(undefined, ["gzip"]), null);
  * ```
  */
 export function negotiateCoding(
@@ -60,8 +61,9 @@ export function negotiateCoding(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isCompressible } from "./compression.ts";
- * console.log(isCompressible("text/html; charset=utf-8"), isCompressible("image/png")); // true false
+ * assert.deepEqual([isCompressible("text/html; charset=utf-8"), isCompressible("image/png")], [true, false]);
  * ```
  */
 export function isCompressible(contentType: string): boolean {
@@ -90,9 +92,10 @@ const COMPRESSIBLE = new Set([
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compress } from "./compression.ts";
  * const packed = compress(new TextEncoder().encode("a".repeat(10000)), "gzip");
- * console.log(packed.length < 100); // true
+ * assert.equal(packed.length < 100, true);
  * ```
  */
 export function compress(bytes: Uint8Array, coding: Coding): Uint8Array {

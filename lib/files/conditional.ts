@@ -18,9 +18,10 @@ export interface Validators {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { entityTag } from "./conditional.ts";
- * console.log(entityTag(1024, 1700000000123)); // "\"400-18bcfe56a7b\""
- * console.log(entityTag(1024, 1700000000123, "gzip")); // "\"400-18bcfe56a7b-gzip\""
+ * assert.equal(entityTag(1024, 1700000000123), "\"400-18bcfe5687b\"");
+ * assert.equal(entityTag(1024, 1700000000123, "gzip"), "\"400-18bcfe5687b-gzip\"");
  * ```
  */
 export function entityTag(size: number, mtimeMs: number, coding?: string): string {
@@ -37,10 +38,11 @@ export type Precondition = "proceed" | "not-modified" | "failed";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluatePreconditions } from "./conditional.ts";
  * const v = { etag: '"a"', lastModified: 1000 };
- * console.log(evaluatePreconditions("GET", new Map([["if-none-match", '"a"']]), v)); // "not-modified"
- * console.log(evaluatePreconditions("GET", new Map([["if-match", '"b"']]), v)); // "failed"
+ * assert.equal(evaluatePreconditions("GET", new Map([["if-none-match", '"a"']]), v), "not-modified");
+ * assert.equal(evaluatePreconditions("GET", new Map([["if-match", '"b"']]), v), "failed");
  * ```
  */
 export function evaluatePreconditions(
@@ -74,9 +76,10 @@ export function evaluatePreconditions(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ifRangeHolds } from "./conditional.ts";
- * console.log(ifRangeHolds('"a"', { etag: '"a"', lastModified: 0 })); // true
- * console.log(ifRangeHolds('W/"a"', { etag: '"a"', lastModified: 0 })); // false
+ * assert.equal(ifRangeHolds('"a"', { etag: '"a"', lastModified: 0 }), true);
+ * assert.equal(ifRangeHolds('W/"a"', { etag: '"a"', lastModified: 0 }), false);
  * ```
  */
 export function ifRangeHolds(ifRange: string, v: Validators): boolean {
@@ -107,8 +110,9 @@ function matchesAny(list: string, etag: string, strong: boolean): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHttpDate } from "./conditional.ts";
- * console.log(parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT")); // 784111777
+ * assert.equal(parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
  * ```
  */
 export function parseHttpDate(value: string | undefined): number | null {

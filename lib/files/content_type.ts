@@ -137,9 +137,10 @@ const TEXTUAL = /^text\/|[+/]json$|[+/]xml$|^application\/(?:javascript|toml|x-s
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contentType } from "./content_type.ts";
- * console.log(contentType("index.html")); // "text/html; charset=utf-8"
- * console.log(contentType("photo.JPG")); // "image/jpeg"
+ * assert.equal(contentType("index.html"), "text/html; charset=utf-8");
+ * assert.equal(contentType("photo.JPG"), "image/jpeg");
  * ```
  */
 export function contentType(name: string): string {

@@ -17,8 +17,9 @@ export interface ListingEntry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeHtml } from "./directory_listing.ts";
- * console.log(escapeHtml(`<a href="x">&'`)); // "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+ * assert.equal(escapeHtml(`<a href="x">&'`), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
  * ```
  */
 export function escapeHtml(text: string): string {
@@ -40,9 +41,10 @@ const ENTITIES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderListing } from "./directory_listing.ts";
  * const html = renderListing("/docs/", [{ name: "a b.txt", isDirectory: false, size: 12, mtime: null }]);
- * console.log(html.includes('href="a%20b.txt"')); // true
+ * assert.equal(html.includes('href="a%20b.txt"'), true);
  * ```
  */
 export function renderListing(urlPath: string, entries: ListingEntry[]): string {

@@ -28,10 +28,11 @@ const RANGE_SPEC = /^(\d*)-(\d*)$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRange } from "./range.ts";
- * console.log(parseRange("bytes=0-99", 1000)); // { kind: "ranges", ranges: [{ start: 0, end: 100 }] }
- * console.log(parseRange("bytes=-100", 1000)); // { kind: "ranges", ranges: [{ start: 900, end: 1000 }] }
- * console.log(parseRange("bytes=2000-", 1000)); // { kind: "unsatisfiable" }
+ * assert.deepEqual(parseRange("bytes=0-99", 1000), { kind: "ranges", ranges: [{ start: 0, end: 100 }] });
+ * assert.deepEqual(parseRange("bytes=-100", 1000), { kind: "ranges", ranges: [{ start: 900, end: 1000 }] });
+ * assert.deepEqual(parseRange("bytes=2000-", 1000), { kind: "unsatisfiable" });
  * ```
  */
 export function parseRange(header: string, size: number): RangeRequest {
@@ -82,9 +83,10 @@ export interface MultipartBody {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { multipartBody } from "./range.ts";
  * const body = multipartBody([{ start: 0, end: 2 }, { start: 5, end: 6 }], 10, "text/plain", "XYZ");
- * console.log(body.contentType); // "multipart/byteranges; boundary=XYZ"
+ * assert.equal(body.contentType, "multipart/byteranges; boundary=XYZ");
  * ```
  */
 export function multipartBody(

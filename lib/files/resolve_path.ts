@@ -20,9 +20,10 @@ export type ResolvedPath =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { resolvePath } from "./resolve_path.ts";
- * console.log(resolvePath("/srv", "/a%20b.txt")); // { ok: true, path: "/srv/a b.txt", decoded: "/a b.txt", trailingSlash: false }
- * console.log(resolvePath("/srv", "/%2e%2e/etc/passwd").ok); // false
+ * assert.deepEqual(resolvePath("/srv", "/a%20b.txt"), { ok: true, path: "/srv/a b.txt", decoded: "/a b.txt", trailingSlash: false });
+ * assert.equal(resolvePath("/srv", "/%2e%2e/etc/passwd").ok, false);
  * ```
  */
 export function resolvePath(root: string, urlPath: string): ResolvedPath {

@@ -28,17 +28,19 @@ type State = typeof State[keyof typeof State];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ChunkedDecoder } from "./chunked.ts";
  * import { DEFAULT_LIMITS } from "./limits.ts";
  * const bytes = new TextEncoder().encode("3\r\nabc\r\n0\r\n\r\n");
  * const decoder = new ChunkedDecoder(DEFAULT_LIMITS);
- * let at = 0;
- * for (;;) {
+ * let body = "";
+ * for (let at = 0;;) {
  *   const step = decoder.next(bytes, at, bytes.length);
  *   at += step.consumed;
- *   if (step.kind === "data") console.log(new TextDecoder().decode(step.data)); // "abc"
  *   if (step.kind !== "data") break;
+ *   body += new TextDecoder().decode(step.data);
  * }
+ * assert.equal(body, "abc");
  * ```
  */
 export class ChunkedDecoder {

@@ -32,9 +32,11 @@ export type HttpErrorCode =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HttpParseError } from "./errors.ts";
  * const e = new HttpParseError("BAD_FIELD", 400, "Whitespace before colon");
- * console.log(e.status, e.code, e.message);
+ * assert.ok(e instanceof SyntaxError);
+ * assert.deepEqual([e.status, e.code, e.name], [400, "BAD_FIELD", "HttpParseError"]);
  * ```
  */
 export class HttpParseError extends SyntaxError {

@@ -16,9 +16,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { forwardedClient } from "./forwarded.ts";
- * console.log(forwardedClient([["forwarded", 'for="[2001:db8::1]:4711"']])); // "2001:db8::1"
- * console.log(forwardedClient([["x-forwarded-for", "203.0.113.9, 198.51.100.2"]])); // "198.51.100.2"
+ * assert.equal(forwardedClient([["forwarded", 'for="[2001:db8::1]:4711"']]), "2001:db8::1");
+ * assert.equal(forwardedClient([["x-forwarded-for", "203.0.113.9, 198.51.100.2"]]), "198.51.100.2");
  * ```
  */
 export function forwardedClient(headers: readonly (readonly [string, string])[]): string | null {

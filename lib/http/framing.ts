@@ -31,13 +31,14 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0-9]*)?$
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { requestFraming } from "./framing.ts";
  * import { DEFAULT_LIMITS } from "./limits.ts";
  * const framing = requestFraming({
  *   method: "POST", target: "/", minorVersion: 1,
  *   headers: [["host", "a"], ["content-length", "5"]],
  * }, DEFAULT_LIMITS);
- * console.log(framing.body, framing.keepAlive); // 5 true
+ * assert.deepEqual([framing.body, framing.keepAlive], [5, true]);
  * ```
  */
 export function requestFraming(head: RequestHead, limits: ParserLimits): RequestFraming {

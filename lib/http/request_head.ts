@@ -34,13 +34,14 @@ export interface RequestHead {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { RequestHeadParser } from "./request_head.ts";
  * import { DEFAULT_LIMITS } from "./limits.ts";
  * const bytes = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
  * const parser = new RequestHeadParser(DEFAULT_LIMITS);
  * parser.parse(bytes, 0, 10); // null: not yet complete
  * const head = parser.parse(bytes, 0, bytes.length);
- * console.log(head?.method, parser.consumed); // "GET" 27
+ * assert.deepEqual([head?.method, parser.consumed], ["GET", 27]);
  * ```
  */
 export class RequestHeadParser {
@@ -188,9 +189,10 @@ export function parseFieldLine(buf: Uint8Array, start: number, end: number): [st
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fieldMap } from "./request_head.ts";
  * const fields = fieldMap([["if-none-match", '"a"'], ["if-none-match", '"b"']]);
- * console.log(fields.get("if-none-match")); // '"a", "b"'
+ * assert.equal(fields.get("if-none-match"), '"a", "b"');
  * ```
  */
 export function fieldMap(headers: [string, string][]): Map<string, string> {

@@ -25,9 +25,10 @@ const AUTHORITY = /^[^/?@]+:[0-9]+$/;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRequestTarget } from "./request_target.ts";
- * console.log(parseRequestTarget("GET", "/a%20b?x=1")); // { path: "/a%20b", query: "x=1", authority: null }
- * console.log(parseRequestTarget("GET", "http://example.com").path); // "/"
+ * assert.deepEqual(parseRequestTarget("GET", "/a%20b?x=1"), { path: "/a%20b", query: "x=1", authority: null });
+ * assert.equal(parseRequestTarget("GET", "http://example.com").path, "/");
  * ```
  */
 export function parseRequestTarget(method: string, rawTarget: string): RequestTarget {

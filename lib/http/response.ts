@@ -64,8 +64,9 @@ export interface ResponseHead {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { httpDate } from "./response.ts";
- * console.log(httpDate(0)); // "Thu, 01 Jan 1970 00:00:00 GMT"
+ * assert.equal(httpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
  * ```
  */
 export function httpDate(ms: number): string {
@@ -80,8 +81,9 @@ let cachedDate = "";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { currentHttpDate } from "./response.ts";
- * console.log(currentHttpDate().endsWith("GMT")); // true
+ * assert.equal(currentHttpDate().endsWith("GMT"), true);
  * ```
  */
 export function currentHttpDate(): string {
@@ -101,9 +103,10 @@ export function currentHttpDate(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { serializeResponseHead } from "./response.ts";
  * const bytes = serializeResponseHead({ status: 204, headers: [["Server", "weft"]] });
- * console.log(new TextDecoder().decode(bytes)); // "HTTP/1.1 204 No Content\r\nServer: weft\r\n\r\n"
+ * assert.equal(new TextDecoder().decode(bytes), "HTTP/1.1 204 No Content\r\nServer: weft\r\n\r\n");
  * ```
  */
 export function serializeResponseHead(head: ResponseHead): Uint8Array {
@@ -220,8 +223,9 @@ export function serializeErrorResponse(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hasNoContent } from "./response.ts";
- * console.log(hasNoContent("GET", 304), hasNoContent("GET", 200)); // true false
+ * assert.deepEqual([hasNoContent("GET", 304), hasNoContent("GET", 200)], [true, false]);
  * ```
  */
 export function hasNoContent(method: string, status: number): boolean {
