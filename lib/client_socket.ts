@@ -136,6 +136,7 @@ export class ClientSocket {
    * it is called only when nothing was lost (between requests).
    */
   workerLost(reassign: () => void): void {
+    // RFC 9110 §15.6.4: 503 and Retry-After; the request may be sent again.
     if (this.#request === "unanswered") {
       this.#enqueue(
         serializeErrorResponse(503, "The worker handling this request failed", [["Retry-After", "1"]]),
@@ -265,7 +266,7 @@ export class ClientSocket {
 }
 
 /**
- * Past `maxConnections`: a short 503 and a close, without reading. The write
+ * Past `maxConnections`: a short 503 (RFC 9110 §15.6.4) and a close, without reading. The write
  * can wait for ever (a TLS client that never starts its handshake), so it is
  * given up after a second.
  */

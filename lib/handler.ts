@@ -84,6 +84,7 @@ export function createHandler(options: HandlerOptions): Handler {
     const { method } = request.head;
     const path = request.target.path;
     if (path === health || path === metrics) {
+      // RFC 9110 §15.5.6: 405 with the methods that are allowed.
       if (method !== "GET" && method !== "HEAD") {
         return textReply(405, `${method} is not served here`, [["Allow", "GET, HEAD"]]);
       }

@@ -137,6 +137,7 @@ export class Connection {
         return false;
       case "request":
         this.#waitingFor = null;
+        // RFC 9110 §15.6.4: 503 with Retry-After while the worker is at its in-flight limit.
         if (!this.#host.admits(event.target.path)) {
           this.refuse(503, "The server is at capacity, try again shortly", [["Retry-After", "1"]]);
           return false;

@@ -99,6 +99,7 @@ export class Exchange {
     } catch (e) {
       if (!connection.isGone) {
         console.error("weft: request failed:", e);
+        // RFC 9110 §15.6.1: 500 if nothing was sent yet; else the response can only be cut off.
         if (!this.#responded) this.#status = 500;
         connection.write(connection.protocol.respondToError(500, "The server failed to answer"));
       }

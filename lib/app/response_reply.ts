@@ -1,5 +1,7 @@
 /**
- * A `Response` from an app, as a {@linkcode Reply} the worker can send.
+ * A `Response` from an app, as a {@linkcode Reply} the worker can send. The
+ * rule it owns: a body complete at once (a string, bytes, a blob) is sent
+ * with `Content-Length`; any other is streamed as the app yields it, chunked.
  *
  * @module
  */

@@ -96,12 +96,15 @@ export class FileReplies {
       const etag = coding === null ? facts.validators.etag : entityTag(info.size, facts.mtime, coding.coding);
       headers.push(["ETag", etag]);
       const precondition = evaluatePreconditions(req.method, req.headers, { ...facts.validators, etag });
+      // RFC 9110 §15.4.5: 304 with the validators a 200 would have, and no content.
       if (precondition === "not-modified") return { status: 304, headers, body: [], files: [] };
+      // RFC 9110 §15.5.13: 412 when If-Match or If-Unmodified-Since fails.
       if (precondition === "failed") {
         return textReply(412, "The resource does not match the request's conditions");
       }
     }
     const head = req.method === "HEAD";
+    // RFC 9110 §15.5.17: 416 with Content-Range giving the length.
     if (range.kind === "unsatisfiable") {
       return textReply(416, `The file has ${info.size} bytes`, [["Content-Range", `bytes */${info.size}`]]);
     }

@@ -80,15 +80,18 @@ export class FileServer {
     const { method, target } = req;
     if (method !== "GET" && method !== "HEAD") {
       if (method === "OPTIONS") return this.#preflight(req);
+      // RFC 9110 §15.5.6: 405 carries Allow; §15.6.2: 501 for a method not recognized.
       const status = KNOWN_METHODS.has(method) ? 405 : 501;
       return textReply(status, `${method} is not served here`, [["Allow", ALLOW]]);
     }
+    // RFC 9112 §3.2.4: "*" names the server, not a file.
     if (target.path[0] !== "/") return textReply(400, "This target is not for GET");
     const resolved = resolvePath(this.#root, target.path);
     if (!resolved.ok) return textReply(resolved.status, resolved.reason);
     const segments = resolved.decoded.split("/");
     // RFC 8615: /.well-known/ is for everyone.
     const hidden = segments.some((s, i) => s.startsWith(".") && !(i === 1 && s === ".well-known"));
+    // RFC 9110 §15.5.4 (403) when dotfiles are denied; else as if absent (§15.5.5, 404).
     if (hidden && this.#options.dotfiles !== "allow") {
       return this.#options.dotfiles === "deny"
         ? textReply(403, "Dotfiles are not served")
@@ -98,8 +101,10 @@ export class FileServer {
     const index = resolved.trailingSlash ? this.#lookup.file(resolved.path + "/index.html") : null;
     if (index !== null) return this.#replies.reply(200, index, req);
     const found = this.#lookup.find(resolved.path);
+    // RFC 9110 §15.5.4: the file exists, and will not be served.
     if (found === "outside") return textReply(403, "This link leads outside the served folder");
     if (found?.info.isDirectory) {
+      // RFC 9110 §15.4.2: 301 to the folder's own URL, so its page's relative links resolve.
       if (!resolved.trailingSlash) {
         const location = target.path + "/" + (target.query ? "?" + target.query : "");
         return textReply(301, `Moved to ${location}`, [["Location", location]]);

@@ -31,13 +31,16 @@ export function resolvePath(root: string, urlPath: string): ResolvedPath {
   try {
     decoded = decodeURIComponent(urlPath);
   } catch {
+    // RFC 3986 §2.1: "%" must be followed by two hex digits; the bytes must be UTF-8 (RFC 3986 §2.5).
     return { ok: false, status: 400, reason: "Invalid percent-encoding in path" };
   }
   if (decoded[0] !== "/") return { ok: false, status: 400, reason: "Path must start with /" };
+  // NUL ends a path in the OS, a backslash separates one on some: neither is a URL path's to carry.
   if (decoded.includes("\0") || decoded.includes("\\")) {
     return { ok: false, status: 400, reason: "Invalid character in path" };
   }
   const segments = decoded.split("/");
+  // RFC 3986 §3.3: dot segments are refused, never resolved, so no path can climb out of the root.
   if (segments.some((s) => s === ".." || s === ".")) {
     return { ok: false, status: 400, reason: "Dot segments are not allowed in paths" };
   }

@@ -76,6 +76,7 @@ export class ChunkedDecoder {
       }
       const lf = findLineEnd(buf, pos, end);
       if (lf === -1) {
+        // RFC 9112 §7.1.1: extensions are unbounded by the grammar; a server limits them (400 past it).
         if (end - pos > this.#limits.maxChunkLine) {
           throw new HttpParseError("BAD_CHUNK", 400, "Chunk line is too long");
         }
@@ -85,11 +86,13 @@ export class ChunkedDecoder {
       if (this.#state === State.Size) {
         this.#chunkSize(buf, pos, lineEnd);
       } else if (this.#state === State.DataEnd) {
+        // RFC 9112 §7.1: chunk-data is followed by CRLF; anything else means the size lied.
         if (lineEnd !== pos) throw new HttpParseError("BAD_CHUNK", 400, "Chunk data longer than its size");
         this.#state = State.Size;
       } else if (lineEnd === pos) {
         this.#state = State.Done;
       } else {
+        // RFC 9112 §7.1.2 and RFC 6585 §5: trailers count like header fields, 431 past the limits.
         this.#trailerBytes += lf + 1 - pos;
         if (
           this.#trailers.length === this.#limits.maxHeaderCount ||
@@ -106,12 +109,14 @@ export class ChunkedDecoder {
   #chunkSize(buf: Uint8Array, start: number, end: number): void {
     let i = start;
     let size = 0;
+    // RFC 9112 §7.1: recipients MUST guard against overflowing a large hex chunk-size.
     while (i < end && HEX_VALUE[buf[i]] !== 255) {
       if (i - start === 12) throw new HttpParseError("BAD_CHUNK", 400, "Chunk size is too large");
       size = size * 16 + HEX_VALUE[buf[i++]];
     }
     if (i === start) throw new HttpParseError("BAD_CHUNK", 400, "Invalid chunk size");
     checkExtensions(buf, i, end);
+    // RFC 9110 §15.5.14: 413 once the chunks add up past the body limit.
     this.#total += size;
     if (this.#total > this.#limits.maxBodySize) {
       throw new HttpParseError("BODY_TOO_LARGE", 413, "Request body is too large");
@@ -125,13 +130,14 @@ export class ChunkedDecoder {
 function findLineEnd(buf: Uint8Array, pos: number, end: number): number {
   const lf = buf.indexOf(LF, pos);
   if (lf === -1 || lf >= end) return -1;
+  // RFC 9112 §2.2: a bare LF could be read two ways: refused.
   if (lf === pos || buf[lf - 1] !== CR) {
     throw new HttpParseError("BAD_LINE_ENDING", 400, "Line ends in a bare LF");
   }
   return lf;
 }
 
-/** `*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )` */
+/** RFC 9112 §7.1.1: `*( BWS ";" BWS name [ BWS "=" BWS ( token / quoted-string ) ] )`; anything else is 400. */
 function checkExtensions(buf: Uint8Array, start: number, end: number): void {
   const bad = () => new HttpParseError("BAD_CHUNK", 400, "Invalid chunk extension");
   const skipBws = (i: number) => {

@@ -208,6 +208,7 @@ export class ServerConnection {
 
   #needData(midMessage: boolean): ConnectionEvent {
     if (this.#eof) {
+      // RFC 9112 §8: a message cut off by the close is incomplete; nobody waits for its answer.
       if (midMessage) throw new HttpParseError("TRUNCATED", 400, "Connection closed mid-request");
       this.#reading = "closed";
       return CLOSED;

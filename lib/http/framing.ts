@@ -50,6 +50,7 @@ export function requestFraming(head: RequestHead, limits: ParserLimits): Request
   for (const [name, value] of head.headers) {
     switch (name) {
       case "host":
+        // RFC 9112 §3.2: 400 for more than one Host line or an invalid Host value.
         if (++hosts > 1) throw new HttpParseError("BAD_HOST", 400, "More than one Host field");
         if (!HOST.test(value)) throw new HttpParseError("BAD_HOST", 400, "Invalid Host field");
         break;
@@ -63,15 +64,18 @@ export function requestFraming(head: RequestHead, limits: ParserLimits): Request
         connection += "," + value.toLowerCase();
         break;
       case "expect":
+        // RFC 9110 §10.1.1: one expectation, 100-continue, is all there is.
         if (expect !== null) throw new HttpParseError("BAD_FIELD", 400, "More than one Expect field");
         expect = value.toLowerCase();
         break;
     }
   }
+  // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400.
   if (head.minorVersion >= 1 && hosts === 0) {
     throw new HttpParseError("MISSING_HOST", 400, "HTTP/1.1 request without Host");
   }
   const tokens = connection.split(",").map((t) => t.trim());
+  // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 only with "keep-alive".
   const keepAlive = tokens.includes("close")
     ? false
     : head.minorVersion >= 1 || tokens.includes("keep-alive");
@@ -80,6 +84,7 @@ export function requestFraming(head: RequestHead, limits: ParserLimits): Request
     : contentLength !== null
     ? parseContentLength(contentLength, limits)
     : 0;
+  // RFC 9110 §10.1.1: a server MAY answer any other expectation with 417.
   if (expect !== null && expect !== "100-continue") {
     throw new HttpParseError("BAD_FIELD", 417, "Unsupported expectation");
   }
@@ -87,16 +92,20 @@ export function requestFraming(head: RequestHead, limits: ParserLimits): Request
 }
 
 function chunkedOnly(codings: string[], hasContentLength: boolean, minorVersion: number): "chunked" {
+  // RFC 9112 §6.1: a request with both MAY be refused; one that can be read two ways is (request smuggling).
   if (hasContentLength) {
     throw new HttpParseError("BAD_TRANSFER_ENCODING", 400, "Both Transfer-Encoding and Content-Length");
   }
+  // RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means the framing is faulty.
   if (minorVersion === 0) {
     throw new HttpParseError("BAD_TRANSFER_ENCODING", 400, "Transfer-Encoding in an HTTP/1.0 request");
   }
   const names = codings.map((c) => c.trim().toLowerCase());
+  // RFC 9112 §6.3 rule 4: chunked not last → the length is unknowable: 400 and close.
   if (names.at(-1) !== "chunked") {
     throw new HttpParseError("BAD_TRANSFER_ENCODING", 400, "Transfer-Encoding does not end in chunked");
   }
+  // RFC 9112 §6.1: chunked MUST NOT be applied twice; 501 for a coding not understood.
   if (names.length > 1) {
     throw names.slice(0, -1).includes("chunked")
       ? new HttpParseError("BAD_TRANSFER_ENCODING", 400, "Chunked applied more than once")
@@ -106,6 +115,8 @@ function chunkedOnly(codings: string[], hasContentLength: boolean, minorVersion:
 }
 
 function parseContentLength(values: string[], limits: ParserLimits): number {
+  // RFC 9112 §6.3 rule 5: an invalid Content-Length (not digits, or differing values) is an
+  // unrecoverable framing error: 400 and close. Identical repeated values are allowed (RFC 9110 §8.6).
   const first = values[0].trim();
   for (const v of values) {
     const t = v.trim();
@@ -115,6 +126,7 @@ function parseContentLength(values: string[], limits: ParserLimits): number {
     }
   }
   const length = first.length > 15 ? Infinity : Number(first);
+  // RFC 9110 §15.5.14: 413 for content larger than the server will take.
   if (length > limits.maxBodySize) {
     throw new HttpParseError("BODY_TOO_LARGE", 413, "Request body is too large");
   }

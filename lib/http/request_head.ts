@@ -81,6 +81,7 @@ export class RequestHeadParser {
         return null;
       }
       this.#checkSize(lf + 1 - start, lf + 1 - lineStart);
+      // RFC 9112 §2.2: a recipient MAY take a bare LF as a line end; read two ways, it is refused.
       if (lf === lineStart || buf[lf - 1] !== CR) {
         throw new HttpParseError("BAD_LINE_ENDING", 400, "Line ends in a bare LF");
       }
@@ -94,6 +95,7 @@ export class RequestHeadParser {
         this.#consumed = pos - start;
         return this.#head;
       } else {
+        // RFC 6585 §5: 431 for header fields that are too large, in count here.
         if (this.#head.headers.length === limits.maxHeaderCount) {
           throw new HttpParseError("HEAD_TOO_LARGE", 431, "Too many header fields");
         }
@@ -105,9 +107,11 @@ export class RequestHeadParser {
   }
 
   #checkSize(headBytes: number, lineBytes: number): void {
+    // RFC 9112 §3 and RFC 9110 §15.5.15: a request-target longer than the server will parse gets 414.
     if (this.#head === null && lineBytes > this.#limits.maxRequestLine) {
       throw new HttpParseError("URI_TOO_LONG", 414, "Request line is too long");
     }
+    // RFC 6585 §5: 431 for a header section that is too large.
     if (headBytes > this.#limits.maxHeaderSize) {
       throw new HttpParseError("HEAD_TOO_LARGE", 431, "Header section is too large");
     }
@@ -115,6 +119,7 @@ export class RequestHeadParser {
 }
 
 function parseRequestLine(buf: Uint8Array, start: number, end: number): RequestHead {
+  // RFC 9112 §3: request-line = method SP request-target SP HTTP-version; an invalid one gets 400.
   let i = start;
   while (i < end && TOKEN[buf[i]]) i++;
   if (i === start || buf[i] !== SP) {
@@ -127,6 +132,7 @@ function parseRequestLine(buf: Uint8Array, start: number, end: number): RequestH
     throw new HttpParseError("BAD_TARGET", 400, "Invalid request target");
   }
   const target = latin1(buf, targetStart, i);
+  // RFC 9112 §3.2: whitespace inside the target is an invalid request-line, not a target with spaces.
   if (buf.subarray(i + 1, end).includes(SP)) {
     throw new HttpParseError("BAD_TARGET", 400, "Space in request target");
   }
@@ -140,9 +146,11 @@ function parseVersion(buf: Uint8Array, start: number, end: number): number {
   const wellFormed = end - start === 8 &&
     HTTP_SLASH.every((b, k) => buf[start + k] === b) &&
     isDigit(buf[start + 5]) && buf[start + 6] === 0x2e && isDigit(buf[start + 7]);
+  // RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive.
   if (!wellFormed) {
     throw new HttpParseError("BAD_VERSION", 400, "Invalid HTTP version");
   }
+  // RFC 9110 §15.6.6: 505 for a major version the server does not support.
   if (buf[start + 5] !== 0x31) {
     throw new HttpParseError("UNSUPPORTED_VERSION", 505, "Only HTTP/1.x is supported");
   }
@@ -151,11 +159,13 @@ function parseVersion(buf: Uint8Array, start: number, end: number): number {
 
 /** Parses one `field-name ":" OWS field-value OWS` line, CRLF excluded. */
 export function parseFieldLine(buf: Uint8Array, start: number, end: number): [string, string] {
+  // RFC 9112 §5.2: a server MUST reject obs-fold in a request with 400, or replace it.
   if (buf[start] === SP || buf[start] === HTAB) {
     throw new HttpParseError("BAD_FIELD", 400, "Obsolete line folding");
   }
   let i = start;
   while (i < end && TOKEN[buf[i]]) i++;
+  // RFC 9112 §5.1: whitespace between field name and colon MUST be rejected with 400.
   if (buf[i] !== COLON || i === start) {
     let j = i;
     while (j < end && (buf[j] === SP || buf[j] === HTAB)) j++;
@@ -175,6 +185,7 @@ export function parseFieldLine(buf: Uint8Array, start: number, end: number): [st
   while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HTAB)) {
     valueEnd--;
   }
+  // RFC 9110 §5.5: CR, LF and NUL are invalid in a field value, and so are other controls.
   for (let k = valueStart; k < valueEnd; k++) {
     if (!FIELD_VALUE[buf[k]]) {
       throw new HttpParseError("BAD_FIELD", 400, "Invalid character in field value");

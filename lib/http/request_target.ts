@@ -34,6 +34,7 @@ const AUTHORITY = /^[^/?@]+:[0-9]+$/;
 export function parseRequestTarget(method: string, rawTarget: string): RequestTarget {
   const hash = rawTarget.indexOf("#");
   const target = hash === -1 ? rawTarget : rawTarget.slice(0, hash);
+  // RFC 9112 §3.2.3: authority-form, and only it, is for CONNECT.
   if (method === "CONNECT") {
     if (!AUTHORITY.test(target)) {
       throw new HttpParseError("BAD_TARGET", 400, "CONNECT needs a host:port target");
@@ -46,12 +47,14 @@ export function parseRequestTarget(method: string, rawTarget: string): RequestTa
       ? { path: target, query: "", authority: null }
       : { path: target.slice(0, q), query: target.slice(q + 1), authority: null };
   }
+  // RFC 9112 §3.2.4: asterisk-form is only for a server-wide OPTIONS.
   if (target === "*") {
     if (method !== "OPTIONS") {
       throw new HttpParseError("BAD_TARGET", 400, "Asterisk target is only for OPTIONS");
     }
     return { path: "*", query: "", authority: null };
   }
+  // RFC 9112 §3.2.2: absolute-form; userinfo is deprecated in http(s) URIs (RFC 9110 §4.2.4).
   const m = ABSOLUTE.exec(target);
   if (m === null || m[2].includes("@")) {
     throw new HttpParseError("BAD_TARGET", 400, "Invalid request target");
