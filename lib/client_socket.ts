@@ -20,7 +20,7 @@
 
 import { serializeErrorResponse } from "./http/response.ts";
 import { MERGE_LIMIT, READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, TAKEN_FROM } from "./pool/flow.ts";
-import { encodeCount, encodePeerAddress, FrameType } from "./pool/frames.ts";
+import { encodeCount, encodeRemoteAddr, FrameType } from "./pool/frames.ts";
 
 /**
  * A write counts as progress once it has moved this many bytes (or finished),
@@ -56,8 +56,8 @@ export class ClientSocket {
   readonly id: number;
   readonly #conn: Deno.Conn;
   readonly #owner: SocketOwner;
-  /** The peer address as `Open` carries it. */
-  readonly #remote: Uint8Array;
+  /** The client's address as `Open` carries it. */
+  readonly #remoteAddr: Uint8Array;
   #queue: { bytes: Uint8Array; acked: boolean }[] = [];
   /** Response bytes queued and not yet written. */
   queuedBytes = 0;
@@ -81,7 +81,7 @@ export class ClientSocket {
     this.id = id;
     this.#conn = conn;
     this.#owner = owner;
-    this.#remote = encodePeerAddress(conn.remoteAddr);
+    this.#remoteAddr = encodeRemoteAddr(conn.remoteAddr);
     // Responses leave whole in one write: Nagle's delay would only add latency.
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
   }
@@ -93,7 +93,7 @@ export class ClientSocket {
 
   /** Tells the worker (just assigned) about the connection and starts reading. */
   start(): void {
-    this.#owner.toWorker(FrameType.Open, this.id, this.#remote);
+    this.#owner.toWorker(FrameType.Open, this.id, this.#remoteAddr);
     this.#owner.track(this.#readLoop());
   }
 
@@ -147,7 +147,7 @@ export class ClientSocket {
       this.untaken = 0;
       this.pausedByWorker = false;
       reassign();
-      this.#owner.toWorker(FrameType.Open, this.id, this.#remote);
+      this.#owner.toWorker(FrameType.Open, this.id, this.#remoteAddr);
       this.#wake?.();
     } else {
       this.lost();

@@ -10,7 +10,7 @@
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import { StreamBudget } from "../lib/pool/flow.ts";
-import { decodeCount, decodePeerAddress, FrameType, type WorkerCounters } from "../lib/pool/frames.ts";
+import { decodeCount, decodeRemoteAddr, FrameType, type WorkerCounters } from "../lib/pool/frames.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
 
@@ -63,7 +63,7 @@ export class Dispatcher implements ConnectionHost {
         for (const connection of [...this.#connections.values()]) connection.shutdown();
         return;
       case FrameType.Open:
-        this.#connections.set(id, new Connection(id, decodePeerAddress(payload), this));
+        this.#connections.set(id, new Connection(id, decodeRemoteAddr(payload), this));
         return;
     }
     const connection = this.#connections.get(id);

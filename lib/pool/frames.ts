@@ -13,7 +13,7 @@
 
 /** Frame types. Main → worker first, then worker → main. */
 export const FrameType = {
-  /** A connection was accepted; payload: the peer address ({@linkcode encodePeerAddress}). */
+  /** A connection was accepted; payload: the client's address ({@linkcode encodeRemoteAddr}). */
   Open: 1,
   /** Bytes read from the connection. */
   Data: 2,
@@ -188,26 +188,26 @@ export function decodeCount(payload: Uint8Array): number {
 }
 
 /**
- * The peer address as an `Open` frame carries it: `host:port` as UTF-8, or
+ * The client's address as an `Open` frame carries it: `host:port` as UTF-8, or
  * `unix:path` for a unix socket.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { decodePeerAddress, encodePeerAddress } from "./frames.ts";
+ * import { decodeRemoteAddr, encodeRemoteAddr } from "./frames.ts";
  * const addr = { transport: "tcp" as const, hostname: "::1", port: 5000 };
- * assert.deepEqual(decodePeerAddress(encodePeerAddress(addr)), addr);
+ * assert.deepEqual(decodeRemoteAddr(encodeRemoteAddr(addr)), addr);
  * ```
  */
-export function encodePeerAddress(addr: Deno.Addr): Uint8Array {
+export function encodeRemoteAddr(addr: Deno.Addr): Uint8Array {
   const text = addr.transport === "tcp" || addr.transport === "udp"
     ? `${addr.hostname}:${addr.port}`
     : `unix:${"path" in addr ? addr.path : ""}`;
   return encoder.encode(text);
 }
 
-/** Reads what {@linkcode encodePeerAddress} wrote. */
-export function decodePeerAddress(bytes: Uint8Array): Deno.NetAddr | Deno.UnixAddr {
+/** Reads what {@linkcode encodeRemoteAddr} wrote. */
+export function decodeRemoteAddr(bytes: Uint8Array): Deno.NetAddr | Deno.UnixAddr {
   const text = decoder.decode(bytes);
   if (text.startsWith("unix:")) return { transport: "unix", path: text.slice(5) };
   const colon = text.lastIndexOf(":");

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodePeerAddress, encodePeerAddress, FrameType, FrameWriter, readFrames } from "./frames.ts";
+import { decodeRemoteAddr, encodeRemoteAddr, FrameType, FrameWriter, readFrames } from "./frames.ts";
 
 function frames(buffer: ArrayBuffer) {
   const out: [number, number, number[]][] = [];
@@ -48,5 +48,5 @@ Deno.test("peer addresses survive the Open frame: IPv4, IPv6 and unix", () => {
     { transport: "tcp", hostname: "::1", port: 5000 },
     { transport: "unix", path: "/run/weft.sock" },
   ];
-  for (const addr of addresses) assert.deepEqual(decodePeerAddress(encodePeerAddress(addr)), addr);
+  for (const addr of addresses) assert.deepEqual(decodeRemoteAddr(encodeRemoteAddr(addr)), addr);
 });
