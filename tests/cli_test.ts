@@ -136,6 +136,7 @@ Deno.test("a bad flag or value names the flag", () => {
     [["--drain-timeout", "soon"], /--drain-timeout takes seconds/],
     [["--host", ""], /--host needs an address/],
     [["static"], /unexpected argument "static"/],
+    [["--cors=yes"], /--cors takes no value/],
     [["--dotfiles", "show"], /--dotfiles takes allow, deny or ignore, got "show"/],
     [["--cache", "1h"], /--cache takes a whole number/],
     [["--log-format", "xml"], /--log-format takes common, combined or json, got "xml"/],

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import type { ServeOptions } from "../config/options.ts";
 import { FLAGS, UsageError } from "./flags.ts";
 
@@ -35,7 +34,7 @@ export function parseCommand(args: string[]): Command {
   const options: ServeOptions = {};
   for (const flag of FLAGS) {
     const value = values[flag.name];
-    if (value !== undefined && value !== false) flag.apply?.(options, value);
+    if (value !== undefined) flag.apply?.(options, value);
   }
   const quiet = values.quiet === true;
   if (!quiet) options.log = (values["log-format"] ?? "common") as ServeOptions["log"];
@@ -47,7 +46,7 @@ export function parseCommand(args: string[]): Command {
 }
 
 /** The rules between flags. */
-function checkCombinations(values: Record<string, string | boolean | undefined>): void {
+function checkCombinations(values: Record<string, string | true>): void {
   if ((values.cert === undefined) !== (values.key === undefined)) {
     throw new UsageError(values.cert === undefined ? "--key needs --cert" : "--cert needs --key");
   }
@@ -61,39 +60,41 @@ function checkCombinations(values: Record<string, string | boolean | undefined>)
   }
 }
 
-/** The `parseArgs` options for {@linkcode FLAGS}. */
-function parseArgsOptions(): Record<string, { type: "string" | "boolean"; short?: string }> {
-  const shorts: Record<string, string> = { help: "h", version: "V" };
-  return Object.fromEntries(FLAGS.map((f) => [
-    f.name,
-    {
-      type: f.value === undefined ? "boolean" : "string",
-      ...(shorts[f.name] ? { short: shorts[f.name] } : {}),
-    },
-  ]));
-}
-
-/** Reads flags with `parseArgs`, turning its errors into {@linkcode UsageError}s that name the flag. */
-function readFlags(args: string[]): Record<string, string | boolean | undefined> {
-  try {
-    return parseArgs({ args, strict: true, allowPositionals: false, options: parseArgsOptions() }).values;
-  } catch (e) {
-    throw new UsageError(usageMessage(e instanceof Error ? e.message : String(e)));
-  }
-}
+const SHORT: Readonly<Record<string, string>> = { "-h": "help", "-V": "version" };
 
 /**
- * `node:util`'s parse errors carry no code we can rely on across runtimes, so
- * its sentences are matched here, once, to name the flag.
+ * Reads `--name value`, `--name=value` and switches as {@linkcode FLAGS}
+ * describes them. A value that starts with "-" must be joined with "=", so a
+ * forgotten value never swallows the next flag.
  */
-function usageMessage(message: string): string {
-  const unknown = /Unknown option '([^']+)'/.exec(message);
-  if (unknown) return `unknown flag ${unknown[1]} (see --help)`;
-  const missing = /Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(message);
-  if (missing) return `${missing[1]} needs a value`;
-  const ambiguous = /Option '(--[\w-]+)' argument is ambiguous/.exec(message);
-  if (ambiguous) return `${ambiguous[1]} needs a value; for one starting with "-" write ${ambiguous[1]}=-…`;
-  const positional = /Unexpected argument '([^']+)'/.exec(message);
-  if (positional) return `unexpected argument "${positional[1]}" (flags start with --; see --help)`;
-  return message;
+function readFlags(args: string[]): Record<string, string | true> {
+  const values: Record<string, string | true> = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (SHORT[arg] !== undefined) {
+      values[SHORT[arg]] = true;
+      continue;
+    }
+    if (!arg.startsWith("--")) {
+      throw new UsageError(`unexpected argument "${arg}" (flags start with --; see --help)`);
+    }
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const flag = FLAGS.find((f) => f.name === name);
+    if (flag === undefined) throw new UsageError(`unknown flag --${name} (see --help)`);
+    if (flag.value === undefined) {
+      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+      values[name] = true;
+    } else if (eq !== -1) {
+      values[name] = arg.slice(eq + 1);
+    } else {
+      const value = args[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      if (value.startsWith("-")) {
+        throw new UsageError(`--${name} needs a value; for one starting with "-" write --${name}=-…`);
+      }
+      values[name] = value;
+    }
+  }
+  return values;
 }
