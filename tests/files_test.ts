@@ -3,7 +3,7 @@
 // about files is tested through the socketless handler in lib/files/file_server_test.ts.
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
-import { exchange, parseResponses, serverTest } from "./_helpers.ts";
+import { exchange, parseResponses, readResponses, serverTest } from "./_helpers.ts";
 
 const TEXT = "The quick brown fox jumps over the lazy dog.\n".repeat(400);
 const BINARY = new Uint8Array(200_000).map((_, i) => (i * 13 + (i >> 8)) % 256);
@@ -36,6 +36,34 @@ serverTest(
     assert.ok(head.text.endsWith("\r\n\r\n"));
   },
   { files: SITE },
+);
+
+serverTest(
+  "HEAD of a large file, a streamed compressed file and a range: heads only, the connection goes on",
+  async (t) => {
+    const conn = await Deno.connect({ port: t.port });
+    try {
+      const heads = [
+        "HEAD /large.bin HTTP/1.1\r\nHost: x\r\n\r\n",
+        "HEAD /large.txt HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n",
+        "HEAD /large.bin HTTP/1.1\r\nHost: x\r\nRange: bytes=0-9,20-29\r\n\r\n",
+      ];
+      await conn.write(new TextEncoder().encode(heads.join("")));
+      // A body sent after any of these would be read as the next status line, and fail here.
+      const [big, gzip, ranges] = await readResponses(conn, 3, "HEAD");
+      assert.equal(big.headers.get("content-length"), String(2 * 1024 * 1024));
+      assert.equal(gzip.headers.get("content-encoding"), "gzip");
+      assert.equal(gzip.headers.get("content-length"), undefined);
+      assert.equal(ranges.status, 206);
+      assert.match(ranges.headers.get("content-type")!, /^multipart\/byteranges/);
+      await conn.write(new TextEncoder().encode("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const [page] = await readResponses(conn, 1);
+      assert.equal(page.body, "<h1>home</h1>");
+    } finally {
+      conn.close();
+    }
+  },
+  { files: { ...SITE, "large.bin": new Uint8Array(2 * 1024 * 1024), "large.txt": TEXT.repeat(100) } },
 );
 
 serverTest("fetch decodes a compressed file; a range of a file arrives intact", async (t) => {

@@ -3,6 +3,7 @@
  * file slices, streams — framed by the protocol core and handed to the main
  * thread under the flow rules (`lib/pool/flow.ts`): bytes the reply owns go
  * at once, shared, read or produced bytes through the connection's window.
+ * An answer to HEAD sends the head alone.
  *
  * @module
  */
@@ -22,6 +23,12 @@ export async function sendReply(connection: Connection, reply: Reply, exchange: 
   exchange.responding(reply.status, protocol.method === "HEAD" ? 0 : reply.contentLength ?? 0);
   const { status, reason, headers, contentLength } = reply;
   connection.write(protocol.respond({ status, reason, headers, contentLength }));
+  // RFC 9110 §9.3.2: HEAD gets GET's fields and no content; handlers answer it as GET, and this is the one
+  // place that leaves the body out (its files are closed with the exchange, its streams cancelled here).
+  if (protocol.method === "HEAD") {
+    for (const part of reply.body) if (part instanceof ReadableStream) await part.cancel();
+    return connection.endResponse();
+  }
   for (const part of reply.body) {
     // Small parts leave without an await, so a typical response (head, body,
     // end) goes in one batch; so do parts the reply owns, however large.

@@ -103,27 +103,25 @@ export class FileReplies {
         return textReply(412, "The resource does not match the request's conditions");
       }
     }
-    const head = req.method === "HEAD";
     // RFC 9110 §15.5.17: 416 with Content-Range giving the length.
     if (range.kind === "unsatisfiable") {
       return textReply(416, `The file has ${info.size} bytes`, [["Content-Range", `bytes */${info.size}`]]);
     }
-    if (range.kind === "ranges") return await this.#ranges(headers, found, range.ranges, head, facts.type);
-    if (coding === null) return await this.#whole(status, headers, found, head);
+    if (range.kind === "ranges") return await this.#ranges(headers, found, range.ranges, facts.type);
+    if (coding === null) return await this.#whole(status, headers, found);
     headers.push(["Content-Encoding", coding.coding]);
-    if (coding.sibling !== null) return await this.#whole(status, headers, coding.sibling, head);
+    if (coding.sibling !== null) return await this.#whole(status, headers, coding.sibling);
     if (info.size <= COMPRESS_CACHE_LIMIT) {
       const bytes = this.#cache.encoded(path, info, coding.coding);
       return {
         status,
         headers,
-        body: head ? [] : [bytes],
+        body: [bytes],
         contentLength: bytes.length,
         files: [],
         sharedBody: true,
       };
     }
-    if (head) return { status, headers, body: [], files: [] };
     const file = await Deno.open(path);
     const stream = file.readable.pipeThrough(new CompressionStream(coding.coding as "gzip" | "deflate"));
     return { status, headers, body: [stream], files: [] };
@@ -179,26 +177,24 @@ export class FileReplies {
     headers: [string, string][],
     { path, info }: Found,
     ranges: ByteRange[],
-    head: boolean,
     type: string,
   ): Promise<Reply> {
-    const file = head ? null : await Deno.open(path);
-    const files = file ? [file] : [];
+    const file = await Deno.open(path);
     if (ranges.length === 1) {
       const { start, end } = ranges[0];
       headers.push(["Content-Range", `bytes ${start}-${end - 1}/${info.size}`]);
       return {
         status: 206,
         headers,
-        body: file ? [{ file, start, end }] : [],
+        body: [{ file, start, end }],
         contentLength: end - start,
-        files,
+        files: [file],
       };
     }
     const multipart = multipartBody(ranges, info.size, type, crypto.randomUUID().replaceAll("-", ""));
     headers[0] = ["Content-Type", multipart.contentType];
-    const body = file ? multipart.parts.map((p) => p instanceof Uint8Array ? p : { file, ...p }) : [];
-    return { status: 206, headers, body, contentLength: multipart.length, files };
+    const body = multipart.parts.map((p) => p instanceof Uint8Array ? p : { file, ...p });
+    return { status: 206, headers, body, contentLength: multipart.length, files: [file] };
   }
 
   /** The whole of a file as the body: from the cache when small, streamed from disk when large. */
@@ -206,9 +202,7 @@ export class FileReplies {
     status: number,
     headers: [string, string][],
     { path, info }: Found,
-    head: boolean,
   ): Promise<Reply> {
-    if (head) return { status, headers, body: [], contentLength: info.size, files: [] };
     if (info.size > SMALL_FILE) {
       const file = await Deno.open(path);
       return {

@@ -109,7 +109,7 @@ export class FileServer {
         const location = target.path + "/" + (target.query ? "?" + target.query : "");
         return textReply(301, `Moved to ${location}`, [["Location", location]]);
       }
-      if (this.#options.list) return this.#listing(found.path, resolved.decoded, req);
+      if (this.#options.list) return this.#listing(found.path, resolved.decoded);
       return this.#notFound(req);
     }
     if (found?.info.isFile) return this.#replies.reply(200, found, req);
@@ -145,13 +145,13 @@ export class FileServer {
     return {
       status: 404,
       headers: [["Content-Type", "text/html; charset=utf-8"]],
-      body: req.method === "HEAD" ? [] : [BUILT_IN_404],
+      body: [BUILT_IN_404],
       contentLength: BUILT_IN_404.length,
       files: [],
     };
   }
 
-  async #listing(dir: string, urlPath: string, req: FileRequest): Promise<Reply> {
+  async #listing(dir: string, urlPath: string): Promise<Reply> {
     const entries: ListingEntry[] = [];
     for await (const entry of Deno.readDir(dir)) {
       if (entry.name.startsWith(".") && this.#options.dotfiles !== "allow") continue;
@@ -168,7 +168,7 @@ export class FileServer {
     return {
       status: 200,
       headers: [["Content-Type", "text/html; charset=utf-8"], ["Cache-Control", "no-cache"]],
-      body: req.method === "HEAD" ? [] : [body],
+      body: [body],
       contentLength: body.length,
       files: [],
     };
