@@ -81,10 +81,11 @@ interface PoolWorker {
  *
  * @example
  * ```ts ignore
+ * import { FrameType } from "./frames.ts";
  * import { WorkerPool } from "./pool.ts";
- * const pool = new WorkerPool({ size: 2, url, init, onFrame, onWorkerLost });
+ * const pool = new WorkerPool({ size: 2, url, init, onFrame, onWorkerLost, unresponsiveAfter: 31_000 });
  * pool.assign(1);
- * pool.send(1, FrameType.Open);
+ * pool.send(FrameType.Open, 1, encodeRemoteAddr(conn.remoteAddr));
  * ```
  */
 export class WorkerPool {
