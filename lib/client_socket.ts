@@ -19,15 +19,10 @@
  */
 
 import { serializeErrorResponse } from "./http/response.ts";
-import { MERGE_LIMIT, READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, TAKEN_FROM } from "./pool/flow.ts";
-import { encodeCount, encodeRemoteAddr, FrameType } from "./pool/frames.ts";
+import { READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, REPORT_FROM, TAKEN_FROM } from "./pool/flow.ts";
+import { decodeCount, encodeCount, encodeRemoteAddr, FrameType } from "./pool/frames.ts";
+import { type Origin, type WriteDone, WriteQueue } from "./write_queue.ts";
 
-/**
- * A write counts as progress once it has moved this many bytes (or finished),
- * so a client that reads a trickle (slow read) still meets the send timeout:
- * the floor is 16 KiB per send timeout, about 550 B/s at the default.
- */
-const PROGRESS_BYTES = 16 * 1024;
 /** How long the 503 for a connection past `maxConnections` may take to write (ms). */
 const REFUSE_WAIT = 1000;
 
@@ -58,20 +53,21 @@ export class ClientSocket {
   readonly #owner: SocketOwner;
   /** The client's address as `Open` carries it. */
   readonly #remoteAddr: Uint8Array;
-  #queue: { bytes: Uint8Array; acked: boolean }[] = [];
-  /** Response bytes queued and not yet written. */
-  queuedBytes = 0;
+  readonly #writes: WriteQueue;
   /** The worker sent `Pause` and no `Resume` since. */
   pausedByWorker = false;
   /** Large reads not yet answered by `Taken`. */
   untaken = 0;
   /** Where the connection's requests stand: none read, one waits for its answer, an answer is being written. */
   #request: "none" | "unanswered" | "answering" = "none";
+  /** Bytes read and sent to the worker, ever. */
+  #sent = 0;
+  /** Worker bytes received and not yet reported written: what the worker counts as unwritten (flow rule 5). */
+  #unreported = 0;
+  /** Worker bytes written and not yet reported. */
+  #writtenUnreported = 0;
   #writing = false;
   #writeScheduled = false;
-  /** When the write under way last made progress, and the bytes it moved since. */
-  #lastProgress = 0;
-  #movedSinceProgress = 0;
   #closing = false;
   #closed = false;
   #wake: (() => void) | null = null;
@@ -82,8 +78,14 @@ export class ClientSocket {
     this.#conn = conn;
     this.#owner = owner;
     this.#remoteAddr = encodeRemoteAddr(conn.remoteAddr);
+    this.#writes = new WriteQueue(conn);
     // Responses leave whole in one write: Nagle's delay would only add latency.
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+  }
+
+  /** Response bytes queued and not yet written. */
+  get queuedBytes(): number {
+    return this.#writes.bytes;
   }
 
   /** Whether a request has been read and its answer has not started. */
@@ -103,16 +105,18 @@ export class ClientSocket {
       case FrameType.Write:
       case FrameType.WriteAck:
         this.#request = "answering";
+        this.#unreported += payload.length;
         // A payload is a view of the worker's batch. One that waits behind a
         // write under way (a slow client) is copied out if small, so it does not
         // pin the whole batch; the rest are merged into one write at once.
         this.#enqueue(
           this.#writing && payload.length * 2 < payload.buffer.byteLength ? payload.slice() : payload,
-          type === FrameType.WriteAck,
+          type === FrameType.WriteAck ? "ack" : "write",
         );
         break;
       case FrameType.End:
-        this.#request = "none";
+        // The worker has read this much: anything sent past it is a request not yet answered.
+        this.#request = ((this.#sent >>> 0) - decodeCount(payload)) >>> 0 === 0 ? "none" : "unanswered";
         break;
       case FrameType.Close:
         this.closeWhenWritten();
@@ -140,12 +144,14 @@ export class ClientSocket {
     if (this.#request === "unanswered") {
       this.#enqueue(
         serializeErrorResponse(503, "The worker handling this request failed", [["Retry-After", "1"]]),
-        false,
+        "own",
       );
       this.closeWhenWritten();
     } else if (this.#request === "none" && !this.#closing) {
+      // A new worker starts counting afresh.
       this.untaken = 0;
       this.pausedByWorker = false;
+      this.#sent = this.#unreported = this.#writtenUnreported = 0;
       reassign();
       this.#owner.toWorker(FrameType.Open, this.id, this.#remoteAddr);
       this.#wake?.();
@@ -156,7 +162,7 @@ export class ClientSocket {
 
   /** Whether a write has made no progress for `timeout` ms. */
   isStalled(now: number, timeout: number): boolean {
-    return this.#writing && now - this.#lastProgress > timeout;
+    return this.#writing && now - this.#writes.lastProgress > timeout;
   }
 
   /** Closes the socket once everything queued for it is written. */
@@ -176,7 +182,7 @@ export class ClientSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#queue.length = 0;
+    this.#writes.clear();
     this.#wake?.();
     closeQuietly(this.#conn);
     this.#owner.closed(this);
@@ -195,6 +201,7 @@ export class ClientSocket {
         if (this.#closed) return;
         if (n === null) return this.#owner.toWorker(FrameType.Eof, this.id);
         if (this.#request === "none") this.#request = "unanswered";
+        this.#sent += n;
         if (n >= TAKEN_FROM) this.untaken++;
         this.#owner.toWorker(FrameType.Data, this.id, buf.subarray(0, n));
         if (n === buf.length && buf.length < READ_SIZE_MAX) buf = new Uint8Array(buf.length * 2);
@@ -204,9 +211,8 @@ export class ClientSocket {
     }
   }
 
-  #enqueue(bytes: Uint8Array, acked: boolean): void {
-    this.#queue.push({ bytes, acked });
-    this.queuedBytes += bytes.length;
+  #enqueue(bytes: Uint8Array, from: Origin): void {
+    this.#writes.push(bytes, from);
     // Start once the current batch of frames has been read, so a response's
     // head and body, and pipelined responses, leave in one write.
     if (this.#writing || this.#writeScheduled) return;
@@ -220,11 +226,8 @@ export class ClientSocket {
   async #writeQueued(): Promise<void> {
     this.#writing = true;
     try {
-      while (this.#queue.length > 0 && !this.#closed) {
-        const { bytes, acked } = this.#takeMerged();
-        await this.#writeAll(bytes);
-        this.queuedBytes -= bytes.length;
-        if (acked > 0) this.#owner.toWorker(FrameType.Written, this.id, encodeCount(acked));
+      while (!this.#writes.isEmpty && !this.#closed) {
+        this.#reportWritten(await this.#writes.writeNext());
         this.#wake?.();
       }
     } catch {
@@ -235,33 +238,17 @@ export class ClientSocket {
     if (this.#closing) this.close();
   }
 
-  /** The queue's first writes, merged up to `MERGE_LIMIT`, and how many of their bytes were `WriteAck`. */
-  #takeMerged(): { bytes: Uint8Array; acked: number } {
-    let taken = 1;
-    let size = this.#queue[0].bytes.length;
-    while (taken < this.#queue.length && size + this.#queue[taken].bytes.length <= MERGE_LIMIT) {
-      size += this.#queue[taken++].bytes.length;
-    }
-    const items = this.#queue.splice(0, taken);
-    let acked = 0;
-    for (const item of items) if (item.acked) acked += item.bytes.length;
-    if (taken === 1) return { bytes: items[0].bytes, acked };
-    const bytes = new Uint8Array(size);
-    for (let i = 0, at = 0; i < taken; at += items[i++].bytes.length) bytes.set(items[i].bytes, at);
-    return { bytes, acked };
-  }
-
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    if (this.#movedSinceProgress === 0) this.#lastProgress = Date.now();
-    for (let at = 0; at < bytes.length;) {
-      const n = await this.#conn.write(bytes.subarray(at));
-      at += n;
-      this.#movedSinceProgress += n;
-      if (this.#movedSinceProgress >= PROGRESS_BYTES || at === bytes.length) {
-        this.#lastProgress = Date.now();
-        this.#movedSinceProgress = 0;
-      }
-    }
+  /**
+   * Tells the worker that its bytes were written (flow rules 4 and 5): at once
+   * when the write had `WriteAck` bytes, else only once it counts enough
+   * unwritten to care.
+   */
+  #reportWritten({ fromWorker, acked }: WriteDone): void {
+    this.#writtenUnreported += fromWorker;
+    if (this.#writtenUnreported === 0 || !acked && this.#unreported < REPORT_FROM) return;
+    this.#owner.toWorker(FrameType.Written, this.id, encodeCount(this.#writtenUnreported));
+    this.#unreported -= this.#writtenUnreported;
+    this.#writtenUnreported = 0;
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { exchange, parseResponses, readResponses, serverTest } from "./_helpers.ts";
+import { exchange, parseResponses, readAll, readResponses, serverTest } from "./_helpers.ts";
 
 const FAULTY = new URL("./testdata/fault_app.ts", import.meta.url);
 const enc = new TextEncoder();
@@ -77,3 +77,32 @@ serverTest("past maxInFlight per worker, a request gets 503 with Retry-After", a
     busy.close();
   }
 }, { options: { app: FAULTY, workers: 1, maxInFlight: 1 } });
+
+serverTest(
+  "two requests in one write, then their worker dies: the first is answered, the second gets 503",
+  async (t) => {
+    const conn = await Deno.connect({ port: t.port });
+    try {
+      await conn.write(
+        enc.encode("GET /ok HTTP/1.1\r\nHost: x\r\n\r\nGET /slow HTTP/1.1\r\nHost: x\r\n\r\n"),
+      );
+      const [first] = await readResponses(conn, 1);
+      assert.equal(first.body, "ok");
+      // Another client's request brings the worker down while /slow waits on it.
+      const crash = await Deno.connect({ port: t.port });
+      await crash.write(enc.encode("GET /crash HTTP/1.1\r\nHost: x\r\n\r\n"));
+      try {
+        const { text, closed } = await readAll(conn, 5000);
+        const [second] = parseResponses(text);
+        assert.equal(second?.status, 503, text);
+        assert.equal(second.headers.get("retry-after"), "1");
+        assert.ok(closed);
+      } finally {
+        crash.close();
+      }
+    } finally {
+      conn.close();
+    }
+  },
+  { options: { app: FAULTY, workers: 1 } },
+);

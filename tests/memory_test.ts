@@ -107,3 +107,54 @@ Deno.test({
     }
   },
 });
+
+/** The value of one sample on a Prometheus page. */
+async function metric(port: number, name: string): Promise<number> {
+  const page = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(page)?.[1]);
+}
+
+Deno.test({
+  name: "memory: a pipelining client that never reads costs about a megabyte, not a response per request",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const root = await Deno.makeTempDir();
+    await Deno.writeFile(`${root}/f.bin`, new Uint8Array(30_000).fill(1));
+    const weft = await startDeno(weftArgs("--port", "0", "--root", root, "--metrics", "/metrics"));
+    const { child, port } = weft;
+    const conn = await Deno.connect({ port });
+    try {
+      const growth = await rssGrowth(child.pid);
+      // 3.5 MB of tiny requests for a 30 kB file: answered all at once, over 3 GB.
+      const batch = new TextEncoder().encode("GET /f.bin HTTP/1.1\r\nHost: x\r\n\r\n".repeat(2000));
+      let sent = 0;
+      let stalled = false;
+      while (sent < 3_500_000 && !stalled) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<"stalled">((
+          resolve,
+        ) => (timer = setTimeout(() => resolve("stalled"), 2000)));
+        const wrote = await Promise.race([conn.write(batch).then(() => "wrote" as const), timeout]);
+        clearTimeout(timer);
+        if (wrote === "stalled") stalled = true;
+        else sent += batch.length;
+      }
+      // Wait until the server has settled: its queue no longer changes between two looks.
+      let queued = await metric(port, "weft_write_queue_bytes");
+      for (let settled = false, deadline = Date.now() + 30_000; !settled && Date.now() < deadline;) {
+        await new Promise((r) => setTimeout(r, 250));
+        const now = await metric(port, "weft_write_queue_bytes");
+        settled = now === queued;
+        queued = now;
+      }
+      const grew = await growth.stop();
+      console.log(`pipelining non-reader: ${sent} request bytes taken, ${queued} response bytes queued`);
+      assert.ok(queued < 4 * 1024 * 1024, `${queued} bytes queued for one client that never reads`);
+      assert.ok(grew < 100, `RSS grew by ${grew.toFixed(0)} MiB`);
+    } finally {
+      conn.close();
+      await weft.stop();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});

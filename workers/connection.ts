@@ -13,8 +13,8 @@
  * @module
  */
 
-import { PAUSE_ABOVE, SendWindow, type StreamBudget, TAKEN_FROM } from "../lib/pool/flow.ts";
-import { FrameType } from "../lib/pool/frames.ts";
+import { MAX_QUEUED, PAUSE_ABOVE, SendWindow, type StreamBudget, TAKEN_FROM } from "../lib/pool/flow.ts";
+import { encodeCount, FrameType } from "../lib/pool/frames.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import { ServerConnection } from "../lib/http/connection.ts";
@@ -87,9 +87,11 @@ export class Connection {
     this.drive();
   }
 
-  /** Hands bytes the response owns to the main thread (flow rule 3). */
+  /** Hands bytes the response owns to the main thread (flow rule 3); they count as unwritten (rule 5). */
   write(bytes: Uint8Array): void {
-    if (bytes.length > 0) this.#host.outbox.push(FrameType.Write, this.id, bytes);
+    if (bytes.length === 0) return;
+    this.window.sent(bytes.length);
+    this.#host.outbox.push(FrameType.Write, this.id, bytes);
   }
 
   /** Hands over shared or produced bytes, then waits while the window is full (flow rule 4). */
@@ -100,10 +102,14 @@ export class Connection {
     await this.window.room();
   }
 
-  /** The response is complete: its last bytes, and `End` so the main thread knows. */
+  /**
+   * The response is complete: its last bytes, and `End` with how many request
+   * bytes have been read so far, so the main thread knows whether it sent more
+   * (a pipelined request) that is not answered yet.
+   */
   endResponse(): void {
     this.write(this.protocol.endResponse());
-    this.#host.outbox.push(FrameType.End, this.id);
+    this.#host.outbox.push(FrameType.End, this.id, encodeCount(this.protocol.consumedBytes));
   }
 
   /** Runs the protocol's events until it needs bytes or must wait. */
@@ -170,8 +176,12 @@ export class Connection {
     this.#bodyFull = false;
     this.#served = true;
     if (this.#gone) return;
-    if (this.protocol.mustClose) this.close();
-    else this.drive();
+    if (this.protocol.mustClose) return this.close();
+    // Flow rule 5: no next response while a megabyte of this connection is unwritten.
+    if (this.window.unwritten < MAX_QUEUED) return this.drive();
+    this.window.room(MAX_QUEUED).then(() => {
+      if (!this.#gone && this.#exchange === null) this.drive();
+    });
   }
 
   /** Sets the deadline for what the connection now waits for. */

@@ -89,12 +89,7 @@ export class ServerConnection {
       this.#writing === "idle" && this.#input.length === 0;
   }
 
-  /**
-   * What the connection waits for: `idle` (no byte of a next request yet),
-   * `head` (part of a request head), `body` (more of a request body), or
-   * `response` (the request is read, its response is not finished), and
-   * `closed` after an error or the peer's end.
-   */
+  /** What it waits for: `idle` (no byte of a next request), `head`, `body`, `response` (to end), or `closed`. */
   get phase(): "idle" | "head" | "body" | "response" | "closed" {
     if (this.#reading === "idle") return this.#input.length === 0 ? "idle" : "head";
     if (this.#reading === "body") return "body";
@@ -104,6 +99,11 @@ export class ServerConnection {
   /** Unparsed bytes held for this connection. */
   get bufferedBytes(): number {
     return this.#input.length;
+  }
+
+  /** Request bytes parsed since the connection began, modulo 2³². */
+  get consumedBytes(): number {
+    return this.#input.consumed;
   }
 
   /** The method of the request being answered. */

@@ -30,15 +30,23 @@ export class ReceiveBuffer {
   end = 0;
   /** `bytes` is a caller's array, not ours to append to. */
   #borrowed = false;
+  /** Every byte ever appended. */
+  #appended = 0;
 
   /** How many bytes are unparsed. */
   get length(): number {
     return this.end - this.start;
   }
 
+  /** How many bytes have been parsed since the connection began, modulo 2³² (as a frame carries it). */
+  get consumed(): number {
+    return (this.#appended - this.length) >>> 0;
+  }
+
   /** Takes bytes read from the peer. The array may be kept until it is parsed. */
   append(data: Uint8Array): void {
     if (data.length === 0) return;
+    this.#appended += data.length;
     if (this.start === this.end) {
       this.bytes = data;
       this.start = 0;

@@ -20,16 +20,24 @@
  *    once: their memory is spent already.
  * 4. Bytes shared with a cache, or produced while sending (files, streams),
  *    go as `WriteAck`, inside the connection's {@linkcode SendWindow}; the
- *    main thread answers each write that included them with `Written` and
- *    the byte count. A window starts at {@linkcode INITIAL_WINDOW} and grows by
- *    what was written, to {@linkcode BASE_WINDOW} always and to
- *    {@linkcode FAST_WINDOW} while the worker's connections together have
- *    less than {@linkcode STREAM_BUDGET} unwritten: a slow reader pins little,
- *    a fast one moves a megabyte per round trip.
- * 5. Queued writes are merged up to {@linkcode MERGE_LIMIT} into one `write`.
+ *    main thread answers each write that included them with `Written`.
+ *    A window starts at {@linkcode INITIAL_WINDOW} and grows by what was
+ *    written, to {@linkcode BASE_WINDOW} always and to {@linkcode FAST_WINDOW}
+ *    while the worker's connections together have less than
+ *    {@linkcode STREAM_BUDGET} unwritten: a slow reader pins little, a fast
+ *    one moves a megabyte per round trip.
+ * 5. A worker counts every byte it hands over, `Write` or `WriteAck`, as
+ *    unwritten until `Written` says otherwise, and starts no next response on
+ *    a connection with {@linkcode MAX_QUEUED} or more unwritten: a pipelining
+ *    client that never reads costs a megabyte, not a response per request it
+ *    sent. `Written` carries a byte count, never a count of frames. The main
+ *    thread also sends it after a write of plain `Write` bytes once the worker
+ *    counts {@linkcode REPORT_FROM} or more unwritten, so a worker held at the
+ *    cap always hears; below that (nearly always) it costs no frame.
+ * 6. Queued writes are merged up to {@linkcode MERGE_LIMIT} into one `write`.
  *
  * Both ways:
- * 6. A payload from {@linkcode SOLO_PAYLOAD} bytes travels in a buffer of its
+ * 7. A payload from {@linkcode SOLO_PAYLOAD} bytes travels in a buffer of its
  *    own, so one waiting for a slow client keeps no other frame alive.
  *
  * @module
@@ -39,8 +47,10 @@
 export const READ_SIZE_FIRST = 2 * 1024;
 /** The largest read buffer. */
 export const READ_SIZE_MAX = 64 * 1024;
-/** Unwritten response bytes per connection above which it is not read. */
+/** Unwritten response bytes per connection above which it is not read, nor a next response started. */
 export const MAX_QUEUED = 1024 * 1024;
+/** Bytes a worker may count as unwritten on a connection before every write is reported to it (rule 5). */
+export const REPORT_FROM = 256 * 1024;
 /** `Data` frames from this size on are answered with `Taken`. */
 export const TAKEN_FROM = 16 * 1024;
 /** Large reads not yet taken in by the worker, at which a connection is not read: at most 1 MiB on its way. */
@@ -88,12 +98,11 @@ export function readAllowed(state: ReadState): boolean {
 }
 
 /**
- * The unwritten `WriteAck` bytes of all of one worker's connections
- * (rule 4): while they stay under {@linkcode STREAM_BUDGET}, windows may grow
- * past the base.
+ * The unwritten bytes of all of one worker's connections (rule 4): while they
+ * stay under {@linkcode STREAM_BUDGET}, windows may grow past the base.
  */
 export class StreamBudget {
-  /** Bytes sent with `WriteAck` and not yet `Written`, over every connection. */
+  /** Bytes handed over and not yet `Written`, over every connection. */
   unwritten = 0;
 
   /** Whether windows may be larger than {@linkcode BASE_WINDOW} now. */
@@ -103,9 +112,10 @@ export class StreamBudget {
 }
 
 /**
- * One connection's acknowledgement window (rule 4): bytes go out with
- * {@linkcode SendWindow.sent}, come back with {@linkcode SendWindow.written},
- * and a sender waits in {@linkcode SendWindow.room} while the window is full.
+ * One connection's unwritten bytes and its window (rules 4 and 5): bytes go
+ * out with {@linkcode SendWindow.sent}, come back with
+ * {@linkcode SendWindow.written}, and a sender waits in
+ * {@linkcode SendWindow.room} while the window (or another limit) is full.
  * Counts are bytes, never frames, so a frame with nothing in it cannot put
  * the two sides out of step.
  *
@@ -140,7 +150,12 @@ export class SendWindow {
     return this.#budget.lasts ? this.#size : Math.min(this.#size, BASE_WINDOW);
   }
 
-  /** `n` bytes went out as `WriteAck`. */
+  /** Bytes handed over and not yet written. */
+  get unwritten(): number {
+    return this.#unwritten;
+  }
+
+  /** `n` bytes went out, as `Write` or `WriteAck`. */
   sent(n: number): void {
     this.#unwritten += n;
     this.#budget.unwritten += n;
@@ -155,9 +170,9 @@ export class SendWindow {
     this.#wake?.();
   }
 
-  /** Resolves once fewer than `limit` bytes are unwritten, or the window is closed. */
-  async room(): Promise<void> {
-    while (this.#unwritten >= this.limit && !this.#closed) {
+  /** Resolves once fewer than `limit` bytes (the window by default) are unwritten, or the window is closed. */
+  async room(limit?: number): Promise<void> {
+    while (this.#unwritten >= (limit ?? this.limit) && !this.#closed) {
       await new Promise<void>((resolve) => (this.#wake = resolve));
       this.#wake = null;
     }

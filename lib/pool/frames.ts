@@ -166,8 +166,12 @@ export function readFrames(buffer: ArrayBuffer, onFrame: FrameHandler): void {
   }
 }
 
+const count = new Uint8Array(4);
+
 /**
- * A byte count as a `Written` frame carries it (u32, little-endian).
+ * A byte count as `Written` and `End` carry it (u32, little-endian). The
+ * array is reused by the next call: push it at once (pushing copies it), as
+ * one is made per response.
  *
  * @example
  * ```ts
@@ -177,14 +181,16 @@ export function readFrames(buffer: ArrayBuffer, onFrame: FrameHandler): void {
  * ```
  */
 export function encodeCount(n: number): Uint8Array {
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, n, true);
-  return bytes;
+  count[0] = n;
+  count[1] = n >>> 8;
+  count[2] = n >>> 16;
+  count[3] = n >>> 24;
+  return count;
 }
 
 /** Reads what {@linkcode encodeCount} wrote. */
 export function decodeCount(payload: Uint8Array): number {
-  return new DataView(payload.buffer, payload.byteOffset, 4).getUint32(0, true);
+  return (payload[0] | payload[1] << 8 | payload[2] << 16 | payload[3] << 24) >>> 0;
 }
 
 /**

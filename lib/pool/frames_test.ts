@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { decodeRemoteAddr, encodeRemoteAddr, FrameType, FrameWriter, readFrames } from "./frames.ts";
+import {
+  decodeCount,
+  decodeRemoteAddr,
+  encodeCount,
+  encodeRemoteAddr,
+  FrameType,
+  FrameWriter,
+  readFrames,
+} from "./frames.ts";
 
 function frames(buffer: ArrayBuffer) {
   const out: [number, number, number[]][] = [];
@@ -49,4 +57,9 @@ Deno.test("peer addresses survive the Open frame: IPv4, IPv6 and unix", () => {
     { transport: "unix", path: "/run/weft.sock" },
   ];
   for (const addr of addresses) assert.deepEqual(decodeRemoteAddr(encodeRemoteAddr(addr)), addr);
+});
+
+Deno.test("counts survive the whole u32 range; past it they wrap, as the End offset is compared modulo 2^32", () => {
+  for (const n of [0, 1, 255, 65_536, 2 ** 31, 2 ** 32 - 1]) assert.equal(decodeCount(encodeCount(n)), n);
+  assert.equal(decodeCount(encodeCount(2 ** 32 + 5)), 5);
 });

@@ -3,7 +3,7 @@
  * frame sent, in order, and everything pushed in one turn of the event loop
  * leaves in one `postMessage` (flushed from a microtask), because a message
  * per frame costs more than the work most frames carry. A large payload
- * travels alone (flow rule 6, `flow.ts`).
+ * travels alone (flow rule 7, `flow.ts`).
  *
  * @module
  */
