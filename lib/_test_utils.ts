@@ -39,10 +39,11 @@ export function handlerWith(options: Partial<HandlerOptions>): Handler {
 export async function call(
   handler: Handler,
   path: string,
-  { method = "GET", headers = {}, metricsPage = null }: {
+  { method = "GET", headers = {}, metricsPage = null, unavailable = null }: {
     method?: string;
     headers?: Record<string, string>;
     metricsPage?: string | null;
+    unavailable?: string | null;
   } = {},
 ): Promise<ReadReply> {
   const protocol = new ServerConnection();
@@ -55,6 +56,7 @@ export async function call(
     signal: new AbortController().signal,
     completed: Promise.resolve(),
     metricsPage: () => Promise.resolve(metricsPage),
+    unavailable,
   });
   return await readReply(reply);
 }

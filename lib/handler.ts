@@ -1,7 +1,8 @@
 /**
  * The socketless handler: a parsed request in, a {@linkcode Reply} out. It
- * owns one rule, who answers: the health check, then the metrics page, then
- * the app, then the files (also where the app answers 404). No socket, frame
+ * owns one rule, who answers: the health check (200, or 503 while the server
+ * cannot take new work), then the metrics page, then the app, then the files
+ * (also where the app answers 404). No socket, frame
  * or worker is involved, so it is tested by calling it, as std tests
  * `serveDir(new Request(…))` and hono `app.request()`.
  *
@@ -25,10 +26,12 @@ export interface IncomingRequest {
   body: ReadableStream<Uint8Array> | null;
 }
 
-/** What a handler gets besides the request: the app's `ServeInfo`, and the metrics page. */
+/** What a handler gets besides the request: the app's `ServeInfo`, the metrics page, and the server's state. */
 export interface RequestInfo extends ServeInfo {
   /** The metrics page, from the main thread; `null` if it cannot be had (the connection went first). */
   metricsPage(): Promise<string | null>;
+  /** Why the server takes no new work now (at its in-flight limit, shutting down), or `null`: the health check says so. */
+  unavailable: string | null;
 }
 
 /** Who may answer. */
@@ -64,6 +67,7 @@ export type Handler = (request: IncomingRequest, info: RequestInfo) => Promise<R
  *   signal: new AbortController().signal,
  *   completed: Promise.resolve(),
  *   metricsPage: () => Promise.resolve(null),
+ *   unavailable: null,
  * };
  * const reply = await handle({ head, target: { path: "/healthz", query: "", authority: null }, body: null }, info);
  * assert.equal(reply.status, 200);
@@ -88,7 +92,12 @@ export function createHandler(options: HandlerOptions): Handler {
       if (method !== "GET" && method !== "HEAD") {
         return textReply(405, `${method} is not served here`, [["Allow", "GET, HEAD"]]);
       }
-      if (path === health) return fixedReply(200, "text/plain; charset=utf-8", "ok\n");
+      if (path === health) {
+        // RFC 9110 §15.6.4: a server that cannot serve says so, and when to try again.
+        return info.unavailable === null
+          ? fixedReply(200, "text/plain; charset=utf-8", "ok\n")
+          : textReply(503, info.unavailable, [["Retry-After", "1"], ["Cache-Control", "no-store"]]);
+      }
       const page = await info.metricsPage();
       return page === null
         ? textReply(503, "The metrics are not available")

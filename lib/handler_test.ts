@@ -20,6 +20,10 @@ Deno.test("health and metrics are answered before the app; other methods get 405
   assert.equal(metrics.text, "weft_workers 2\n");
   assert.match(metrics.headers.get("content-type")!, /^text\/plain; version=0\.0\.4/);
   assert.equal((await call(handler, "/metrics")).status, 503, "no page: 503");
+  const busy = await call(handler, "/healthz", { unavailable: "The server is at capacity" });
+  assert.equal(busy.status, 503);
+  assert.match(busy.text, /^503 Service Unavailable: The server is at capacity/);
+  assert.equal(busy.headers.get("retry-after"), "1");
   const post = await call(handler, "/healthz", { method: "POST" });
   assert.equal(post.status, 405);
   assert.equal(post.headers.get("allow"), "GET, HEAD");
@@ -55,4 +59,10 @@ Deno.test("an app that answers no Response, or a 101, is an error naming what it
   await assert.rejects(call(odd, "/"), /returned \[object String\], not a Response/);
   const upgrade = handlerWith({ app: { fetch: () => new Response(null, { status: 101 }) } });
   await assert.rejects(call(upgrade, "/"), /weft does not upgrade connections/);
+});
+
+Deno.test("an app body whose first chunk is not bytes is an error before anything is sent (a 500)", async () => {
+  const stream = () => new ReadableStream({ start: (c) => (c.enqueue("text"), c.close()) });
+  const handler = handlerWith({ app: { fetch: () => new Response(stream()) } });
+  await assert.rejects(call(handler, "/"), /the body stream yielded a string, not bytes/);
 });

@@ -85,3 +85,21 @@ export function fixedReply(status: number, contentType: string, text: string): R
     files: [],
   };
 }
+
+/**
+ * Checks that a body stream yielded bytes: anything else (a string, say) is
+ * an app's mistake that would otherwise go out as NUL bytes.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { assertBytes } from "./reply.ts";
+ * assertBytes(new Uint8Array(1));
+ * assert.throws(() => assertBytes("text"), /yielded a string, not bytes/);
+ * ```
+ */
+export function assertBytes(chunk: unknown): asserts chunk is Uint8Array {
+  if (chunk instanceof Uint8Array) return;
+  const what = typeof chunk === "object" ? Object.prototype.toString.call(chunk) : `a ${typeof chunk}`;
+  throw new TypeError(`the body stream yielded ${what}, not bytes (a Uint8Array)`);
+}

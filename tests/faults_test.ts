@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { eventually } from "../lib/_test_utils.ts";
 import { exchange, parseResponses, readAll, readResponses, serverTest } from "./_helpers.ts";
 
 const FAULTY = new URL("./testdata/fault_app.ts", import.meta.url);
@@ -103,6 +104,57 @@ serverTest(
     } finally {
       conn.close();
     }
+  },
+  { options: { app: FAULTY, workers: 1 } },
+);
+
+serverTest(
+  "a handler that never settles gives its in-flight place back at the handler timeout",
+  async (t) => {
+    const [timedOut] = parseResponses(
+      (await exchange(t.port, "GET /never HTTP/1.1\r\nHost: x\r\n\r\n", 3000)).text,
+    );
+    assert.equal(timedOut.status, 503);
+    assert.match(timedOut.body, /handler took too long/);
+    const after = await fetch(t.url("/ok"));
+    assert.equal(after.status, 200, "the only in-flight place is still taken");
+    assert.equal(await after.text(), "ok");
+  },
+  { options: { app: FAULTY, workers: 1, maxInFlight: 1, handlerTimeout: 300 } },
+);
+
+serverTest(
+  "a client that leaves a stalled stream: its place is given back and the stream is cancelled",
+  async (t) => {
+    const conn = await Deno.connect({ port: t.port });
+    await conn.write(enc.encode("GET /stalled-stream HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const buf = new Uint8Array(1024);
+    let seen = "";
+    while (!seen.includes("first")) {
+      seen += new TextDecoder().decode(
+        buf.subarray(0, (await conn.read(buf))!),
+      );
+    }
+    conn.close();
+    await eventually(async () => {
+      const res = await fetch(t.url("/cancelled"));
+      return res.status === 200 && await res.text() === "1";
+    });
+  },
+  { options: { app: FAULTY, workers: 1, maxInFlight: 1 } },
+);
+
+serverTest(
+  "a body stream that yields a string after bytes is cut off, never sent as NUL bytes",
+  async (t) => {
+    const { text, closed } = await exchange(t.port, "GET /string-chunk HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n/);
+    assert.match(
+      text,
+      /\r\n\r\n4\r\nfine\r\n$/,
+      "anything after the good chunk, a last chunk above all, was sent",
+    );
+    assert.ok(closed);
   },
   { options: { app: FAULTY, workers: 1 } },
 );

@@ -1,33 +1,45 @@
 import assert from "node:assert/strict";
+import { eventually } from "../lib/_test_utils.ts";
 import { exchange, parseResponses, serverTest } from "./_helpers.ts";
 
 const FAULTY = new URL("./testdata/fault_app.ts", import.meta.url);
 const enc = new TextEncoder();
 
-serverTest("--health answers 200 even when the in-flight limit turns other requests away", async (t) => {
-  const busy = await Deno.connect({ port: t.port });
-  try {
-    await busy.write(enc.encode("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
-    await new Promise((r) => setTimeout(r, 200));
-    const [refused] = parseResponses((await exchange(t.port, "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")).text);
-    assert.equal(refused.status, 503);
-    const [health] = parseResponses(
-      (await exchange(t.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")).text,
+serverTest(
+  "--health answers 503 while the in-flight limit turns requests away, and 200 once there is room",
+  async (t) => {
+    const busy = await Deno.connect({ port: t.port });
+    try {
+      await busy.write(enc.encode("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"));
+      // The slow request holds the only place once other requests are turned away.
+      await eventually(async () => {
+        const [res] = parseResponses((await exchange(t.port, "GET /ok HTTP/1.1\r\nHost: x\r\n\r\n")).text);
+        return res?.status === 503;
+      });
+      const [health] = parseResponses(
+        (await exchange(t.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")).text,
+      );
+      assert.equal(health.status, 503);
+      assert.match(health.body, /at capacity/);
+      assert.equal(health.headers.get("retry-after"), "1");
+      assert.equal(health.headers.get("cache-control"), "no-store");
+    } finally {
+      busy.close();
+    }
+    // The client that left gives its place back (its handler's signal aborts).
+    await eventually(async () =>
+      (await exchange(t.port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")).text.startsWith("HTTP/1.1 200")
     );
-    assert.equal(health.status, 200);
-    assert.equal(health.body, "ok\n");
-    assert.equal(health.headers.get("cache-control"), "no-store");
     const head = await exchange(t.port, "HEAD /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
     assert.match(head.text, /^HTTP\/1\.1 200 OK\r\n/);
     assert.ok(head.text.endsWith("\r\n\r\n"));
-  } finally {
-    busy.close();
-  }
-  const post = await fetch(t.url("/healthz"), { method: "POST", body: "x" });
-  assert.equal(post.status, 405);
-  assert.equal(post.headers.get("allow"), "GET, HEAD");
-  await post.body?.cancel();
-}, { options: { app: FAULTY, workers: 1, maxInFlight: 1, health: "/healthz" } });
+    const post = await fetch(t.url("/healthz"), { method: "POST", body: "x" });
+    assert.equal(post.status, 405);
+    assert.equal(post.headers.get("allow"), "GET, HEAD");
+    await post.body?.cancel();
+  },
+  { options: { app: FAULTY, workers: 1, maxInFlight: 1, health: "/healthz" } },
+);
 
 /** The samples of a Prometheus page, by name with labels. */
 function samples(page: string): Map<string, number> {

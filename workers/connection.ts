@@ -81,9 +81,15 @@ export class Connection {
     this.drive();
   }
 
-  /** The client half-closed. */
+  /**
+   * The client closed its side. An app's exchange under way is then
+   * abandoned: its signal aborts and its body is cancelled, as deno serve
+   * (hyper) does, and as nginx does for a request it proxies. The file server
+   * still answers a client that only half-closed (`printf … | nc`).
+   */
   receiveEof(): void {
     this.protocol.receiveEof();
+    if (this.#exchange !== null && this.#host.init.app !== null) return this.close("the client went away");
     this.drive();
   }
 
@@ -209,7 +215,7 @@ export class Connection {
   expire(now: number): void {
     const { timeouts } = this.#host.init;
     if (this.#exchange?.isOverdue(now, timeouts.handler)) {
-      this.#exchange.abandon("the handler took too long");
+      this.#exchange.abandon("the handler took too long", 503);
       return this.refuse(503, "The handler took too long to answer");
     }
     if (this.#waitingFor === null || now < this.#deadline) return;
@@ -231,9 +237,9 @@ export class Connection {
   }
 
   /** The server ends the connection: forget it, and close it once what was handed over is written. */
-  close(): void {
+  close(why = "the connection was closed"): void {
     if (this.#gone) return;
-    this.forget("the connection was closed");
+    this.forget(why);
     this.#host.outbox.push(FrameType.Close, this.id);
   }
 

@@ -86,6 +86,11 @@ export class Dispatcher implements ConnectionHost {
     return this.#counters.inFlight < this.init.maxInFlight || path === this.init.health;
   }
 
+  unavailable(): string | null {
+    if (this.shuttingDown) return "The server is shutting down";
+    return this.#counters.inFlight < this.init.maxInFlight ? null : "The server is at capacity";
+  }
+
   began(): void {
     this.#counters.inFlight++;
   }

@@ -29,6 +29,8 @@ export interface ExchangeHost {
   ended(status: number, bytes: number, logLine: string | null): void;
   /** Asks the main thread for the metrics page on behalf of `connection`. */
   metricsPage(connection: Connection): Promise<string | null>;
+  /** Why the worker takes no new work now, or `null` (for the health check). */
+  unavailable(): string | null;
 }
 
 /** A request and its response. */
@@ -39,13 +41,19 @@ export class Exchange {
   readonly #request: RequestEvent;
   readonly #host: ExchangeHost;
   readonly #abort = new AbortController();
+  /** Aborted when the exchange is abandoned: a response stream being sent is cancelled (deno serve does so too). */
+  readonly #cancelBody = new AbortController();
   readonly #completed = Promise.withResolvers<void>();
   readonly #startedAt = Date.now();
   #responded = false;
+  /** Counted, logged and its in-flight place given back: once, whichever way it ends. */
+  #settled = false;
   /** The status sent, for the log; 499 when the client left before an answer. */
   #status = 0;
   /** Response body bytes handed over. */
   bytes = 0;
+  /** The server's state when the exchange began, before it counted itself. */
+  readonly #unavailable: string | null;
 
   /** An exchange for `request`; `run` starts it. */
   constructor(connection: Connection, request: RequestEvent, host: ExchangeHost) {
@@ -55,7 +63,13 @@ export class Exchange {
     const readsBody = request.body !== 0 && host.init.app !== null;
     this.sink = readsBody ? new BodySink(() => connection.bodyPulled()) : null;
     if (host.shuttingDown) this.#abort.abort();
+    this.#unavailable = host.unavailable();
     host.began();
+  }
+
+  /** Aborts when the exchange is abandoned: stop sending its body. */
+  get cancelled(): AbortSignal {
+    return this.#cancelBody.signal;
   }
 
   /** Whether the handler has had `handlerTimeout` ms and not started its response. */
@@ -75,10 +89,19 @@ export class Exchange {
     this.#abort.abort();
   }
 
-  /** The exchange cannot go on: abort its signal and fail its body stream with `why`. */
-  abandon(why: string): void {
-    this.#abort.abort();
-    this.sink?.fail(new Error(why));
+  /**
+   * The exchange cannot go on (its client left, its connection closed, its
+   * handler took too long): abort its signal, fail its request body and
+   * cancel its response body with `why`, and give its in-flight place back
+   * now, whether or not the handler ever settles. `status` is what was
+   * answered, if nothing had been sent.
+   */
+  abandon(why: string, status = 499): void {
+    const reason = new Error(why);
+    this.#abort.abort(reason);
+    this.#cancelBody.abort(reason);
+    this.sink?.fail(reason);
+    this.#settle(this.#responded ? this.#status : status);
   }
 
   /** Runs the handler and sends its reply. */
@@ -93,6 +116,7 @@ export class Exchange {
           signal: this.#abort.signal,
           completed: this.#completed.promise,
           metricsPage: () => this.#host.metricsPage(connection),
+          unavailable: this.#unavailable,
         },
       );
       await sendReply(connection, reply, this);
@@ -104,13 +128,20 @@ export class Exchange {
         connection.write(connection.protocol.respondToError(500, "The server failed to answer"));
       }
     } finally {
-      this.#status ||= 499;
-      this.#host.ended(this.#status, this.bytes, this.#logLine());
+      this.#settle(this.#status || 499);
       for (const file of reply?.files ?? []) file.close();
       this.sink?.detach();
-      this.#completed.resolve();
       connection.exchangeEnded(this);
     }
+  }
+
+  /** Counts and logs the exchange, and resolves `completed`: the first time only. */
+  #settle(status: number): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#status = status;
+    this.#host.ended(status, this.bytes, this.#logLine());
+    this.#completed.resolve();
   }
 
   /** The access log line, or `null` when there is no access log. */

@@ -9,7 +9,7 @@
  */
 
 import { FILE_CHUNK, SOLO_PAYLOAD } from "../lib/pool/flow.ts";
-import type { FileSlice, Reply } from "../lib/reply.ts";
+import { assertBytes, type FileSlice, type Reply } from "../lib/reply.ts";
 import type { Connection } from "./connection.ts";
 import type { Exchange } from "./exchange.ts";
 
@@ -79,15 +79,21 @@ async function sendStream(
   exchange: Exchange,
 ): Promise<void> {
   const reader = stream.getReader();
+  // An abandoned exchange cancels the stream even while a read waits: the app's cancel() runs.
+  const cancel = () => reader.cancel(exchange.cancelled.reason).catch(() => {});
+  exchange.cancelled.addEventListener("abort", cancel, { once: true });
   let done = false;
   try {
     while (!connection.isGone) {
       const step = await reader.read();
       if ((done = step.done)) return;
+      // Thrown here, the exchange ends the response without its last chunk: the client sees it cut off.
+      assertBytes(step.value);
       exchange.bytes += step.value.length;
       if (!connection.isGone) await sendPiece(connection, step.value);
     }
   } finally {
+    exchange.cancelled.removeEventListener("abort", cancel);
     if (!done) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Reply } from "../reply.ts";
+import { assertBytes, type Reply } from "../reply.ts";
 
 const NO_CONTENT = new Set([204, 205, 304]);
 const READY_WITHIN_MICROTASKS = 16;
@@ -56,6 +56,7 @@ export async function replyFrom(response: Response, method: string): Promise<Rep
   // The head waits for the first chunk (or the end), so a body that fails at once still gets a 500.
   let step: ReadableStreamReadResult<Uint8Array> | null = await next;
   while (step !== null && !step.done && length <= FIXED_BODY_LIMIT) {
+    assertBytes(step.value);
     ready.push(step.value);
     length += step.value.length;
     next = reader.read();
@@ -66,7 +67,7 @@ export async function replyFrom(response: Response, method: string): Promise<Rep
     reply.contentLength = length;
     return reply;
   }
-  reply.body = [...ready, ReadableStream.from(rest(reader, step === null ? next : Promise.resolve(step)))];
+  reply.body = [...ready, rest(reader, step === null ? next : Promise.resolve(step))];
   return reply;
 }
 
@@ -77,15 +78,25 @@ function settledSoon(
   return Promise.race([read, afterMicrotasks(READY_WITHIN_MICROTASKS)]);
 }
 
-async function* rest(
+/**
+ * The rest of an app's body as a stream: `pending` first, then what the
+ * reader yields. Cancelling it cancels the app's stream at once, even while
+ * a read waits (a generator could not be stopped until its read settled).
+ */
+function rest(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   pending: Promise<ReadableStreamReadResult<Uint8Array>>,
-): AsyncGenerator<Uint8Array> {
-  try {
-    for (let step = await pending; !step.done; step = await reader.read()) yield step.value;
-  } finally {
-    await reader.cancel().catch(() => {});
-  }
+): ReadableStream<Uint8Array> {
+  let next: Promise<ReadableStreamReadResult<Uint8Array>> | null = pending;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const step = await (next ?? reader.read());
+      next = null;
+      if (step.done) controller.close();
+      else controller.enqueue(step.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  }, { highWaterMark: 0 });
 }
 
 async function afterMicrotasks(count: number): Promise<null> {

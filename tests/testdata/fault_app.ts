@@ -1,4 +1,6 @@
 // An app that fails in the ways a worker pool must survive.
+let cancelled = 0;
+
 export default {
   fetch(request: Request): Response | Promise<Response> {
     switch (new URL(request.url).pathname) {
@@ -24,6 +26,31 @@ export default {
         // The worker ends itself.
         self.close();
         return new Promise(() => {});
+      case "/never":
+        // A handler that never settles.
+        return new Promise(() => {});
+      case "/stalled-stream":
+        // One chunk, then nothing more for ever; counts its cancellations.
+        return new Response(
+          new ReadableStream({
+            start: (controller) => controller.enqueue(new TextEncoder().encode("first")),
+            cancel: () => void cancelled++,
+          }),
+        );
+      case "/cancelled":
+        return new Response(String(cancelled));
+      case "/string-chunk":
+        // Bytes, then a string: not what a body stream may yield.
+        return new Response(
+          new ReadableStream({
+            async start(controller) {
+              controller.enqueue(new TextEncoder().encode("fine"));
+              await new Promise((resolve) => setTimeout(resolve, 5));
+              controller.enqueue("not bytes" as unknown as Uint8Array);
+              controller.close();
+            },
+          }),
+        );
       case "/ok":
         return new Response("ok");
       default:
