@@ -136,10 +136,11 @@ export class ClientSocket {
   }
 
   /**
-   * Its worker died or hung. `reassign` pins the connection to a live worker;
-   * it is called only when nothing was lost (between requests).
+   * Its worker ended or went silent. `reassign` pins the connection to a live
+   * worker (false if there is none); it is called only when nothing was lost
+   * (between requests).
    */
-  workerLost(reassign: () => void): void {
+  workerLost(reassign: () => boolean): void {
     // RFC 9110 §15.6.4: 503 and Retry-After; the request may be sent again.
     if (this.#request === "unanswered") {
       this.#enqueue(
@@ -148,11 +149,11 @@ export class ClientSocket {
       );
       this.closeWhenWritten();
     } else if (this.#request === "none" && !this.#closing) {
+      if (!reassign()) return this.closeWhenWritten();
       // A new worker starts counting afresh.
       this.untaken = 0;
       this.pausedByWorker = false;
       this.#sent = this.#unreported = this.#writtenUnreported = 0;
-      reassign();
       this.#owner.toWorker(FrameType.Open, this.id, this.#remoteAddr);
       this.#wake?.();
     } else {

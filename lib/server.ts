@@ -3,10 +3,15 @@
  * to a worker, then drain on abort. Moving a socket's bytes is its
  * `ClientSocket`'s work; protocol state lives in the workers.
  *
+ * Connections are accepted only once every worker is ready: until then they
+ * wait in the listen backlog, and if a worker cannot start they are refused
+ * when the listener closes, never held open.
+ *
  * Shutdown: the listener closes (new connections are refused), every worker
  * is told to finish what is in flight and close idle connections; when no
  * connection is left, or after the drain timeout (the rest are then cut off),
- * the workers end and `finished` resolves.
+ * the workers end and `finished` resolves — or rejects, when the pool failed
+ * (a worker stuck in JavaScript) and the process should be restarted.
  *
  * @module
  */
@@ -33,7 +38,12 @@ export interface Server {
    * the load error if the app cannot be loaded; the server then shuts down.
    */
   readonly ready: Promise<void>;
-  /** Resolves when the server has shut down: sockets closed, workers ended. */
+  /**
+   * Resolves when the server has shut down: sockets closed, workers ended.
+   * Rejects, after the same drain, if the server stopped because its pool
+   * failed (a worker stuck in JavaScript that Deno cannot stop, or no worker
+   * able to start): a supervisor should start it again.
+   */
   readonly finished: Promise<void>;
   /** Starts a graceful shutdown, as aborting the signal does; resolves with `finished`. */
   shutdown(): Promise<void>;
@@ -86,6 +96,8 @@ class RunningServer implements Server, SocketOwner {
   readonly #finished = Promise.withResolvers<void>();
   #nextId = 1;
   #draining = false;
+  /** Why the server stopped by itself, if it did. */
+  #failure: Error | null = null;
   #onEmpty: (() => void) | null = null;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => void this.shutdown();
@@ -103,7 +115,8 @@ class RunningServer implements Server, SocketOwner {
       init: { ...config.worker, secure },
       unresponsiveAfter: timeouts.handler + 1000,
       onFrame: (type, id, payload) => this.#onFrame(type, id, payload),
-      onWorkerLost: (ids, error) => this.#onWorkerLost(ids, error),
+      onWorkerLost: (ids) => this.#onWorkerLost(ids),
+      onFailure: (error) => this.#onFailure(error),
     });
     this.#sendCheck = setInterval(() => {
       const now = Date.now();
@@ -111,7 +124,7 @@ class RunningServer implements Server, SocketOwner {
         if (socket.isStalled(now, config.sendTimeout)) socket.lost();
       }
     }, Math.min(SEND_CHECK_INTERVAL, config.sendTimeout));
-    this.#accepting = this.#acceptLoop();
+    this.#accepting = this.#pool.ready.then(() => this.#acceptLoop(), () => {});
     // The worker's own module failed to load (a missing permission, say): say so in one line.
     this.ready = this.#pool.ready.catch((e) => {
       throw e instanceof WorkerLoadError
@@ -119,6 +132,8 @@ class RunningServer implements Server, SocketOwner {
         : e;
     });
     this.ready.catch(() => this.shutdown());
+    // A failure is printed when it happens: a caller that never awaits `finished` must not crash on it.
+    this.#finished.promise.catch(() => {});
     this.#signal = signal;
     if (signal?.aborted) void this.shutdown();
     else signal?.addEventListener("abort", this.#onAbort, { once: true });
@@ -131,7 +146,10 @@ class RunningServer implements Server, SocketOwner {
   shutdown(): Promise<void> {
     if (!this.#draining) {
       this.#draining = true;
-      this.#drain().then(this.#finished.resolve, this.#finished.reject);
+      this.#drain().then(
+        () => this.#failure === null ? this.#finished.resolve() : this.#finished.reject(this.#failure),
+        this.#finished.reject,
+      );
     }
     return this.#finished.promise;
   }
@@ -157,9 +175,18 @@ class RunningServer implements Server, SocketOwner {
     this.#sockets.get(id)?.receive(type, payload);
   }
 
-  #onWorkerLost(ids: number[], error: string): void {
-    console.error(`weft: a worker failed (${error}); it was replaced`);
+  /** A worker ended or went silent: each of its connections gets a 503, or moves on, or closes. */
+  #onWorkerLost(ids: number[]): void {
     for (const id of ids) this.#sockets.get(id)?.workerLost(() => this.#pool.assign(id));
+  }
+
+  /** The pool cannot go on: say why in one line, and stop (`finished` rejects with it). */
+  #onFailure(error: Error): void {
+    console.error(
+      `weft: ${error.message}: it takes no more connections and exits once what is in flight is done`,
+    );
+    this.#failure ??= error;
+    void this.shutdown();
   }
 
   /** Gathers the metrics and hands the page to the worker that asked for it. */
@@ -190,9 +217,13 @@ class RunningServer implements Server, SocketOwner {
         this.track(refuse(conn));
         continue;
       }
-      const socket = new ClientSocket(this.#nextId++, conn, this);
-      this.#sockets.set(socket.id, socket);
-      this.#pool.assign(socket.id);
+      const id = this.#nextId++;
+      if (!this.#pool.assign(id)) {
+        this.track(refuse(conn));
+        continue;
+      }
+      const socket = new ClientSocket(id, conn, this);
+      this.#sockets.set(id, socket);
       socket.start();
     }
   }

@@ -1,7 +1,7 @@
 /**
  * A pool worker's entry: it takes the init message, loads the app if there
  * is one, and from then on hands every buffer of frames to the dispatcher.
- * Frames that arrive while the app is still loading wait for it.
+ * While the app loads, pings are answered and other frames wait for it.
  *
  * @module
  */
@@ -12,13 +12,28 @@
 import { loadApp } from "../lib/app/app.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import { createHandler } from "../lib/handler.ts";
-import { readFrames, type WorkerStatus } from "../lib/pool/frames.ts";
+import { FrameType, readFrames, type WorkerStatus } from "../lib/pool/frames.ts";
 import { Outbox } from "../lib/pool/outbox.ts";
 import { Dispatcher } from "./dispatcher.ts";
 
 let dispatcher: Dispatcher | null = null;
 const early: ArrayBuffer[] = [];
 let appModule: Promise<unknown> | null = null;
+const outbox = new Outbox((buffer) => self.postMessage(buffer, [buffer]));
+const LOADING_COUNTERS = new TextEncoder().encode(JSON.stringify({ responses: {}, bytes: 0, inFlight: 0 }));
+
+// Deno tells the host nothing when a worker closes itself; say it first, so
+// the pool replaces this worker instead of taking its silence for a hang.
+const close = self.close.bind(self);
+self.close = () => {
+  report({ kind: "closed", how: "self.close()" });
+  close();
+};
+const exit = Deno.exit;
+(Deno as { exit: (code?: number) => never }).exit = (code?: number) => {
+  report({ kind: "closed", how: `Deno.exit(${code ?? ""})` });
+  return exit(code);
+};
 
 /**
  * Hands the worker the import of its app's module. A worker that runs an app
@@ -54,13 +69,15 @@ async function start(init: WorkerInit): Promise<void> {
     return report({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
   }
   const handler = createHandler({ ...init, app });
-  dispatcher = new Dispatcher(init, handler, new Outbox((buffer) => self.postMessage(buffer, [buffer])));
+  dispatcher = new Dispatcher(init, handler, outbox);
   for (const buffer of early.splice(0)) readFrames(buffer, dispatcher.onFrame);
   report({ kind: "ready" });
 }
 
 self.onmessage = (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
   if (!(e.data instanceof ArrayBuffer)) return void start(e.data);
-  if (dispatcher === null) early.push(e.data);
-  else readFrames(e.data, dispatcher.onFrame);
+  if (dispatcher !== null) return readFrames(e.data, dispatcher.onFrame);
+  // Still loading: answer pings now (the pool takes silence for a hang), keep the rest for later.
+  readFrames(e.data, (type) => type === FrameType.Ping && outbox.push(FrameType.Pong, 0, LOADING_COUNTERS));
+  early.push(e.data);
 };

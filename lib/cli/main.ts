@@ -84,9 +84,10 @@ async function run(options: ServeOptions, quiet: boolean): Promise<number> {
     controller.abort();
   };
   for (const s of signals) Deno.addSignalListener(s, onSignal);
-  await server.finished;
+  // It rejects when weft stopped by itself to be restarted; why was printed when it happened.
+  const failed = await server.finished.then(() => false, () => true);
   for (const s of signals) Deno.removeSignalListener(s, onSignal);
-  return 0;
+  return failed ? 1 : 0;
 }
 
 /**

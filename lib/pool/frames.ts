@@ -67,8 +67,14 @@ export interface WorkerCounters {
   inFlight: number;
 }
 
-/** What a worker reports, as a plain message, once its init message is handled. */
-export type WorkerStatus = { kind: "ready" } | { kind: "failed"; message: string };
+/**
+ * What a worker reports as a plain message: that it loaded, that it could
+ * not, or that the app is closing it (`self.close()`, `Deno.exit()`).
+ */
+export type WorkerStatus =
+  | { kind: "ready" }
+  | { kind: "failed"; message: string }
+  | { kind: "closed"; how: string };
 
 const HEADER = 9;
 const EMPTY_SIZE = 4;

@@ -1,25 +1,27 @@
 /**
  * The pool of module workers, seen from the main thread: it pins each
- * connection to one worker, batches frames per worker, and hands the frames
- * that come back to the server.
+ * connection to a ready worker, and keeps the pool whole.
  *
- * Frames queued during one turn of the event loop leave in one `postMessage`
- * per worker (flushed from a microtask), because a message per request costs
- * more than the work it carries.
+ * - At start, `ready` waits for every worker; the first that cannot load
+ *   (or ends, or goes silent) rejects it.
+ * - A worker that ends once running (an uncaught error, `self.close()`) is
+ *   replaced at once; its connections go to `onWorkerLost`.
+ * - A replacement that cannot load is tried again after 1, 2, 4 … 30 s;
+ *   if meanwhile no worker is ready at all, the pool has failed.
+ * - A worker that answers no ping for `unresponsiveAfter` ms and did not say
+ *   it closed is stuck in JavaScript, and Deno cannot stop that (see
+ *   `PoolWorker.terminate`): the pool routes nothing more to it and has failed,
+ *   so that the process can be restarted instead of pretending.
  *
  * @module
  */
 
 import type { WorkerInit } from "../config/resolve.ts";
 import { waitAtMost } from "../wait_at_most.ts";
-import {
-  type FrameHandler,
-  FrameType,
-  readFrames,
-  type WorkerCounters,
-  type WorkerStatus,
-} from "./frames.ts";
-import { Outbox } from "./outbox.ts";
+import type { FrameHandler, FrameType, WorkerCounters } from "./frames.ts";
+import { PoolWorker } from "./pool_worker.ts";
+
+export { WorkerLoadError } from "./pool_worker.ts";
 
 /** Options for {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -31,28 +33,13 @@ export interface WorkerPoolOptions {
   init: WorkerInit;
   /** Called for each frame a worker sends. */
   onFrame: FrameHandler;
-  /**
-   * Called with the connections of a worker that died or stopped answering;
-   * it has been replaced, and these connections belong to no worker now.
-   */
-  onWorkerLost: (ids: number[], error: string) => void;
-  /** A worker that has not answered a ping for this many milliseconds is replaced. */
+  /** Called with the connections of a worker that ended or went silent: they belong to no worker now. */
+  onWorkerLost: (ids: number[], why: string) => void;
+  /** Called once the pool cannot go on (a worker is stuck, or none can load): the server must stop. */
+  onFailure: (error: Error) => void;
+  /** A worker that has not answered a ping for this many milliseconds is stuck. */
   unresponsiveAfter: number;
 }
-
-/** A worker's module (or one it imports, such as the app) failed to load or to evaluate. */
-export class WorkerLoadError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "WorkerLoadError";
-  }
-}
-
-/** How often each worker is pinged. */
-const PING_INTERVAL = 500;
-/** How long {@linkcode WorkerPool.counters} waits for fresh counts before using the last ones. */
-const FRESH_COUNTERS_WAIT = 1000;
 
 /** What the workers have counted, together, and the pool's own counts. */
 export interface PoolCounters extends WorkerCounters {
@@ -62,19 +49,13 @@ export interface PoolCounters extends WorkerCounters {
   restarts: number;
 }
 
-interface PoolWorker {
-  worker: Worker;
-  outbox: Outbox;
-  connections: Set<number>;
-  /** Settles when the worker has loaded (the app, if any). */
-  ready: Promise<void>;
-  /** When it last answered a ping (or started). */
-  lastPong: number;
-  /** What it reported with its last pong. */
-  counters: WorkerCounters | null;
-  /** Called at its next pong. */
-  onPong: (() => void)[];
-}
+/** How often each worker is pinged (ms). */
+const PING_INTERVAL = 500;
+/** How long {@linkcode WorkerPool.counters} waits for fresh counts before using the last ones (ms). */
+const FRESH_COUNTERS_WAIT = 1000;
+/** The first and the longest wait before loading a replacement again (ms). */
+const RETRY_FIRST = 1000;
+const RETRY_MOST = 30_000;
 
 /**
  * Module workers that own connections.
@@ -83,80 +64,53 @@ interface PoolWorker {
  * ```ts ignore
  * import { FrameType } from "./frames.ts";
  * import { WorkerPool } from "./pool.ts";
- * const pool = new WorkerPool({ size: 2, url, init, onFrame, onWorkerLost, unresponsiveAfter: 31_000 });
- * pool.assign(1);
- * pool.send(FrameType.Open, 1, encodeRemoteAddr(conn.remoteAddr));
+ * const pool = new WorkerPool({ size: 2, url, init, onFrame, onWorkerLost, onFailure, unresponsiveAfter: 31_000 });
+ * await pool.ready;
+ * if (pool.assign(1)) pool.send(FrameType.Open, 1, encodeRemoteAddr(conn.remoteAddr));
  * ```
  */
 export class WorkerPool {
-  readonly #options: WorkerPoolOptions;
-  readonly #workers: PoolWorker[] = [];
-  readonly #owner = new Map<number, PoolWorker>();
-  #next = 0;
-  #restarts = 0;
-  /** What replaced workers had counted, so totals do not go back. */
-  readonly #retired: WorkerCounters = { responses: {}, bytes: 0, inFlight: 0 };
-  /** Resolves when every worker has started; rejects with the first one's load error. */
+  /** Resolves when every worker has started; rejects with the first one's failure. */
   readonly ready: Promise<void>;
+  readonly #options: WorkerPoolOptions;
+  /** A worker per slot; `null` while a slot waits to load again. */
+  readonly #workers: (PoolWorker | null)[] = [];
+  readonly #owner = new Map<number, PoolWorker>();
+  readonly #starting = Promise.withResolvers<void>();
+  readonly #heartbeat: ReturnType<typeof setInterval>;
+  readonly #retries = new Set<ReturnType<typeof setTimeout>>();
+  /** Failed loads in a row, per slot. */
+  readonly #failures: number[] = [];
+  #started = false;
+  #failed = false;
+  #restarts = 0;
+  /** What ended workers had counted, so totals do not go back. */
+  readonly #retired: WorkerCounters = { responses: {}, bytes: 0, inFlight: 0 };
 
   /** Starts `options.size` workers. */
   constructor(options: WorkerPoolOptions) {
     this.#options = options;
-    for (let i = 0; i < options.size; i++) this.#workers.push(this.#spawn());
-    this.ready = Promise.all(this.#workers.map((w) => w.ready)).then(() => {});
-    this.ready.catch(() => {});
+    for (let slot = 0; slot < options.size; slot++) this.#workers.push(this.#spawn(slot));
+    this.ready = this.#starting.promise;
+    this.ready.then(() => (this.#started = true), () => {});
     this.#heartbeat = setInterval(() => this.#checkHealth(), PING_INTERVAL);
   }
 
-  readonly #heartbeat: ReturnType<typeof setInterval>;
-
-  /** Replaces workers that stopped answering pings (a blocked event loop, or `self.close()`), then pings all. */
-  #checkHealth(): void {
-    const now = Date.now();
-    for (const w of [...this.#workers]) {
-      if (now - w.lastPong > this.#options.unresponsiveAfter) {
-        this.#replace(w, `no answer for ${now - w.lastPong} ms`);
-      }
-    }
-    this.broadcast(FrameType.Ping);
-  }
-
-  /** Pins a new connection to the worker with the fewest connections. */
-  assign(id: number): void {
-    let best = this.#workers[this.#next++ % this.#workers.length];
-    for (const w of this.#workers) {
-      if (w.connections.size < best.connections.size) best = w;
-    }
+  /** Pins a connection to the ready worker with the fewest connections (a loading one if none is ready). */
+  assign(id: number): boolean {
+    const rank = (w: PoolWorker) =>
+      (w.state === "ready" ? 0 : Number.MAX_SAFE_INTEGER / 2) + w.connections.size;
+    let best: PoolWorker | null = null;
+    for (const w of this.#workers) if (w !== null && (best === null || rank(w) < rank(best))) best = w;
+    if (best === null || this.#failed) return false;
     best.connections.add(id);
     this.#owner.set(id, best);
+    return true;
   }
 
   /** Queues a frame for the worker that owns connection `id`. */
   send(type: FrameType, id: number, payload?: Uint8Array): void {
-    const owner = this.#owner.get(id);
-    if (owner === undefined) return;
-    owner.outbox.push(type, id, payload);
-  }
-
-  /**
-   * The workers' counters, fresh: every worker is pinged and answers with
-   * its counts (one that does not within a second is taken as last reported).
-   */
-  async counters(): Promise<PoolCounters> {
-    const answered = this.#workers.map((w) => new Promise<void>((resolve) => w.onPong.push(resolve)));
-    this.broadcast(FrameType.Ping);
-    await waitAtMost(Promise.all(answered), FRESH_COUNTERS_WAIT);
-    const total: PoolCounters = {
-      responses: {},
-      bytes: 0,
-      inFlight: 0,
-      workers: this.#workers.length,
-      restarts: this.#restarts,
-    };
-    for (const counted of [this.#retired, ...this.#workers.map((w) => w.counters)]) {
-      if (counted !== null) addCounters(total, counted);
-    }
-    return total;
+    this.#owner.get(id)?.outbox.push(type, id, payload);
   }
 
   /** Forgets a connection that has closed. */
@@ -167,68 +121,117 @@ export class WorkerPool {
 
   /** Queues a frame for every worker (connection id 0). */
   broadcast(type: FrameType): void {
-    for (const w of this.#workers) w.outbox.push(type, 0);
+    for (const w of this.#workers) w?.outbox.push(type, 0);
+  }
+
+  /**
+   * The workers' counters, fresh: every worker is pinged and answers with
+   * its counts (one that does not within a second is taken as last reported).
+   */
+  async counters(): Promise<PoolCounters> {
+    const live = this.#workers.filter((w) => w !== null);
+    const answered = live.map((w) => w.pong());
+    for (const w of live) w.ping();
+    await waitAtMost(Promise.all(answered), FRESH_COUNTERS_WAIT);
+    const ready = live.filter((w) => w.state === "ready");
+    const total: PoolCounters = {
+      responses: {},
+      bytes: 0,
+      inFlight: 0,
+      workers: ready.length,
+      restarts: this.#restarts,
+    };
+    for (const counted of [this.#retired, ...live.map((w) => w.counters)]) {
+      if (counted !== null) addCounters(total, counted);
+    }
+    return total;
   }
 
   /** Stops every worker at once. */
   terminate(): void {
     clearInterval(this.#heartbeat);
-    for (const w of this.#workers) w.worker.terminate();
-    this.#workers.length = 0;
+    for (const timer of this.#retries) clearTimeout(timer);
+    for (const w of this.#workers) w?.terminate();
+    this.#workers.fill(null);
     this.#owner.clear();
   }
 
-  #spawn(): PoolWorker {
-    const worker = new Worker(this.#options.url, { type: "module" });
-    const ready = Promise.withResolvers<void>();
-    ready.promise.catch(() => {});
-    let loaded = false;
-    const entry: PoolWorker = {
-      worker,
-      outbox: new Outbox((buffer) => worker.postMessage(buffer, [buffer])),
-      connections: new Set(),
-      ready: ready.promise,
-      // Loading an app may take a while: the clock starts once the worker is ready.
-      lastPong: Infinity,
-      counters: null,
-      onPong: [],
-    };
-    worker.onmessage = (e: MessageEvent<ArrayBuffer | WorkerStatus>) => {
-      if (e.data instanceof ArrayBuffer) {
-        readFrames(e.data, (type, id, payload) => {
-          if (type === FrameType.Pong) {
-            entry.lastPong = Date.now();
-            entry.counters = JSON.parse(new TextDecoder().decode(payload));
-            for (const resolve of entry.onPong.splice(0)) resolve();
-          } else this.#options.onFrame(type, id, payload);
-        });
-      } else if (e.data.kind === "ready") {
-        loaded = true;
-        entry.lastPong = Date.now();
-        ready.resolve();
-      } else ready.reject(new Error(e.data.message));
-    };
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      ready.reject(new WorkerLoadError(e.message));
-      // A worker that fails while starting would fail again: only a running one is replaced.
-      if (loaded) this.#replace(entry, e.message);
-    };
-    worker.postMessage(this.#options.init);
-    return entry;
+  /**
+   * Takes a worker that ended or went silent out of the pool (`next` takes its
+   * slot, if any), and hands its connections on.
+   */
+  #retire(worker: PoolWorker, why: string, next: PoolWorker | null = null): void {
+    this.#workers[worker.slot] = next;
+    if (worker.counters !== null) addCounters(this.#retired, { ...worker.counters, inFlight: 0 });
+    const ids = [...worker.connections];
+    for (const id of ids) this.#owner.delete(id);
+    if (ids.length > 0) this.#options.onWorkerLost(ids, why);
   }
 
-  #replace(dead: PoolWorker, error: string): void {
-    const index = this.#workers.indexOf(dead);
-    if (index === -1) return;
-    dead.worker.terminate();
-    this.#restarts++;
-    if (dead.counters !== null) addCounters(this.#retired, { ...dead.counters, inFlight: 0 });
-    for (const resolve of dead.onPong.splice(0)) resolve();
-    this.#workers[index] = this.#spawn();
-    const ids = [...dead.connections];
-    for (const id of ids) this.#owner.delete(id);
-    this.#options.onWorkerLost(ids, error);
+  /** The pool cannot go on: say so once. */
+  #fail(error: Error): void {
+    if (!this.#started) return this.#starting.reject(error);
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#options.onFailure(error);
+  }
+
+  #spawn(slot: number): PoolWorker {
+    return new PoolWorker(slot, this.#options.url, this.#options.init, {
+      frame: this.#options.onFrame,
+      ready: () => {
+        this.#failures[slot] = 0;
+        if (this.#workers.every((w) => w?.state === "ready")) this.#starting.resolve();
+      },
+      ended: (worker, error, during) => {
+        if (!this.#started || during === "loading") {
+          this.#retire(worker, error.message);
+          return this.#started ? this.#retry(slot, error) : this.#fail(error);
+        }
+        console.error(`weft: worker ${slot + 1} failed (${error.message}); it was replaced`);
+        this.#restarts++;
+        this.#retire(worker, error.message, this.#spawn(slot));
+      },
+    });
+  }
+
+  /** A replacement could not load: try again later, and fail if no worker is ready meanwhile. */
+  #retry(slot: number, error: Error): void {
+    const failures = this.#failures[slot] = (this.#failures[slot] ?? 0) + 1;
+    const wait = Math.min(RETRY_MOST, RETRY_FIRST * 2 ** (failures - 1));
+    console.error(
+      `weft: worker ${slot + 1} could not start (${error.message.split("\n")[0]}); trying again in ${
+        wait / 1000
+      } s`,
+    );
+    if (!this.#workers.some((w) => w?.state === "ready")) {
+      return this.#fail(new Error(`no worker can start: ${error.message.split("\n")[0]}`));
+    }
+    const timer = setTimeout(() => {
+      this.#retries.delete(timer);
+      this.#restarts++;
+      this.#workers[slot] = this.#spawn(slot);
+    }, wait);
+    this.#retries.add(timer);
+  }
+
+  /** Takes out workers that answer no ping (stuck in JavaScript), then pings every worker. */
+  #checkHealth(): void {
+    const now = Date.now();
+    for (const w of this.#workers) {
+      if (w === null || now - w.lastAnswer <= this.#options.unresponsiveAfter) continue;
+      const silent = `worker ${w.slot + 1} has answered nothing for ${
+        ((now - w.lastAnswer) / 1000).toFixed(1)
+      } s`;
+      w.terminate();
+      this.#retire(w, silent);
+      this.#fail(
+        new Error(
+          `${silent}: its JavaScript never yields, and Deno cannot stop it; weft must be restarted`,
+        ),
+      );
+    }
+    for (const w of this.#workers) w?.ping();
   }
 }
 

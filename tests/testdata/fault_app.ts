@@ -26,6 +26,10 @@ export default {
         // The worker ends itself.
         self.close();
         return new Promise(() => {});
+      case "/deno-exit":
+        // In a worker, Deno.exit() ends the worker, not the process.
+        Deno.exit(3);
+        return new Promise(() => {});
       case "/never":
         // A handler that never settles.
         return new Promise(() => {});

@@ -1,0 +1,125 @@
+/**
+ * One worker of the pool, seen from the main thread: its life (loading,
+ * ready, ended), the connections pinned to it, its outbox, and when it last
+ * answered a ping. A worker reports how its loading went, and says so before
+ * it closes itself (`self.close()`, `Deno.exit()`): Deno gives the host no
+ * other sign, so a worker that goes silent without saying it closed is
+ * taken to be stuck in JavaScript.
+ *
+ * @module
+ */
+
+import type { WorkerInit } from "../config/resolve.ts";
+import {
+  type FrameHandler,
+  FrameType,
+  readFrames,
+  type WorkerCounters,
+  type WorkerStatus,
+} from "./frames.ts";
+import { Outbox } from "./outbox.ts";
+
+/** A worker's module (or one it imports, such as the app) failed to load or to evaluate. */
+export class WorkerLoadError extends Error {
+  /** Creates the error. */
+  constructor(message: string) {
+    super(message);
+    this.name = "WorkerLoadError";
+  }
+}
+
+/** What a pool worker tells the pool. */
+export interface PoolWorkerEvents {
+  /** A frame other than `Pong` arrived. */
+  frame: FrameHandler;
+  /** The worker loaded (the app, if any) and takes connections. */
+  ready(worker: PoolWorker): void;
+  /** The worker ended while `loading` (it could not load) or once `ready` (an uncaught error, or it closed itself). */
+  ended(worker: PoolWorker, error: Error, during: "loading" | "ready"): void;
+}
+
+/**
+ * A module worker and what the pool keeps about it.
+ *
+ * @example
+ * ```ts ignore
+ * import { PoolWorker } from "./pool_worker.ts";
+ * const worker = new PoolWorker(0, url, init, { frame, ready, ended });
+ * worker.ping();
+ * ```
+ */
+export class PoolWorker {
+  /** Its place in the pool, for messages. */
+  readonly slot: number;
+  /** Connections pinned to it. */
+  readonly connections: Set<number> = new Set();
+  /** Frames for it. */
+  readonly outbox: Outbox;
+  /** Where it is in its life. */
+  state: "loading" | "ready" | "ended" = "loading";
+  /** When it last answered a ping, or was started. */
+  lastAnswer: number = Date.now();
+  /** What it reported with its last pong. */
+  counters: WorkerCounters | null = null;
+  readonly #worker: Worker;
+  readonly #events: PoolWorkerEvents;
+  #onPong: (() => void)[] = [];
+
+  /** Starts a worker from `url` and sends it `init`. */
+  constructor(slot: number, url: URL | string, init: WorkerInit, events: PoolWorkerEvents) {
+    this.slot = slot;
+    this.#events = events;
+    const worker = this.#worker = new Worker(url, { type: "module" });
+    this.outbox = new Outbox((buffer) => worker.postMessage(buffer, [buffer]));
+    worker.onmessage = (e: MessageEvent<ArrayBuffer | WorkerStatus>) => {
+      if (e.data instanceof ArrayBuffer) return readFrames(e.data, this.#onFrame);
+      if (e.data.kind === "ready") {
+        this.state = "ready";
+        this.lastAnswer = Date.now();
+        return events.ready(this);
+      }
+      const why = e.data.kind === "failed" ? e.data.message : `the app ended its worker (${e.data.how})`;
+      this.#end(new Error(why));
+    };
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      this.#end(this.state === "loading" ? new WorkerLoadError(e.message) : new Error(e.message));
+    };
+    worker.postMessage(init);
+  }
+
+  /** Asks for a `Pong`. */
+  ping(): void {
+    this.outbox.push(FrameType.Ping, 0);
+  }
+
+  /** Resolves at its next pong, or when it ends. */
+  pong(): Promise<void> {
+    return new Promise((resolve) => this.#onPong.push(resolve));
+  }
+
+  /**
+   * Stops it. A worker running JavaScript that never yields is not stopped
+   * by this (Deno only wakes its event loop): its thread runs on until the
+   * process exits.
+   */
+  terminate(): void {
+    this.state = "ended";
+    this.#worker.terminate();
+    for (const resolve of this.#onPong.splice(0)) resolve();
+  }
+
+  readonly #onFrame = (type: FrameType, id: number, payload: Uint8Array): void => {
+    if (type !== FrameType.Pong) return this.#events.frame(type, id, payload);
+    this.lastAnswer = Date.now();
+    this.counters = JSON.parse(new TextDecoder().decode(payload));
+    for (const resolve of this.#onPong.splice(0)) resolve();
+  };
+
+  #end(error: Error): void {
+    const during = this.state;
+    if (during === "ended") return;
+    this.terminate();
+    this.#events.ended(this, error, during);
+  }
+}
