@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseCommand } from "../lib/cli/command.ts";
 import { UsageError } from "../lib/cli/flags.ts";
+import { eventually } from "../lib/_test_utils.ts";
 import { startDeno, weftArgs } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
@@ -225,9 +226,10 @@ Deno.test("CLI: a second signal during a drain exits at once", async () => {
   try {
     // A client that asks for a big file and never reads keeps the drain busy.
     await stalled.write(new TextEncoder().encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
-    await new Promise((r) => setTimeout(r, 200));
+    // The download has begun once its first byte arrives; the drain has begun once weft says so.
+    assert.ok(await stalled.read(new Uint8Array(1)));
     weft.child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 200));
+    await eventually(() => weft.text.includes("shutting down"));
     const started = Date.now();
     weft.child.kill("SIGINT");
     const status = await weft.child.status;

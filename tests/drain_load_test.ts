@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
+import { eventually } from "../lib/_test_utils.ts";
 import { startDeno, weftArgs } from "./_helpers.ts";
 
 const BODY = 200_000;
+/** Complete responses so far, over every client. */
+let served = 0;
 
 /**
  * One keep-alive client: requests the file again and again until the server
@@ -30,6 +33,7 @@ async function client(port: number): Promise<{ complete: number; truncated: numb
         if (need !== -1 && pending.length >= need) {
           pending = pending.slice(need);
           complete++;
+          served++;
           break;
         }
         const n = await conn.read(buf).catch(() => null);
@@ -54,7 +58,8 @@ Deno.test("under load, SIGTERM: every response that began completes, and the pro
   try {
     const port = weft.port;
     const clients = Array.from({ length: 32 }, () => client(port));
-    await new Promise((r) => setTimeout(r, 1000));
+    // Under load: every client has had answers, and more are on their way.
+    await eventually(() => served >= 320, 20_000);
     const signalled = Date.now();
     const stopping = weft.stop();
     const results = await Promise.all(clients);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { exchange, parseResponses, readAll, serverTest } from "./_helpers.ts";
+import { eventually } from "../lib/_test_utils.ts";
+import { exchange, parseResponses, readAll, readResponses, serverTest } from "./_helpers.ts";
 
 const enc = new TextEncoder();
 const SITE = { "index.html": "<h1>home</h1>", "big.bin": new Uint8Array(32 * 1024 * 1024) };
@@ -65,13 +66,14 @@ serverTest("a connection that sends nothing is closed after the header timeout",
 serverTest("an idle keep-alive connection is closed after the idle timeout, a busy one is not", async (t) => {
   const conn = await Deno.connect({ port: t.port });
   try {
+    // Four requests, each sent as soon as the one before is answered: a busy connection stays open.
     for (let i = 0; i < 4; i++) {
-      // Each request inside the idle timeout keeps the connection.
       await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-      await new Promise((r) => setTimeout(r, 150));
+      assert.equal((await readResponses(conn, 1))[0].status, 200);
     }
-    const { text, closed } = await readAll(conn, 3000);
-    assert.equal(parseResponses(text).length, 4);
+    // Then it sits idle, and is closed.
+    const { text, closed } = await readAll(conn, 5000);
+    assert.equal(text, "");
     assert.ok(closed, "idle connection left open");
   } finally {
     conn.close();
@@ -97,7 +99,9 @@ serverTest("a client that stops reading is dropped after the send timeout; other
   const stalled = await Deno.connect({ port: t.port });
   try {
     await stalled.write(enc.encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Dropped: a write to the socket fails once the server has closed it (empty lines between requests
+    // are allowed, RFC 9112 §2.2, so they change nothing while it is open).
+    await eventually(() => stalled.write(enc.encode("\r\n")).then(() => false, () => true), 15_000);
     const other = await fetch(t.url("/"));
     assert.equal(await other.text(), "<h1>home</h1>");
     // Whatever reached the socket buffers can still be read, then the stream ends early.
@@ -113,16 +117,22 @@ serverTest("a client that stops reading is dropped after the send timeout; other
 serverTest("past maxConnections a new connection gets 503 with Retry-After, then a close", async (t) => {
   const held = [await Deno.connect({ port: t.port }), await Deno.connect({ port: t.port })];
   try {
-    await new Promise((r) => setTimeout(r, 100));
+    // Both are accepted (and served) before the third comes.
+    for (const conn of held) {
+      await conn.write(enc.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      assert.equal((await readResponses(conn, 1))[0].status, 200);
+    }
     const { text, closed } = await exchange(t.port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
     const [res] = parseResponses(text);
     assert.equal(res.status, 503);
     assert.equal(res.headers.get("retry-after"), "1");
     assert.ok(closed);
     held.pop()!.close();
-    await new Promise((r) => setTimeout(r, 100));
-    const again = await exchange(t.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    assert.equal(parseResponses(again.text)[0].status, 200);
+    // Once the server has seen the close, there is room again.
+    await eventually(async () => {
+      const again = await exchange(t.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+      return parseResponses(again.text)[0]?.status === 200;
+    });
   } finally {
     for (const c of held) c.close();
   }
@@ -141,9 +151,13 @@ serverTest(
       await stalled.write(
         new TextEncoder().encode("GET /big.bin HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n12345"),
       );
-      await new Promise((resolve) => setTimeout(resolve, 800));
-      const [next] = parseResponses((await exchange(t.port, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")).text);
-      assert.equal(next?.status, 200);
+      // Until the body timeout ends the download, its place is taken (503); then the next request is served.
+      await eventually(async () => {
+        const [next] = parseResponses(
+          (await exchange(t.port, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n")).text,
+        );
+        return next?.status === 200;
+      });
     } finally {
       stalled.close();
     }

@@ -68,7 +68,8 @@ Deno.test("shutdown: past the drain timeout, a client that stopped reading is cu
   const stalled = await Deno.connect({ port: t.port });
   try {
     await stalled.write(enc.encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
-    await new Promise((r) => setTimeout(r, 100));
+    // The download is under way once its first byte arrives.
+    assert.ok(await stalled.read(new Uint8Array(1)));
     const started = Date.now();
     await t.close();
     const took = Date.now() - started;
