@@ -9,9 +9,10 @@
  *   deno task bench --rounds 5 --duration 10 --json
  *   deno task bench --base ../weft-old           also weft from another checkout (A/B a change)
  *
- * Scenarios: hello, 404, gzip, 1m, pipeline, idle, cpu, ceiling. Peers: nginx from
- * Debian (1 worker and auto), a Deno.serve script, Node's http module; for
- * cpu, the same app under one Deno.serve isolate and `deno serve --parallel`;
+ * Scenarios: hello, 404, gzip, 1m, pipeline, idle (files); json, cpu, stream,
+ * upload (apps); ceiling. Peers for files: nginx from Debian (1 worker and
+ * auto), a Deno.serve script, Node's http module; for apps, bench/peers/app.ts
+ * run unchanged by `deno serve` and `deno serve --parallel`;
  * for ceiling, weft and nginx beside bench/ceiling.ts (one thread that only
  * reads and writes).
  * Needs wrk and nginx (apt-get install wrk nginx; it installs them when run as
@@ -26,7 +27,7 @@ import { waitForPort } from "./_wait.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    scenario: { type: "string", default: "hello,404,gzip,1m,pipeline,idle,cpu,ceiling" },
+    scenario: { type: "string", default: "hello,404,gzip,1m,pipeline,idle,json,cpu,stream,upload,ceiling" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
     json: { type: "boolean", default: false },
@@ -43,7 +44,7 @@ await ensureInstalled("nginx", "nginx");
 
 const here = new URL(".", import.meta.url).pathname;
 const mod = new URL("../mod.ts", import.meta.url).pathname;
-const cpuApp = new URL("../examples/cpu.ts", import.meta.url).pathname;
+const benchApp = new URL("./peers/app.ts", import.meta.url).pathname;
 const root = await Deno.makeTempDir({ prefix: "weft-bench-" });
 await Deno.copyFile(new URL("../static/index.html", import.meta.url).pathname, `${root}/index.html`);
 const words = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor ".repeat(1000);
@@ -83,23 +84,34 @@ const filePeers: Peer[] = [
   },
   { name: "Node http", port: 7905, start: () => spawn("node", [`${here}peers/node_http.mjs`, "7905", root]) },
 ];
-const cpuPeers: Peer[] = [
+/** One app module, run unchanged by each: weft --app, deno serve (one isolate) and deno serve --parallel. */
+const appPeers: Peer[] = [
   {
     name: "weft --app",
     port: 7911,
     start: () =>
-      spawn(deno, ["run", "--allow-net", "--allow-read", mod, "--port", "7911", "--app", cpuApp, "--quiet"]),
+      spawn(deno, [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        mod,
+        "--port",
+        "7911",
+        "--app",
+        benchApp,
+        "--quiet",
+      ]),
   },
   {
-    name: "Deno.serve (1 isolate)",
+    name: "deno serve",
     port: 7912,
-    start: () => spawn(deno, ["serve", "--allow-net", "--host", "127.0.0.1", "--port", "7912", cpuApp]),
+    start: () => spawn(deno, ["serve", "--allow-net", "--host", "127.0.0.1", "--port", "7912", benchApp]),
   },
   {
     name: "deno serve --parallel",
     port: 7913,
     start: () =>
-      spawn(deno, ["serve", "--parallel", "--allow-net", "--host", "127.0.0.1", "--port", "7913", cpuApp]),
+      spawn(deno, ["serve", "--parallel", "--allow-net", "--host", "127.0.0.1", "--port", "7913", benchApp]),
   },
 ];
 
@@ -130,7 +142,10 @@ const SCENARIOS: Scenario[] = [
   { name: "gzip", path: "/text.txt", connections: 16, headers: ["Accept-Encoding: gzip"], peers: filePeers },
   { name: "1m", path: "/one.bin", connections: 16, peers: filePeers },
   { name: "pipeline", path: "/", connections: 64, script: `${here}peers/pipeline.lua`, peers: filePeers },
-  { name: "cpu", path: "/render?rows=2000", connections: 16, peers: cpuPeers },
+  { name: "json", path: "/json", connections: 64, peers: appPeers },
+  { name: "cpu", path: "/cpu?rows=600", connections: 16, peers: appPeers },
+  { name: "stream", path: "/stream", connections: 64, peers: appPeers },
+  { name: "upload", path: "/upload", connections: 16, script: `${here}peers/upload.lua`, peers: appPeers },
   { name: "ceiling", path: "/", connections: 64, peers: ceilingPeers },
 ];
 
@@ -147,7 +162,7 @@ const rows: Row[] = [];
 const children: Deno.ChildProcess[] = [];
 
 try {
-  for (const group of [filePeers, cpuPeers, ceilingPeers]) {
+  for (const group of [filePeers, appPeers, ceilingPeers]) {
     const scenarios = SCENARIOS.filter((s) => s.peers === group && chosen.includes(s.name));
     const wantIdle = group === filePeers && chosen.includes("idle");
     if (scenarios.length === 0 && !wantIdle) continue;

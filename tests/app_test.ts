@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { serve } from "../mod.ts";
-import { exchange, parseResponses, readAll, serverTest, startDeno, weftArgs } from "./_helpers.ts";
+import { eventually } from "../lib/_test_utils.ts";
+import {
+  exchange,
+  parseResponses,
+  readAll,
+  readResponses,
+  serverTest,
+  startDeno,
+  weftArgs,
+} from "./_helpers.ts";
 
 const EXAMPLES = new URL("../examples/", import.meta.url);
 const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
@@ -229,5 +238,43 @@ Deno.test("every example runs unchanged under deno serve", async () => {
     } finally {
       await served.stop();
     }
+  }
+});
+
+serverTest(
+  "a handler that throws gets a 500, and its keep-alive connection goes on (as under deno serve)",
+  async (t) => {
+    const conn = await Deno.connect({ port: t.port });
+    try {
+      await conn.write(
+        enc.encode("GET /throw HTTP/1.1\r\nHost: x\r\n\r\nGET /teapot HTTP/1.1\r\nHost: x\r\n\r\n"),
+      );
+      const [thrown, teapot] = await readResponses(conn, 2);
+      assert.equal(thrown.status, 500);
+      assert.equal(thrown.headers.get("connection"), undefined);
+      assert.doesNotMatch(thrown.body, /secret/);
+      assert.equal(teapot.status, 418);
+    } finally {
+      conn.close();
+    }
+    const { text } = await exchange(t.port, "GET /teapot HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(text, /^HTTP\/1\.1 418 I'm a teapot\r\n/);
+  },
+  { options: { app: CONTRACT } },
+);
+
+Deno.test("CLI: a client that closes normally aborts request.signal, and the access log says 499", async () => {
+  const weft = await startDeno(weftArgs("--port", "0", "--workers", "1", "--app", CONTRACT.pathname));
+  try {
+    const conn = await Deno.connect({ port: weft.port });
+    await conn.write(enc.encode("GET /wait-for-abort HTTP/1.1\r\nHost: x\r\n\r\n"));
+    // A normal close (FIN), not a reset: what curl --max-time and a browser navigating away do.
+    conn.close();
+    await eventually(async () =>
+      (await (await fetch(`http://127.0.0.1:${weft.port}/aborted`)).text()) === "1"
+    );
+    await eventually(() => / "GET \/wait-for-abort HTTP\/1\.1" 499 /.test(weft.text));
+  } finally {
+    await weft.stop();
   }
 });

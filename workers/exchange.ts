@@ -12,7 +12,7 @@ import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import type { RequestEvent } from "../lib/http/events.ts";
 import { forwardedClient } from "../lib/http/forwarded.ts";
-import type { Reply } from "../lib/reply.ts";
+import { type Reply, textReply } from "../lib/reply.ts";
 import { BodySink } from "./body_sink.ts";
 import type { Connection } from "./connection.ts";
 import { sendReply } from "./send_reply.ts";
@@ -123,9 +123,11 @@ export class Exchange {
     } catch (e) {
       if (!connection.isGone) {
         console.error("weft: request failed:", e);
-        // RFC 9110 §15.6.1: 500 if nothing was sent yet; else the response can only be cut off.
-        if (!this.#responded) this.#status = 500;
-        connection.write(connection.protocol.respondToError(500, "The server failed to answer"));
+        // RFC 9110 §15.6.1: a 500 if nothing was sent yet, and the connection goes on, as under deno
+        // serve; a response that has begun can only be cut off.
+        if (this.#responded) {
+          connection.write(connection.protocol.respondToError(500, "The server failed to answer"));
+        } else await sendReply(connection, textReply(500, "The server failed to answer"), this);
       }
     } finally {
       this.#settle(this.#status || 499);

@@ -56,3 +56,35 @@ Deno.test("no content for HEAD, 1xx, 204 and 304", () => {
   );
   assert.equal(hasNoContent("GET", 200), false);
 });
+
+Deno.test("every registered status is sent with its reason phrase", () => {
+  const missing = [
+    203,
+    205,
+    207,
+    300,
+    402,
+    407,
+    418,
+    421,
+    423,
+    424,
+    425,
+    426,
+    428,
+    451,
+    506,
+    507,
+    508,
+    510,
+    511,
+  ]
+    .filter((status) =>
+      !/^HTTP\/1\.1 \d{3} \S/.test(new TextDecoder().decode(serializeResponseHead({ status, headers: [] })))
+    );
+  assert.deepEqual(missing, []);
+  assert.match(
+    new TextDecoder().decode(serializeResponseHead({ status: 418, headers: [] })),
+    /^HTTP\/1\.1 418 I'm a teapot\r\n/,
+  );
+});

@@ -1,6 +1,11 @@
 // An app that exercises the contract in the app tests.
+let aborted = 0;
+
 export default {
-  fetch(request: Request, info: { remoteAddr: Deno.NetAddr; signal?: AbortSignal }): Response {
+  fetch(
+    request: Request,
+    info: { remoteAddr: Deno.NetAddr; signal?: AbortSignal },
+  ): Response | Promise<Response> {
     const url = new URL(request.url);
     switch (url.pathname) {
       case "/info":
@@ -47,6 +52,18 @@ export default {
         return new Response("fine", { status: 299, statusText: "Fine Indeed" });
       case "/empty":
         return new Response(null, { status: 204 });
+      case "/teapot":
+        return new Response("short and stout", { status: 418 });
+      case "/wait-for-abort":
+        // Answers only when the client has gone: counts the aborts it saw.
+        return new Promise<Response>((resolve) => {
+          request.signal.addEventListener("abort", () => {
+            aborted++;
+            resolve(new Response("gone"));
+          });
+        });
+      case "/aborted":
+        return new Response(String(aborted));
       case "/throw":
         throw new Error("boom: a secret detail");
       case "/websocket":

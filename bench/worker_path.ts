@@ -1,0 +1,81 @@
+/**
+ * A worker's per-request cost, without threads or sockets: the dispatcher
+ * gets `Data` frames as the main thread would send them, and a stand-in main
+ * thread answers `Written` at once. Prints microseconds per request for an
+ * app endpoint and a file; run it with `--cpu-prof` to see where the time goes.
+ *
+ *   deno run -A bench/worker_path.ts [--path /json] [--app bench/peers/app.ts] [--requests 200000]
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { loadApp } from "../lib/app/app.ts";
+import { resolveConfig } from "../lib/config/resolve.ts";
+import { createHandler } from "../lib/handler.ts";
+import { encodeCount, encodeRemoteAddr, FrameType, FrameWriter, readFrames } from "../lib/pool/frames.ts";
+import { Outbox } from "../lib/pool/outbox.ts";
+import { Dispatcher } from "../workers/dispatcher.ts";
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    path: { type: "string", default: "/json" },
+    app: { type: "string", default: new URL("./peers/app.ts", import.meta.url).pathname },
+    root: { type: "string" },
+    requests: { type: "string", default: "200000" },
+    connections: { type: "string", default: "64" },
+  },
+});
+const requests = Number(values.requests);
+const connections = Number(values.connections);
+const useApp = values.root === undefined;
+const config = resolveConfig(useApp ? { app: values.app } : { root: values.root });
+const init = { ...config.worker, secure: false };
+const app = useApp
+  ? await loadApp(import(new URL(values.app!, `file://${Deno.cwd()}/`).href), values.app!)
+  : null;
+
+// The stand-in main thread: counts ended responses and reports every byte written at once.
+let ended = 0;
+let wake: (() => void) | null = null;
+const toWorker = new FrameWriter();
+const outbox = new Outbox((buffer) => {
+  readFrames(buffer, (type, id, payload) => {
+    if (type === FrameType.Write || type === FrameType.WriteAck) {
+      toWorker.push(FrameType.Written, id, encodeCount(payload.length));
+    } else if (type === FrameType.End) ended++;
+  });
+  if (ended % connections === 0) wake?.();
+});
+const dispatcher = new Dispatcher(init, createHandler({ ...init, app }), outbox);
+const deliver = () => {
+  const buffer = toWorker.take();
+  if (buffer !== null) readFrames(buffer, dispatcher.onFrame);
+};
+
+const address = encodeRemoteAddr({ transport: "tcp", hostname: "127.0.0.1", port: 40000 });
+for (let id = 1; id <= connections; id++) toWorker.push(FrameType.Open, id, address);
+const request = new TextEncoder().encode(
+  `GET ${values.path} HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n`,
+);
+
+async function round(): Promise<void> {
+  const done = new Promise<void>((resolve) => (wake = resolve));
+  for (let id = 1; id <= connections; id++) toWorker.push(FrameType.Data, id, request);
+  deliver();
+  while (ended % connections !== 0 || ended === 0) {
+    await Promise.race([done, new Promise((r) => setTimeout(r, 0))]);
+    deliver();
+  }
+}
+
+for (let i = 0; i < 200; i++) await round(); // warm up
+ended = 0;
+const started = performance.now();
+for (let i = 0; i < requests / connections; i++) await round();
+const micros = ((performance.now() - started) * 1000) / ended;
+console.log(
+  `${values.path} (${useApp ? "app" : "files"}): ${micros.toFixed(2)} µs per request in the worker`,
+);
+Deno.exit(0);
