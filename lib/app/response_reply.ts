@@ -28,9 +28,8 @@ const FIXED_BODY_LIMIT = 1024 * 1024;
  * ```
  */
 export async function replyFrom(response: Response, method: string): Promise<Reply> {
-  const headers: [string, string][] = [];
-  for (const [name, value] of response.headers) if (name !== "set-cookie") headers.push([name, value]);
-  for (const cookie of response.headers.getSetCookie()) headers.push(["set-cookie", cookie]);
+  // Iterating Headers yields each Set-Cookie on its own (Fetch standard), so none are joined.
+  const headers: [string, string][] = [...response.headers];
   const reply: Reply = {
     status: response.status,
     reason: response.statusText || undefined,
@@ -71,11 +70,18 @@ export async function replyFrom(response: Response, method: string): Promise<Rep
   return reply;
 }
 
-/** The read's result if it settles within a few microtasks, else `null`. */
-function settledSoon(
+/**
+ * The read's result if it settles within a few microtasks, else `null`. A
+ * flag and a loop, not `Promise.race`: this runs for nearly every response.
+ */
+async function settledSoon(
   read: Promise<ReadableStreamReadResult<Uint8Array>>,
 ): Promise<ReadableStreamReadResult<Uint8Array> | null> {
-  return Promise.race([read, afterMicrotasks(READY_WITHIN_MICROTASKS)]);
+  let result: ReadableStreamReadResult<Uint8Array> | null = null;
+  // A read that fails is awaited again where the rest is streamed, and fails there.
+  read.then((step) => (result = step), () => {});
+  for (let i = 0; i < READY_WITHIN_MICROTASKS && result === null; i++) await null;
+  return result;
 }
 
 /**
@@ -97,9 +103,4 @@ function rest(
     },
     cancel: (reason) => reader.cancel(reason),
   }, { highWaterMark: 0 });
-}
-
-async function afterMicrotasks(count: number): Promise<null> {
-  for (let i = 0; i < count; i++) await null;
-  return null;
 }
