@@ -85,23 +85,25 @@ const filePeers: Peer[] = [
   { name: "Node http", port: 7905, start: () => spawn("node", [`${here}peers/node_http.mjs`, "7905", root]) },
 ];
 /** One app module, run unchanged by each: weft --app, deno serve (one isolate) and deno serve --parallel. */
+function weftAppPeer(port: number, name: string, entry: string): Peer {
+  const args = [
+    "run",
+    "--allow-net",
+    "--allow-read",
+    entry,
+    "--port",
+    String(port),
+    "--app",
+    benchApp,
+    "--quiet",
+  ];
+  return { name, port, start: () => spawn(deno, args) };
+}
 const appPeers: Peer[] = [
-  {
-    name: "weft --app",
-    port: 7911,
-    start: () =>
-      spawn(deno, [
-        "run",
-        "--allow-net",
-        "--allow-read",
-        mod,
-        "--port",
-        "7911",
-        "--app",
-        benchApp,
-        "--quiet",
-      ]),
-  },
+  weftAppPeer(7911, "weft --app", mod),
+  ...(values.base === undefined
+    ? []
+    : [weftAppPeer(7914, `weft --app at ${values.base}`, `${Deno.realPathSync(values.base)}/mod.ts`)]),
   {
     name: "deno serve",
     port: 7912,

@@ -101,6 +101,8 @@ export class FrameWriter {
   #bytes = new Uint8Array(MIN_CAPACITY);
   #view = new DataView(this.#bytes.buffer);
   #used = EMPTY_SIZE;
+  /** Where the last frame starts (its header), or -1. */
+  #last = -1;
 
   /** Whether no frame is waiting. */
   get isEmpty(): boolean {
@@ -122,6 +124,27 @@ export class FrameWriter {
     this.#view.setUint32(at + 5, length, true);
     if (payload) this.#bytes.set(payload, at + HEADER);
     this.#used = at + HEADER + length;
+    this.#last = at;
+  }
+
+  /**
+   * Adds `payload` to the end of the last frame if that frame has this type
+   * and connection id and stays under `limit` bytes; false (and nothing done)
+   * otherwise. A response's head and body then travel, and are written, as
+   * one piece.
+   */
+  extendLast(type: FrameType, id: number, payload: Uint8Array, limit: number): boolean {
+    const at = this.#last;
+    if (at === -1 || this.#view.getUint8(at) !== type || this.#view.getUint32(at + 1, true) !== id) {
+      return false;
+    }
+    const length = this.#view.getUint32(at + 5, true) + payload.length;
+    if (length >= limit) return false;
+    this.#reserve(payload.length);
+    this.#bytes.set(payload, this.#used);
+    this.#view.setUint32(at + 5, length, true);
+    this.#used += payload.length;
+    return true;
   }
 
   /** Hands over the frames as one transferable buffer, or `null` when there are none. */
@@ -132,6 +155,7 @@ export class FrameWriter {
     this.#bytes = new Uint8Array(MIN_CAPACITY);
     this.#view = new DataView(this.#bytes.buffer);
     this.#used = EMPTY_SIZE;
+    this.#last = -1;
     return buffer;
   }
 

@@ -63,3 +63,16 @@ Deno.test("counts survive the whole u32 range; past it they wrap, as the End off
   for (const n of [0, 1, 255, 65_536, 2 ** 31, 2 ** 32 - 1]) assert.equal(decodeCount(encodeCount(n)), n);
   assert.equal(decodeCount(encodeCount(2 ** 32 + 5)), 5);
 });
+
+Deno.test("extendLast joins bytes to the last frame of the same type and connection, under the limit only", () => {
+  const w = new FrameWriter();
+  w.push(FrameType.Write, 1, new Uint8Array([1]));
+  assert.equal(w.extendLast(FrameType.Write, 1, new Uint8Array([2, 3]), 100), true);
+  assert.equal(w.extendLast(FrameType.Write, 2, new Uint8Array([4]), 100), false);
+  assert.equal(w.extendLast(FrameType.WriteAck, 1, new Uint8Array([4]), 100), false);
+  assert.equal(w.extendLast(FrameType.Write, 1, new Uint8Array(100), 100), false);
+  w.push(FrameType.End, 1);
+  assert.equal(w.extendLast(FrameType.Write, 1, new Uint8Array([5]), 100), false);
+  assert.deepEqual(frames(w.take()!), [[FrameType.Write, 1, [1, 2, 3]], [FrameType.End, 1, []]]);
+  assert.equal(new FrameWriter().extendLast(FrameType.Write, 1, new Uint8Array(1), 100), false);
+});

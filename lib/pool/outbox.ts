@@ -9,7 +9,7 @@
  */
 
 import { SOLO_PAYLOAD } from "./flow.ts";
-import { type FrameType, FrameWriter } from "./frames.ts";
+import { FrameType, FrameWriter } from "./frames.ts";
 
 /**
  * Batches frames for one destination.
@@ -40,8 +40,18 @@ export class Outbox {
     this.#post = post;
   }
 
-  /** Queues a frame; it leaves with this turn's others, or alone if its payload is large. */
+  /**
+   * Queues a frame; it leaves with this turn's others, or alone if its
+   * payload is large. Bytes to write right after others for the same
+   * connection join their frame.
+   */
   push(type: FrameType, id: number, payload?: Uint8Array): void {
+    if (
+      type === FrameType.Write && payload !== undefined &&
+      this.#frames.extendLast(type, id, payload, SOLO_PAYLOAD)
+    ) {
+      return;
+    }
     if (payload !== undefined && payload.length >= SOLO_PAYLOAD) {
       this.flush();
       this.#frames.push(type, id, payload);
