@@ -43,10 +43,10 @@ export class BodySink {
     return this.#closed;
   }
 
-  /** Queues a copy of `data`; false when the app has not asked for more. */
+  /** Queues `data` (received bytes are never written over, so no copy); false when the app has not asked for more. */
   push(data: Uint8Array): boolean {
     if (this.#closed) return true;
-    this.#controller.enqueue(data.slice());
+    this.#controller.enqueue(data);
     return (this.#controller.desiredSize ?? 0) > 0;
   }
 

@@ -25,7 +25,7 @@ export interface RequestEvent {
   body: BodyLength;
 }
 
-/** A piece of the request body. A view of the receive buffer: copy it to keep it. */
+/** A piece of the request body: a view of the received bytes, which are never written over once handed out. */
 export interface DataEvent {
   type: "data";
   data: Uint8Array;

@@ -3,6 +3,9 @@
  * parsers read `bytes[start, end)` in place and say how much they consumed.
  * A read is borrowed while it can be parsed where it lies, and copied only
  * when its rest must wait for more bytes (a request split across reads).
+ * Bytes once parsed are never written over (new bytes go after them, or into
+ * a new array), so a view of them, such as a piece of a request body handed
+ * to an app, stays valid without a copy.
  *
  * @module
  */
