@@ -14,7 +14,7 @@
  */
 
 import { MAX_QUEUED, PAUSE_ABOVE, SendWindow, type StreamBudget, TAKEN_FROM } from "../lib/pool/flow.ts";
-import { encodeCount, FrameType } from "../lib/pool/frames.ts";
+import { encodeCount, FrameType, type Payload, payloadLength } from "../lib/pool/frames.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import { ServerConnection } from "../lib/http/connection.ts";
@@ -94,9 +94,10 @@ export class Connection {
   }
 
   /** Hands bytes the response owns to the main thread (flow rule 3); they count as unwritten (rule 5). */
-  write(bytes: Uint8Array): void {
-    if (bytes.length === 0) return;
-    this.window.sent(bytes.length);
+  write(bytes: Payload): void {
+    const length = payloadLength(bytes);
+    if (length === 0) return;
+    this.window.sent(length);
     this.#host.outbox.push(FrameType.Write, this.id, bytes);
   }
 
@@ -113,8 +114,9 @@ export class Connection {
    * bytes have been read so far, so the main thread knows whether it sent more
    * (a pipelined request) that is not answered yet.
    */
-  endResponse(): void {
-    this.write(this.protocol.endResponse());
+  endResponse(ready: Uint8Array[] = []): void {
+    ready.push(this.protocol.endResponse());
+    this.write(ready);
     this.#host.outbox.push(FrameType.End, this.id, encodeCount(this.protocol.consumedBytes));
   }
 

@@ -22,24 +22,27 @@ export async function sendReply(connection: Connection, reply: Reply, exchange: 
   const { protocol } = connection;
   exchange.responding(reply.status, protocol.method === "HEAD" ? 0 : reply.contentLength ?? 0);
   const { status, reason, headers, contentLength } = reply;
-  connection.write(protocol.respond({ status, reason, headers, contentLength }));
+  // What is ready leaves as one piece: the head with the parts that follow it at once.
+  const ready = [protocol.respond({ status, reason, headers, contentLength })];
   // RFC 9110 §9.3.2: HEAD gets GET's fields and no content; handlers answer it as GET, and this is the one
   // place that leaves the body out (its files are closed with the exchange, its streams cancelled here).
   if (protocol.method === "HEAD") {
     for (const part of reply.body) if (part instanceof ReadableStream) await part.cancel();
-    return connection.endResponse();
+    return connection.endResponse(ready);
   }
   for (const part of reply.body) {
-    // Small parts leave without an await, so a typical response (head, body,
-    // end) goes in one batch; so do parts the reply owns, however large.
+    // Small parts are ready at once, and so are parts the reply owns, however large.
     if (part instanceof Uint8Array && (part.length < SOLO_PAYLOAD || !reply.sharedBody)) {
-      connection.write(protocol.sendBody(part));
-    } else if (part instanceof Uint8Array) await sendBytes(connection, part);
+      ready.push(protocol.sendBody(part));
+      continue;
+    }
+    connection.write(ready.splice(0));
+    if (part instanceof Uint8Array) await sendBytes(connection, part);
     else if (part instanceof ReadableStream) await sendStream(connection, part, exchange);
     else await sendSlice(connection, part);
     if (connection.isGone) return;
   }
-  connection.endResponse();
+  connection.endResponse(ready);
 }
 
 /** Frames a piece of body and sends it through the window. */

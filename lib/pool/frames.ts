@@ -54,6 +54,26 @@ export const FrameType = {
 /** One of {@linkcode FrameType}'s values. */
 export type FrameType = typeof FrameType[keyof typeof FrameType];
 
+/** A frame's payload: bytes, or parts of it to be joined (a response's head and body). */
+export type Payload = Uint8Array | readonly Uint8Array[];
+
+/**
+ * How many bytes a payload has.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { payloadLength } from "./frames.ts";
+ * assert.equal(payloadLength([new Uint8Array(2), new Uint8Array(3)]), 5);
+ * ```
+ */
+export function payloadLength(payload: Payload | undefined): number {
+  if (payload === undefined || payload instanceof Uint8Array) return payload?.length ?? 0;
+  let length = 0;
+  for (const part of payload) length += part.length;
+  return length;
+}
+
 /** What receives frames: their type, connection id (0 for the worker itself) and payload. */
 export type FrameHandler = (type: FrameType, id: number, payload: Uint8Array) => void;
 
@@ -114,15 +134,15 @@ export class FrameWriter {
     return this.#used;
   }
 
-  /** Appends a frame. */
-  push(type: FrameType, id: number, payload?: Uint8Array): void {
-    const length = payload?.length ?? 0;
+  /** Appends a frame; a payload given in parts is joined into one. */
+  push(type: FrameType, id: number, payload?: Payload): void {
+    const length = payloadLength(payload);
     this.#reserve(HEADER + length);
     const at = this.#used;
     this.#view.setUint8(at, type);
     this.#view.setUint32(at + 1, id, true);
     this.#view.setUint32(at + 5, length, true);
-    if (payload) this.#bytes.set(payload, at + HEADER);
+    this.#copy(payload, at + HEADER);
     this.#used = at + HEADER + length;
     this.#last = at;
   }
@@ -133,18 +153,27 @@ export class FrameWriter {
    * otherwise. A response's head and body then travel, and are written, as
    * one piece.
    */
-  extendLast(type: FrameType, id: number, payload: Uint8Array, limit: number): boolean {
+  extendLast(type: FrameType, id: number, payload: Payload, limit: number): boolean {
     const at = this.#last;
     if (at === -1 || this.#view.getUint8(at) !== type || this.#view.getUint32(at + 1, true) !== id) {
       return false;
     }
-    const length = this.#view.getUint32(at + 5, true) + payload.length;
+    const added = payloadLength(payload);
+    const length = this.#view.getUint32(at + 5, true) + added;
     if (length >= limit) return false;
-    this.#reserve(payload.length);
-    this.#bytes.set(payload, this.#used);
+    this.#reserve(added);
+    this.#copy(payload, this.#used);
     this.#view.setUint32(at + 5, length, true);
-    this.#used += payload.length;
+    this.#used += added;
     return true;
+  }
+
+  #copy(payload: Payload | undefined, at: number): void {
+    if (payload instanceof Uint8Array) return this.#bytes.set(payload, at);
+    for (const part of payload ?? []) {
+      this.#bytes.set(part, at);
+      at += part.length;
+    }
   }
 
   /** Hands over the frames as one transferable buffer, or `null` when there are none. */

@@ -9,7 +9,7 @@
  */
 
 import { SOLO_PAYLOAD } from "./flow.ts";
-import { FrameType, FrameWriter } from "./frames.ts";
+import { FrameType, FrameWriter, type Payload, payloadLength } from "./frames.ts";
 
 /**
  * Batches frames for one destination.
@@ -45,14 +45,14 @@ export class Outbox {
    * payload is large. Bytes to write right after others for the same
    * connection join their frame.
    */
-  push(type: FrameType, id: number, payload?: Uint8Array): void {
+  push(type: FrameType, id: number, payload?: Payload): void {
     if (
       type === FrameType.Write && payload !== undefined &&
       this.#frames.extendLast(type, id, payload, SOLO_PAYLOAD)
     ) {
       return;
     }
-    if (payload !== undefined && payload.length >= SOLO_PAYLOAD) {
+    if (payloadLength(payload) >= SOLO_PAYLOAD) {
       this.flush();
       this.#frames.push(type, id, payload);
       this.flush();
