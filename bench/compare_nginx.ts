@@ -36,8 +36,10 @@ for (const [name, content] of Object.entries(files)) {
   else await Deno.writeFile(path, content);
 }
 await Deno.symlink("/etc/hostname", `${root}/link-out`);
-// nginx's workers run as another user: let them read the folder.
+// nginx's workers run as another user: let them read the folder (but for one file no one may read).
 await new Deno.Command("chmod", { args: ["-R", "a+rX", root] }).output();
+await Deno.writeTextFile(`${root}/locked.txt`, "locked");
+await Deno.chmod(`${root}/locked.txt`, 0o000);
 
 const conf = `${root}.nginx.conf`;
 await Deno.writeTextFile(
@@ -93,6 +95,15 @@ const REQUESTS: [string, Record<string, string>][] = [
   ["DELETE /page.txt", {}],
   ["GET /%2e%2e/etc/passwd", {}],
   ["GET /a%00b", {}],
+  ["GET /./page.txt", {}],
+  ["GET /dir/../page.txt", {}],
+  ["GET /dir/%2e%2e/page.txt", {}],
+  ["GET /dir//../page.txt", {}],
+  ["GET /../page.txt", {}],
+  ["GET //dir", {}],
+  ["GET /page.txt/", {}],
+  [`GET /${"n".repeat(300)}`, {}],
+  ["GET /locked.txt", {}],
 ];
 const HEADERS = [
   "content-type",
@@ -124,9 +135,9 @@ try {
     }
     const extra = Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join("; ");
     rows.push(
-      `| \`${line}\`${extra ? ` (${extra})` : ""} | ${weft.status} | ${nginx.status} | ${
-        diffs.join("<br>") || "same"
-      } |`,
+      `| \`${line.length > 60 ? line.slice(0, 40) + "…" : line}\`${
+        extra ? ` (${extra})` : ""
+      } | ${weft.status} | ${nginx.status} | ${diffs.join("<br>") || "same"} |`,
     );
   }
   console.log("| request | weft | nginx | differences (weft / nginx) |\n| --- | --- | --- | --- |");

@@ -231,7 +231,6 @@ Deno.test("every example runs unchanged under deno serve", async () => {
   for (const [file, path, check] of checks) {
     const served = await startDeno(
       ["serve", "--allow-net", "--host", "127.0.0.1", "--port", "0", new URL(file, EXAMPLES).pathname],
-      "stderr",
     );
     try {
       await check(await fetch(`http://127.0.0.1:${served.port}${path}`));
@@ -278,3 +277,24 @@ Deno.test("CLI: a client that closes normally aborts request.signal, and the acc
     await weft.stop();
   }
 });
+
+serverTest(
+  "HEAD to an app: the length GET would send, or none for a stream; never Content-Length: 0 by default",
+  async (t) => {
+    const get = await fetch(t.url("/cookies"));
+    const length = get.headers.get("content-length");
+    await get.body?.cancel();
+    const head = await exchange(t.port, "HEAD /cookies HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    assert.match(head.text, new RegExp(`\r\nContent-Length: ${length}\r\n`));
+    assert.ok(head.text.endsWith("\r\n\r\n"), "a HEAD response carried a body");
+    for (const path of ["/slow-stream", "/empty"]) {
+      const { text } = await exchange(
+        t.port,
+        `HEAD ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      );
+      assert.match(text, /^HTTP\/1\.1 20[04] /, path);
+      assert.doesNotMatch(text, /Content-Length|Transfer-Encoding/i, path);
+    }
+  },
+  { options: { app: CONTRACT } },
+);

@@ -37,10 +37,12 @@ export async function replyFrom(response: Response, method: string): Promise<Rep
     body: [],
     files: [],
   };
-  if (method === "HEAD" || NO_CONTENT.has(response.status) || response.body === null) {
+  if (NO_CONTENT.has(response.status) || response.body === null) {
     await response.body?.cancel();
+    // RFC 9110 §8.6: an answer to HEAD may carry the length GET's content would have, as the app declared it.
     const declared = Number(response.headers.get("content-length") ?? NaN);
-    reply.contentLength = method === "HEAD" && Number.isSafeInteger(declared) ? declared : 0;
+    const head = method === "HEAD" && !NO_CONTENT.has(response.status);
+    reply.contentLength = head ? (Number.isSafeInteger(declared) ? declared : undefined) : 0;
     return reply;
   }
   // Chunks that are ready at once (a string or bytes body is one, a blob one
@@ -52,8 +54,12 @@ export async function replyFrom(response: Response, method: string): Promise<Rep
   const ready: Uint8Array[] = [];
   let length = 0;
   let next = reader.read();
-  // The head waits for the first chunk (or the end), so a body that fails at once still gets a 500.
-  let step: ReadableStreamReadResult<Uint8Array> | null = await next;
+  // The head waits for the first chunk (or the end), so a body that fails at once still gets a 500. An
+  // answer to HEAD reads a body ready at once like GET, to send its length (RFC 9110 §8.6), and waits for
+  // no other: its stream is cancelled unread.
+  let step: ReadableStreamReadResult<Uint8Array> | null = method === "HEAD"
+    ? await settledSoon(next)
+    : await next;
   while (step !== null && !step.done && length <= FIXED_BODY_LIMIT) {
     assertBytes(step.value);
     ready.push(step.value);

@@ -34,7 +34,8 @@ export type Precondition = "proceed" | "not-modified" | "failed";
 
 /**
  * Evaluates `If-Match`, `If-Unmodified-Since`, `If-None-Match` and
- * `If-Modified-Since` in the order of RFC 9110 §13.2.2.
+ * `If-Modified-Since` in the order of RFC 9110 §13.2.2, at `now` (ms since
+ * the epoch).
  *
  * @example
  * ```ts
@@ -43,12 +44,15 @@ export type Precondition = "proceed" | "not-modified" | "failed";
  * const v = { etag: '"a"', lastModified: 1000 };
  * assert.equal(evaluatePreconditions("GET", new Map([["if-none-match", '"a"']]), v), "not-modified");
  * assert.equal(evaluatePreconditions("GET", new Map([["if-match", '"b"']]), v), "failed");
+ * const future = new Map([["if-modified-since", new Date(Date.now() + 60_000).toUTCString()]]);
+ * assert.equal(evaluatePreconditions("GET", future, v), "proceed");
  * ```
  */
 export function evaluatePreconditions(
   method: string,
   headers: ReadonlyMap<string, string>,
   v: Validators,
+  now: number = Date.now(),
 ): Precondition {
   const ifMatch = headers.get("if-match");
   if (ifMatch !== undefined) {
@@ -64,7 +68,9 @@ export function evaluatePreconditions(
     }
   } else if (method === "GET" || method === "HEAD") {
     const since = parseHttpDate(headers.get("if-modified-since"));
-    if (since !== null && v.lastModified <= since) return "not-modified";
+    // A date later than the server's clock is invalid and ignored (RFC 2616 §14.25; Apache does so):
+    // a client with a clock ahead would otherwise never see a changed file.
+    if (since !== null && since * 1000 <= now && v.lastModified <= since) return "not-modified";
   }
   return "proceed";
 }

@@ -54,7 +54,11 @@ export class FileLookup {
     this.#followSymlinks = followSymlinks;
   }
 
-  /** Finds `path` through symlinks; `"outside"` when it resolves out of the root and that is refused. */
+  /**
+   * Finds `path` through symlinks; `"outside"` when it resolves out of the
+   * root and that is refused. A path that may not be read throws
+   * (`PermissionDenied`, or `NotCapable` under Deno's permissions).
+   */
   find(path: string): Found | "outside" | null {
     const now = Date.now();
     let real = this.#realPaths.get(path);
@@ -93,7 +97,12 @@ export class FileLookup {
   }
 }
 
+/**
+ * Errors that mean "nothing is there" for a URL: no such file, a file where a
+ * folder was expected, a symlink loop, a name the file system refuses as too
+ * long. A permission error is not one: the file server answers it with 403.
+ */
 function isMissing(e: unknown): boolean {
   return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory ||
-    e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.FilesystemLoop;
+    e instanceof Deno.errors.FilesystemLoop || (e as { code?: string })?.code === "ENAMETOOLONG";
 }

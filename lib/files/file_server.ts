@@ -71,7 +71,15 @@ export class FileServer {
 
   /** The response to a request. */
   async respond(req: FileRequest): Promise<Reply> {
-    const res = await this.#respond(req);
+    let res: Reply;
+    try {
+      res = await this.#respond(req);
+    } catch (e) {
+      // RFC 9110 §15.5.4: what weft may not read (the system's permissions, or Deno's) is forbidden, and
+      // no fault of the server's: 403, and nothing on stderr.
+      if (!(e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable)) throw e;
+      res = textReply(403, "This file cannot be read");
+    }
     if (this.#options.cors) res.headers.push(["Access-Control-Allow-Origin", "*"]);
     return res;
   }
@@ -104,24 +112,32 @@ export class FileServer {
     // RFC 9110 §15.5.4: the file exists, and will not be served.
     if (found === "outside") return textReply(403, "This link leads outside the served folder");
     if (found?.info.isDirectory) {
-      // RFC 9110 §15.4.2: 301 to the folder's own URL, so its page's relative links resolve.
+      // RFC 9110 §15.4.2: 301 to the folder's own URL, so its page's relative links resolve. The
+      // Location is the normalized path: never "//…", which a client reads as another host.
       if (!resolved.trailingSlash) {
-        const location = target.path + "/" + (target.query ? "?" + target.query : "");
+        const location = `${encodePath(resolved.decoded)}/${target.query ? "?" + target.query : ""}`;
         return textReply(301, `Moved to ${location}`, [["Location", location]]);
       }
       if (this.#options.list) return this.#listing(found.path, resolved.decoded);
       return this.#notFound(req);
     }
-    if (found?.info.isFile) return this.#replies.reply(200, found, req);
+    // A file is not a folder: "/a.txt/" names nothing (nginx agrees).
+    if (found?.info.isFile) {
+      return resolved.trailingSlash ? this.#notFound(req) : this.#replies.reply(200, found, req);
+    }
     const page = found === null && !resolved.trailingSlash && !/\.[^/]*$/.test(resolved.path)
       ? this.#standIn(resolved.path)
       : null;
     return page === null ? this.#notFound(req) : this.#replies.reply(200, page, req);
   }
 
-  /** For a path without an extension: `about.html` (clean URLs) or the root's index (a single-page app). */
+  /**
+   * For a path without an extension: `about.html` (clean URLs) or the root's
+   * index (a single-page app). The 404 page is never one: `/404` is not found.
+   */
   #standIn(path: string): Found | null {
-    const page = this.#options.cleanUrls ? this.#lookup.file(path + ".html") : null;
+    const clean = this.#options.cleanUrls && path !== this.#root + "/404";
+    const page = clean ? this.#lookup.file(path + ".html") : null;
     return page ?? (this.#options.spa ? this.#lookup.file(this.#root + "/index.html") : null);
   }
 
@@ -173,4 +189,9 @@ export class FileServer {
       files: [],
     };
   }
+}
+
+/** A decoded path percent-encoded again, segment by segment. */
+function encodePath(decoded: string): string {
+  return decoded.split("/").map(encodeURIComponent).join("/");
 }

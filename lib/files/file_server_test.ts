@@ -21,6 +21,7 @@ const SITE: Record<string, string | Uint8Array> = {
   "pre.css.br": new Uint8Array([4, 5, 6]),
   "about.html": "<h1>about</h1>",
   "docs/guide.html": "<h1>guide</h1>",
+  "docs/index.html": "<h1>docs</h1>",
   "files/b.txt": "b",
   "files/a & <b>.txt": "escaped",
   "files/zdir/inner.txt": "inner",
@@ -69,7 +70,6 @@ siteTest("ETag and Last-Modified; If-None-Match and If-Modified-Since give 304",
     { "if-none-match": `"other", W/${etag}` },
     { "if-none-match": "*" },
     { "if-modified-since": lastModified },
-    { "if-modified-since": new Date(Date.now() + 60_000).toUTCString() },
   ];
   for (const headers of validating) {
     const res = await call(handler, "/data.bin", { headers });
@@ -81,6 +81,9 @@ siteTest("ETag and Last-Modified; If-None-Match and If-Modified-Since give 304",
     headers: { "if-modified-since": new Date(0).toUTCString() },
   });
   assert.equal(stale.status, 200);
+  // A date ahead of the server's clock is ignored, so a client whose clock runs fast still sees changes.
+  const ahead = { "if-modified-since": new Date(Date.now() + 60_000).toUTCString() };
+  assert.equal((await call(handler, "/data.bin", { headers: ahead })).status, 200);
   const other = await call(handler, "/data.bin", {
     headers: { "if-none-match": '"nope"', "if-modified-since": lastModified },
   });
@@ -453,3 +456,44 @@ siteTest("without cors there are no CORS headers", async ({ handler }) => {
   const res = await call(handler, "/small.txt", { headers: { origin: "https://example.com" } });
   assert.equal(res.headers.get("access-control-allow-origin"), undefined);
 });
+
+// Paths (RFC 3986 §5.2.4), as nginx answers them --------------------------------
+
+siteTest(
+  "dot segments are removed after decoding once; one that climbs above the root is 400",
+  async ({ handler }) => {
+    for (
+      const path of ["/./small.txt", "/files/../small.txt", "/files/%2e%2e/small.txt", "/files//../small.txt"]
+    ) {
+      const res = await call(handler, path);
+      assert.equal(res.status, 200, path);
+      assert.equal(res.text, "tiny", path);
+    }
+    for (const path of ["/../small.txt", "/files/../../small.txt", "/%2e%2e/small.txt"]) {
+      assert.equal((await call(handler, path)).status, 400, path);
+    }
+  },
+);
+
+siteTest("a folder's redirect never names another host: //docs goes to /docs/", async ({ handler }) => {
+  for (
+    const [path, location] of [["//docs", "/docs/"], ["/docs", "/docs/"], [
+      "/files/../docs?x=1",
+      "/docs/?x=1",
+    ]]
+  ) {
+    const res = await call(handler, path);
+    assert.equal(res.status, 301, path);
+    assert.equal(res.headers.get("location"), location, path);
+  }
+});
+
+siteTest("a file asked for as a folder (/small.txt/) is not found", async ({ handler }) => {
+  assert.equal((await call(handler, "/small.txt/")).status, 404);
+});
+
+siteTest("cleanUrls never serves the 404 page as a page: /404 is a 404", async ({ handler }) => {
+  const res = await call(handler, "/404");
+  assert.equal(res.status, 404);
+  assert.equal(res.text, "<h1>custom 404</h1>");
+}, { cleanUrls: true });

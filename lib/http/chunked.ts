@@ -75,13 +75,10 @@ export class ChunkedDecoder {
           return { kind: "end", trailers: this.#trailers, consumed: pos - start };
       }
       const lf = findLineEnd(buf, pos, end);
-      if (lf === -1) {
-        // RFC 9112 §7.1.1: extensions are unbounded by the grammar; a server limits them (400 past it).
-        if (end - pos > this.#limits.maxChunkLine) {
-          throw new HttpParseError("BAD_CHUNK", 400, "Chunk line is too long");
-        }
-        return { kind: "partial", consumed: pos - start };
-      }
+      // The same limits hold for a line seen whole and one still arriving, so every split of an input
+      // gets the same answer.
+      this.#checkLine((lf === -1 ? end : lf + 1) - pos);
+      if (lf === -1) return { kind: "partial", consumed: pos - start };
       const lineEnd = lf - 1;
       if (this.#state === State.Size) {
         this.#chunkSize(buf, pos, lineEnd);
@@ -92,17 +89,27 @@ export class ChunkedDecoder {
       } else if (lineEnd === pos) {
         this.#state = State.Done;
       } else {
-        // RFC 9112 §7.1.2 and RFC 6585 §5: trailers count like header fields, 431 past the limits.
         this.#trailerBytes += lf + 1 - pos;
-        if (
-          this.#trailers.length === this.#limits.maxHeaderCount ||
-          this.#trailerBytes > this.#limits.maxHeaderSize
-        ) {
+        // RFC 9112 §7.1.2 and RFC 6585 §5: trailers count like header fields, 431 past the limits.
+        if (this.#trailers.length === this.#limits.maxHeaderCount) {
           throw new HttpParseError("HEAD_TOO_LARGE", 431, "Trailer section is too large");
         }
         this.#trailers.push(parseFieldLine(buf, pos, lineEnd));
       }
       pos = lf + 1;
+    }
+  }
+
+  /** Refuses a line (whole, or the part of it seen so far) longer than the limit of where it stands. */
+  #checkLine(length: number): void {
+    if (this.#state === State.Trailers) {
+      // RFC 9112 §7.1.2 and RFC 6585 §5: trailers count like header fields, 431 past the limits.
+      if (this.#trailerBytes + length > this.#limits.maxHeaderSize) {
+        throw new HttpParseError("HEAD_TOO_LARGE", 431, "Trailer section is too large");
+      }
+    } else if (length > this.#limits.maxChunkLine) {
+      // RFC 9112 §7.1.1: extensions are unbounded by the grammar; a server limits them (400 past it).
+      throw new HttpParseError("BAD_CHUNK", 400, "Chunk line is too long");
     }
   }
 

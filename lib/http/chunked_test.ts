@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { ChunkedDecoder } from "./chunked.ts";
 import { HttpParseError } from "./errors.ts";
-import { DEFAULT_LIMITS } from "./limits.ts";
+import { DEFAULT_LIMITS, type ParserLimits } from "./limits.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 
 /** Decodes `text` fed in pieces of `step` bytes; returns body, trailers and leftover. */
-function decode(text: string, step = text.length) {
+function decode(text: string, step = text.length, limits: ParserLimits = DEFAULT_LIMITS) {
   const bytes = enc(text);
-  const decoder = new ChunkedDecoder(DEFAULT_LIMITS);
+  const decoder = new ChunkedDecoder(limits);
   let body = "";
   let start = 0;
   for (let end = Math.min(step, bytes.length);; end = Math.min(end + step, bytes.length)) {
@@ -63,3 +63,27 @@ for (const [name, text, status] of BAD) {
     );
   });
 }
+
+Deno.test("the line limits give the same answer at every split: chunk lines and trailer lines", () => {
+  const limits = { ...DEFAULT_LIMITS, maxChunkLine: 16, maxHeaderSize: 40 };
+  const outcome = (text: string, step: number) => {
+    try {
+      decode(text, step, limits);
+      return "ok";
+    } catch (e) {
+      if (e instanceof HttpParseError) return e.status;
+      throw e;
+    }
+  };
+  const cases: [string, "ok" | number][] = [
+    [`5;a=${"b".repeat(10)}\r\nhello\r\n0\r\n\r\n`, "ok"], // a chunk line of 16 bytes, CRLF included
+    [`5;a=${"b".repeat(11)}\r\nhello\r\n0\r\n\r\n`, 400], // 17
+    [`0\r\nX-A: ${"v".repeat(31)}\r\n\r\n`, "ok"], // a trailer section of 40 bytes, its last CRLF included
+    [`0\r\nX-A: ${"v".repeat(32)}\r\n\r\n`, 431], // 41
+  ];
+  for (const [text, expected] of cases) {
+    for (let step = 1; step <= text.length; step++) {
+      assert.equal(outcome(text, step), expected, `${JSON.stringify(text)} in pieces of ${step}`);
+    }
+  }
+});

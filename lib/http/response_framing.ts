@@ -78,8 +78,9 @@ export function responseFraming(input: FramingInput): ResponseFraming {
     keepAlive = false;
   }
   const fields: [string, string][] = [];
-  // RFC 9110 §8.6: HEAD may send the Content-Length a GET would have; 204 and 304 send none here.
-  if (contentLength !== undefined && (mode === "length" || method === "HEAD")) {
+  // RFC 9110 §8.6: HEAD may send the Content-Length a GET would have; 1xx and 204 never send one (304 none here).
+  const lengthAllowed = status >= 200 && status !== 204 && status !== 304;
+  if (contentLength !== undefined && lengthAllowed && (mode === "length" || method === "HEAD")) {
     fields.push(["Content-Length", String(contentLength)]);
   } else if (mode === "chunked") {
     fields.push(["Transfer-Encoding", "chunked"]);
