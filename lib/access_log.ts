@@ -11,9 +11,10 @@ export type LogFormat = "common" | "combined" | "json";
 /** What one log line says about an exchange. */
 export interface AccessRecord {
   remote: string;
-  method: string;
-  target: string;
-  version: string;
+  /** The request line's parts; absent for a request refused before its head was read whole. */
+  method?: string;
+  target?: string;
+  version?: string;
   status: number;
   /** Body bytes sent. */
   bytes: number;
@@ -36,9 +37,15 @@ function clfDate(ms: number): string {
   }:${two(d.getUTCSeconds())} +0000]`;
 }
 
-/** `"`, `\` and control characters, which common log format escapes as `\xHH`. */
+/**
+ * `"`, `\` and control characters, C0 and C1, which common log format escapes
+ * as `\xHH` as nginx does: a reader that splits lines on NEL (U+0085) must
+ * not see a line a client forged.
+ */
 // deno-lint-ignore no-control-regex -- escaping control characters is the point
-const UNSAFE = new RegExp('["\\\\\\x00-\\x1f\\x7f]', "g");
+const UNSAFE = new RegExp('["\\\\\\x00-\\x1f\\x7f-\\x9f]', "g");
+/** C1 controls, which `JSON.stringify` leaves as they are. */
+const C1 = /[\x80-\x9f]/g;
 
 /** Quotes a field for common/combined format. */
 function quoted(value: string | undefined): string {
@@ -58,24 +65,29 @@ function quoted(value: string | undefined): string {
  *   referer: undefined, userAgent: "curl/8", start: 0, duration: 1.5,
  * });
  * assert.equal(line, '127.0.0.1 - - [01/Jan/1970:00:00:00 +0000] "GET / HTTP/1.1" 200 249');
+ * const forged = formatAccessLine("combined", {
+ *   remote: "127.0.0.1", status: 400, bytes: 0, referer: undefined, userAgent: "a\x85b", start: 0, duration: 0,
+ * });
+ * assert.equal(forged, '127.0.0.1 - - [01/Jan/1970:00:00:00 +0000] "-" 400 - "-" "a\\x85b"');
  * ```
  */
 export function formatAccessLine(format: LogFormat, r: AccessRecord): string {
   if (format === "json") {
-    return JSON.stringify({
+    const line = JSON.stringify({
       time: new Date(r.start).toISOString(),
       remote: r.remote,
-      method: r.method,
-      target: r.target,
-      version: r.version,
+      method: r.method ?? null,
+      target: r.target ?? null,
+      version: r.version ?? null,
       status: r.status,
       bytes: r.bytes,
       ms: Math.round(r.duration * 100) / 100,
       referer: r.referer ?? null,
       userAgent: r.userAgent ?? null,
     });
+    return line.replace(C1, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   }
-  const request = quoted(`${r.method} ${r.target} ${r.version}`);
+  const request = quoted(r.method === undefined ? undefined : `${r.method} ${r.target} ${r.version}`);
   const common = `${r.remote} - - ${clfDate(r.start)} ${request} ${r.status} ${
     r.bytes === 0 ? "-" : r.bytes
   }`;

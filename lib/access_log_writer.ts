@@ -6,6 +6,11 @@
  * @module
  */
 
+/** Where bytes can be written: `Deno.stdout`, `Deno.stderr`, a file. */
+export interface Writer {
+  write(p: Uint8Array): Promise<number>;
+}
+
 /** Lines held unwritten before dropping starts. */
 const MAX_BUFFERED = 1024 * 1024;
 
@@ -24,15 +29,21 @@ const MAX_BUFFERED = 1024 * 1024;
  * ```
  */
 export class AccessLogWriter {
-  readonly #out: { write(p: Uint8Array): Promise<number> };
+  readonly #out: Writer;
+  readonly #notices: Writer;
   #chunks: Uint8Array[] = [];
   #size = 0;
   #dropped = 0;
   #writing: Promise<void> | null = null;
 
-  /** Writes to `out` (e.g. `Deno.stdout`). */
-  constructor(out: { write(p: Uint8Array): Promise<number> }) {
+  /**
+   * Writes lines to `out` (e.g. `Deno.stdout`), and says that lines were
+   * dropped on `notices` (e.g. `Deno.stderr`), so the log stays lines of its
+   * own format only.
+   */
+  constructor(out: Writer, notices: Writer = out) {
     this.#out = out;
+    this.#notices = notices;
   }
 
   /** Queues bytes (whole lines); drops them if too much is waiting. */
@@ -68,7 +79,7 @@ export class AccessLogWriter {
             `weft: ${this.#dropped} access log line(s) dropped: output too slow\n`,
           );
           this.#dropped = 0;
-          await this.#out.write(note);
+          await this.#notices.write(note).catch(() => 0);
         }
       }
     } catch {

@@ -89,7 +89,7 @@ class RunningServer implements Server, SocketOwner {
   readonly #listener: Deno.Listener;
   readonly #sockets = new Map<number, ClientSocket>();
   readonly #tasks = new Set<Promise<void>>();
-  readonly #accessLog = new AccessLogWriter(Deno.stdout);
+  readonly #accessLog = new AccessLogWriter(Deno.stdout, Deno.stderr);
   readonly #pool: WorkerPool;
   readonly #accepting: Promise<void>;
   readonly #sendCheck: ReturnType<typeof setInterval>;

@@ -233,39 +233,37 @@ export interface StartedProcess {
   child: Deno.ChildProcess;
   /** The port of the first `http://…:PORT/` it printed. */
   port: number;
-  /** Everything read from the watched stream so far. */
+  /** Everything it printed so far, stdout and stderr as they came. */
   text: string;
-  /** Reads the watched stream to its end (after the process exits) and returns all of it. */
-  rest: () => Promise<string>;
+  /** What it printed on stdout so far (weft's access log). */
+  stdout: string;
+  /** What it printed on stderr so far (weft's banner and notices, deno serve's banner). */
+  stderr: string;
+  /** Reads both streams to their end (after the process exits). */
+  rest: () => Promise<void>;
   /** Sends SIGTERM (unless the process has ended) and waits for it to exit. */
   stop: () => Promise<Deno.CommandStatus>;
 }
 
 /**
  * Runs `deno ARGS` (with `env` added to the environment) and waits until it
- * prints a URL with a port on `from` (stdout for weft's banner, stderr for
- * `deno serve`'s).
+ * prints a URL with a port, on either stream. Both streams are read all the
+ * while, so a full pipe never blocks the process.
  */
-export async function startDeno(
-  args: string[],
-  from: "stdout" | "stderr" = "stdout",
-  env: Record<string, string> = {},
-): Promise<StartedProcess> {
+export async function startDeno(args: string[], env: Record<string, string> = {}): Promise<StartedProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args,
-    stdout: from === "stdout" ? "piped" : "null",
-    stderr: from === "stderr" ? "piped" : "inherit",
+    stdout: "piped",
+    stderr: "piped",
     env: { NO_COLOR: "1", ...env },
   }).spawn();
-  const reader = child[from].pipeThrough(new TextDecoderStream()).getReader();
   const started: StartedProcess = {
     child,
     port: 0,
     text: "",
-    rest: async () => {
-      for (let step = await reader.read(); !step.done; step = await reader.read()) started.text += step.value;
-      return started.text;
-    },
+    stdout: "",
+    stderr: "",
+    rest: () => pumping,
     stop: async () => {
       try {
         child.kill("SIGTERM");
@@ -273,19 +271,30 @@ export async function startDeno(
         // It has exited already.
       }
       const status = await child.status;
-      await started.rest();
+      await pumping;
       return status;
     },
   };
-  while (!/:(\d+)\//.test(started.text)) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`deno ${args.join(" ")} printed no address: ${JSON.stringify(started.text)}`);
-    started.text += value;
-  }
-  started.port = Number(/:(\d+)\//.exec(started.text)![1]);
-  // Keep reading, so a full pipe never blocks the process (its access log, say).
-  const pumping = started.rest();
-  started.rest = () => pumping;
+  let announced: () => void;
+  const address = new Promise<void>((resolve) => (announced = resolve));
+  const pump = async (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") => {
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      started[name] += text;
+      started.text += text;
+      const port = /:(\d+)\//.exec(started.text)?.[1];
+      if (port !== undefined && started.port === 0) {
+        started.port = Number(port);
+        announced();
+      }
+    }
+  };
+  const pumping = Promise.all([pump(child.stdout, "stdout"), pump(child.stderr, "stderr")]).then(() => {});
+  await Promise.race([
+    address,
+    pumping.then(() => {
+      if (started.port === 0) throw new Error(`deno ${args.join(" ")} printed no address: ${started.text}`);
+    }),
+  ]);
   return started;
 }
 

@@ -209,13 +209,13 @@ Deno.test("CLI: a missing root folder is named", async () => {
 
 Deno.test("CLI: serves static/ by default, prints its URL, drains on SIGTERM and exits 0", async () => {
   const weft = await startDeno(weftArgs("--port", "0"));
-  assert.match(weft.text, /^weft listening on http:\/\/127\.0\.0\.1:\d+\/$/m);
+  assert.match(weft.stderr, /^weft listening on http:\/\/127\.0\.0\.1:\d+\/$/m);
   const page = await (await fetch(`http://127.0.0.1:${weft.port}/`)).text();
   assert.match(page, /<h1>Hello!<\/h1>/);
   assert.match(page, /Hi from weft/);
   const status = await weft.stop();
   assert.equal(status.code, 0);
-  assert.match(weft.text, /shutting down/);
+  assert.match(weft.stderr, /shutting down/);
 });
 
 Deno.test("CLI: a second signal during a drain exits at once", async () => {
@@ -235,7 +235,8 @@ Deno.test("CLI: a second signal during a drain exits at once", async () => {
     const status = await weft.child.status;
     assert.ok(Date.now() - started < 5000);
     assert.notEqual(status.code, 0);
-    assert.match(await weft.rest(), /shutting down/);
+    await weft.rest();
+    assert.match(weft.stderr, /shutting down/);
   } finally {
     stalled.close();
     await Deno.remove(root, { recursive: true });
@@ -264,7 +265,11 @@ Deno.test("CLI: an access log line per request, in common, combined or json, and
     });
     await res.body?.cancel();
     await weft.stop();
-    assert.match(weft.text, line, flags.join(" "));
+    assert.match(weft.stdout, line, flags.join(" "));
+    // stdout is the log alone, so `| jq` or goaccess reads every line of it; the banner and notices go to stderr.
+    assert.equal(weft.stdout.trim().split("\n").length, 1, weft.stdout);
+    assert.match(weft.stderr, /weft listening on .*\n(.|\n)*shutting down/);
+    if (flags.includes("json")) JSON.parse(weft.stdout);
   }
   // --quiet: no banner and no access log, so pick the port beforehand.
   const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -319,5 +324,40 @@ Deno.test("CLI: a stdout nobody reads blocks neither requests nor shutdown (the 
     assert.ok(Date.now() - started < 5000, `exit took ${Date.now() - started} ms`);
   } finally {
     await child.stdout.cancel();
+  }
+});
+
+Deno.test("CLI: read access to the root alone: one line naming weft's own folder, exit 1", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const r = await run(["--port", "0", "--root", root], ["--allow-net", `--allow-read=${root}`]);
+    assert.equal(r.code, 1);
+    const own = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
+    assert.equal(
+      r.stderr.trim(),
+      `weft: permission denied: read access to weft's own folder is needed: add ${own} to --allow-read`,
+    );
+  } finally {
+    await Deno.remove(root);
+  }
+});
+
+Deno.test("CLI: past --drain-timeout weft cuts off what is left and exits at once", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.writeFile(`${root}/big.bin`, new Uint8Array(32 * 1024 * 1024));
+  const weft = await startDeno(weftArgs("--port", "0", "--root", root, "--drain-timeout", "0.5"));
+  const stalled = await Deno.connect({ port: weft.port });
+  try {
+    await stalled.write(new TextEncoder().encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n"));
+    assert.ok(await stalled.read(new Uint8Array(1)));
+    const signalled = Date.now();
+    const status = await weft.stop();
+    const took = Date.now() - signalled;
+    assert.equal(status.code, 0);
+    // A container's stop timeout (docker: 10 s) must only cover the drain timeout, not an unknown tail.
+    assert.ok(took >= 450 && took < 2500, `exited ${took} ms after SIGTERM, with a 500 ms drain timeout`);
+  } finally {
+    stalled.close();
+    await Deno.remove(root, { recursive: true });
   }
 });

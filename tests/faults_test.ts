@@ -7,6 +7,7 @@ import {
   readAll,
   readResponses,
   serverTest,
+  startDeno,
   startServer,
   weftArgs,
 } from "./_helpers.ts";
@@ -247,23 +248,15 @@ Deno.test("when no worker can load its app any more, weft stops and finished rej
 });
 
 Deno.test("CLI: a worker stuck in a loop makes weft drain and exit 1, with one line saying why", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: weftArgs("--port", "0", "--app", FAULTY.pathname, "--workers", "2", "--handler-timeout", "0.5"),
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const stdout = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let banner = "";
-  while (!/:(\d+)\//.test(banner)) banner += (await stdout.read()).value ?? "";
-  const port = Number(/:(\d+)\//.exec(banner)![1]);
-  const { text } = await exchange(port, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
+  const weft = await startDeno(
+    weftArgs("--port", "0", "--app", FAULTY.pathname, "--workers", "2", "--handler-timeout", "0.5"),
+  );
+  const { text } = await exchange(weft.port, "GET /hang HTTP/1.1\r\nHost: x\r\n\r\n", 5000);
   assert.equal(parseResponses(text)[0]?.status, 503, text);
-  const status = await child.status;
-  await stdout.cancel();
+  const status = await weft.child.status;
+  await weft.rest();
   assert.equal(status.code, 1);
-  const lines = (await stderr).split("\n").filter((line) => line.startsWith("weft:"));
+  const lines = weft.stderr.split("\n").filter((line) => line.startsWith("weft:"));
   assert.equal(lines.length, 1, lines.join("\n"));
   assert.match(
     lines[0],

@@ -3,7 +3,15 @@
 // about files is tested through the socketless handler in lib/files/file_server_test.ts.
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
-import { exchange, parseResponses, readResponses, serverTest } from "./_helpers.ts";
+import {
+  exchange,
+  parseResponses,
+  readAll,
+  readResponses,
+  serverTest,
+  startDeno,
+  weftArgs,
+} from "./_helpers.ts";
 
 const TEXT = "The quick brown fox jumps over the lazy dog.\n".repeat(400);
 const BINARY = new Uint8Array(200_000).map((_, i) => (i * 13 + (i >> 8)) % 256);
@@ -142,5 +150,79 @@ serverTest(`${HOSTILE.length} traversal attempts never leave the root`, async (t
     }
   } finally {
     await Deno.remove(secret);
+  }
+}, { files: SITE });
+
+Deno.test("a file or folder weft may not read is 403, a name too long for the file system 404; stderr stays quiet", async () => {
+  const root = await Deno.makeTempDir({ prefix: "weft-denied-" });
+  await Deno.writeTextFile(`${root}/open.txt`, "open");
+  await Deno.writeTextFile(`${root}/secret.txt`, "secret");
+  await Deno.mkdir(`${root}/private`);
+  await Deno.writeTextFile(`${root}/private/a.txt`, "a");
+  // As root the system's permissions cannot be tried; Deno's are the same refusal, one layer up.
+  const args = weftArgs("--port", "0", "--root", root, "--list");
+  args.splice(1, 0, `--deny-read=${root}/secret.txt,${root}/private`);
+  const weft = await startDeno(args);
+  try {
+    const status = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${weft.port}${path}`);
+      await res.body?.cancel();
+      return res.status;
+    };
+    assert.equal(await status("/open.txt"), 200);
+    assert.equal(await status("/secret.txt"), 403);
+    assert.equal(await status("/private/"), 403);
+    assert.equal(await status("/private/a.txt"), 403);
+    assert.equal(await status(`/${"n".repeat(300)}.txt`), 404);
+  } finally {
+    await weft.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+  assert.doesNotMatch(weft.stderr, /\n\s+at |request failed/, weft.stderr);
+});
+
+serverTest(
+  "over TCP, paths are answered as nginx answers them: dot segments, //dir, /a.txt/, a date ahead",
+  async (t) => {
+    const status = async (path: string, extra = "") => {
+      const { text } = await exchange(
+        t.port,
+        `GET ${path} HTTP/1.1\r\nHost: x\r\n${extra}Connection: close\r\n\r\n`,
+      );
+      return parseResponses(text)[0];
+    };
+    for (
+      const path of [
+        "/./index.html",
+        "/files/../index.html",
+        "/files/%2e%2e/index.html",
+        "/files//../index.html",
+      ]
+    ) {
+      assert.equal((await status(path)).body, "<h1>home</h1>", path);
+    }
+    assert.equal((await status("/../index.html")).status, 400);
+    const redirect = await status("//files");
+    assert.equal(redirect.status, 301);
+    assert.equal(redirect.headers.get("location"), "/files/");
+    assert.equal((await status("/index.html/")).status, 404);
+    const ahead = `If-Modified-Since: ${new Date(Date.now() + 86_400_000).toUTCString()}\r\n`;
+    assert.equal((await status("/index.html", ahead)).status, 200);
+  },
+  { files: SITE },
+);
+
+serverTest("a chunk line past the limit is refused (400) whether it arrives whole or split", async (t) => {
+  const head = "POST /index.html HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const line = `5;ext=${"e".repeat(5000)}\r\nhello\r\n0\r\n\r\n`;
+  for (const pieces of [[head + line], [head + line.slice(0, 2000), line.slice(2000)]]) {
+    const conn = await Deno.connect({ port: t.port });
+    try {
+      for (const piece of pieces) await conn.write(new TextEncoder().encode(piece));
+      const { text } = await readAll(conn, 3000);
+      assert.match(text, /^HTTP\/1\.1 400 Bad Request\r\n/, `${pieces.length} piece(s)`);
+    } finally {
+      conn.close();
+    }
   }
 }, { files: SITE });

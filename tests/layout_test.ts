@@ -22,8 +22,10 @@ async function sources(): Promise<string[]> {
 
 /** The modules of ours a file imports (statically or by a literal dynamic import), relative to the top. */
 async function importsOf(file: string): Promise<string[]> {
-  // Doc comments' examples import too; they are not the module's imports.
-  const text = (await Deno.readTextFile(join(top, file))).replace(/\/\*\*[\s\S]*?\*\//g, "");
+  // Doc comments' examples import too, and `import type` loads nothing at run time: neither is an import here.
+  const text = (await Deno.readTextFile(join(top, file)))
+    .replace(/\/\*\*[\s\S]*?\*\//g, "")
+    .replace(/^import type [^;]*;/gm, "");
   const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
   return specifiers.map((s) => relative(top, join(top, dirname(file), s)));
 }

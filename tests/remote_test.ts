@@ -23,7 +23,6 @@ Deno.test("weft runs from a remote URL with only --allow-net, an app from a URL 
         "--app",
         `http://${host}/examples/json_api.ts`,
       ],
-      "stdout",
       { DENO_DIR: denoDir },
     );
     try {

@@ -51,6 +51,20 @@ Deno.test("CLI: --unix needs --allow-write; a path that exists is refused, namin
   const taken = await run([command, "--allow-write", ...rest]);
   assert.equal(taken.code, 1);
   assert.match(new TextDecoder().decode(taken.stderr), /^weft: .*left-behind\.sock exists: .*\(--unix\)\n$/);
+  // Deno asks for read access to the socket's path too: say so, whichever it checked first.
+  const [, , , ...args] = weftArgs("--unix", `${dir}/new.sock`);
+  const unreadable = await run([
+    "run",
+    "--allow-net",
+    `--allow-read=${Deno.cwd()},${new URL("..", import.meta.url).pathname}`,
+    `--allow-write=${dir}`,
+    ...args,
+  ]);
+  assert.equal(unreadable.code, 1);
+  assert.match(
+    new TextDecoder().decode(unreadable.stderr),
+    /^weft: permission denied: .*new\.sock.*needs --allow-read and --allow-write for its path\)\n$/,
+  );
   const both = await run(weftArgs("--unix", path, "--port", "8080"));
   assert.equal(both.code, 2);
   assert.equal(new TextDecoder().decode(both.stderr), "weft: --unix cannot be combined with --port\n");

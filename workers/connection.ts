@@ -19,6 +19,9 @@ import type { Outbox } from "../lib/pool/outbox.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import { ServerConnection } from "../lib/http/connection.ts";
 import { HttpParseError } from "../lib/http/errors.ts";
+import type { RequestHead } from "../lib/http/request_head.ts";
+import { errorText } from "../lib/http/response.ts";
+import { accessLine } from "./access_line.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 
 /** What a connection needs from its worker. */
@@ -28,6 +31,8 @@ export interface ConnectionHost extends ExchangeHost {
   readonly budget: StreamBudget;
   /** Whether a request to `path` may start now: under the in-flight limit, or the health check. */
   admits(path: string): boolean;
+  /** Counts (and logs) a response that no exchange answered. */
+  count(status: number, bytes: number, logLine: string | null): void;
   /** The connection is over: forget it. */
   forget(connection: Connection): void;
 }
@@ -129,7 +134,7 @@ export class Connection {
       this.#exchange?.sink?.fail(e);
       // A client that left mid-request waits for no answer.
       if (e.code === "TRUNCATED") this.close();
-      else this.refuse(e.status, e.message);
+      else this.refuse(e.status, e.message, [], e.head);
     }
   }
 
@@ -153,7 +158,12 @@ export class Connection {
         this.#waitingFor = null;
         // RFC 9110 §15.6.4: 503 with Retry-After while the worker is at its in-flight limit.
         if (!this.#host.admits(event.target.path)) {
-          this.refuse(503, "The server is at capacity, try again shortly", [["Retry-After", "1"]]);
+          this.refuse(
+            503,
+            "The server is at capacity, try again shortly",
+            [["Retry-After", "1"]],
+            event.head,
+          );
           return false;
         }
         this.#exchange = new Exchange(this, event, this.#host);
@@ -217,12 +227,10 @@ export class Connection {
   expire(now: number): void {
     const { timeouts } = this.#host.init;
     if (this.#exchange?.isOverdue(now, timeouts.handler)) {
-      this.#exchange.abandon("the handler took too long", 503);
       return this.refuse(503, "The handler took too long to answer");
     }
     if (this.#waitingFor === null || now < this.#deadline) return;
     if (this.#waitingFor === "idle") return this.close();
-    this.#exchange?.sink?.fail(new Error("the request body stopped arriving"));
     this.refuse(408, "The request took too long to arrive");
   }
 
@@ -232,9 +240,24 @@ export class Connection {
     if (this.protocol.closeAfterResponse() && this.#exchange === null) this.close();
   }
 
-  /** Answers with an error (or only ends a response under way) and closes. */
-  refuse(status: number, message: string, extra: [string, string][] = []): void {
-    this.write(this.protocol.respondToError(status, message, extra));
+  /**
+   * Answers with an error (or only ends a response under way) and closes.
+   * The response is logged and counted once: by the exchange under way, with
+   * this status, or here, with the request's head if it was read.
+   */
+  refuse(
+    status: number,
+    message: string,
+    extra: [string, string][] = [],
+    head: RequestHead | null = null,
+  ): void {
+    const response = this.protocol.respondToError(status, message, extra);
+    this.write(response);
+    if (this.#exchange !== null) this.#exchange.abandon(message, status);
+    else if (response.length > 0) {
+      const answered = { head, status, bytes: errorText(status, message).length, startedAt: Date.now() };
+      this.#host.count(status, answered.bytes, accessLine(this.#host.init, this.remoteAddr, answered));
+    }
     this.close();
   }
 

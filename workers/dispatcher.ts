@@ -96,8 +96,12 @@ export class Dispatcher implements ConnectionHost {
   }
 
   ended(status: number, bytes: number, logLine: string | null): void {
+    this.#counters.inFlight--;
+    this.count(status, bytes, logLine);
+  }
+
+  count(status: number, bytes: number, logLine: string | null): void {
     const counters = this.#counters;
-    counters.inFlight--;
     counters.responses[status] = (counters.responses[status] ?? 0) + 1;
     counters.bytes += bytes;
     if (logLine !== null) this.outbox.push(FrameType.Log, 0, encoder.encode(logLine + "\n"));

@@ -7,12 +7,11 @@
  * @module
  */
 
-import { formatAccessLine } from "../lib/access_log.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import type { RequestEvent } from "../lib/http/events.ts";
-import { forwardedClient } from "../lib/http/forwarded.ts";
 import { type Reply, textReply } from "../lib/reply.ts";
+import { accessLine } from "./access_line.ts";
 import { BodySink } from "./body_sink.ts";
 import type { Connection } from "./connection.ts";
 import { sendReply } from "./send_reply.ts";
@@ -50,7 +49,7 @@ export class Exchange {
   #settled = false;
   /** The status sent, for the log; 499 when the client left before an answer. */
   #status = 0;
-  /** Response body bytes handed over. */
+  /** Response body bytes handed over (counted by `send_reply.ts` as each piece is framed). */
   bytes = 0;
   /** The server's state when the exchange began, before it counted itself. */
   readonly #unavailable: string | null;
@@ -77,11 +76,10 @@ export class Exchange {
     return !this.#responded && now - this.#startedAt > handlerTimeout;
   }
 
-  /** The response head goes out now, with this status and (unless HEAD) this many body bytes. */
-  responding(status: number, bytes: number): void {
+  /** The response head goes out now, with this status. */
+  responding(status: number): void {
     this.#responded = true;
     this.#status = status;
-    this.bytes = bytes;
   }
 
   /** Aborts the handler's signal (shutdown, or the client left). */
@@ -142,29 +140,8 @@ export class Exchange {
     if (this.#settled) return;
     this.#settled = true;
     this.#status = status;
-    this.#host.ended(status, this.bytes, this.#logLine());
+    const answered = { head: this.#request.head, status, bytes: this.bytes, startedAt: this.#startedAt };
+    this.#host.ended(status, this.bytes, accessLine(this.#host.init, this.#connection.remoteAddr, answered));
     this.#completed.resolve();
-  }
-
-  /** The access log line, or `null` when there is no access log. */
-  #logLine(): string | null {
-    const { log, trustProxy } = this.#host.init;
-    if (log === null) return null;
-    const { head } = this.#request;
-    const field = (name: string) => head.headers.find(([n]) => n === name)?.[1];
-    const remote = this.#connection.remoteAddr;
-    return formatAccessLine(log, {
-      remote: (trustProxy ? forwardedClient(head.headers) : null) ??
-        ("hostname" in remote ? remote.hostname : "-"),
-      method: head.method,
-      target: head.target,
-      version: `HTTP/1.${head.minorVersion}`,
-      status: this.#status,
-      bytes: this.bytes,
-      referer: field("referer"),
-      userAgent: field("user-agent"),
-      start: this.#startedAt,
-      duration: Date.now() - this.#startedAt,
-    });
   }
 }

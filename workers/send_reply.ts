@@ -20,7 +20,7 @@ import type { Exchange } from "./exchange.ts";
 export async function sendReply(connection: Connection, reply: Reply, exchange: Exchange): Promise<void> {
   if (connection.isGone) return;
   const { protocol } = connection;
-  exchange.responding(reply.status, protocol.method === "HEAD" ? 0 : reply.contentLength ?? 0);
+  exchange.responding(reply.status);
   const { status, reason, headers, contentLength } = reply;
   // What is ready leaves as one piece: the head with the parts that follow it at once.
   const ready = [protocol.respond({ status, reason, headers, contentLength })];
@@ -34,27 +34,29 @@ export async function sendReply(connection: Connection, reply: Reply, exchange: 
     // Small parts are ready at once, and so are parts the reply owns, however large.
     if (part instanceof Uint8Array && (part.length < SOLO_PAYLOAD || !reply.sharedBody)) {
       ready.push(protocol.sendBody(part));
+      exchange.bytes += part.length;
       continue;
     }
     connection.write(ready.splice(0));
-    if (part instanceof Uint8Array) await sendBytes(connection, part);
+    if (part instanceof Uint8Array) await sendBytes(connection, part, exchange);
     else if (part instanceof ReadableStream) await sendStream(connection, part, exchange);
-    else await sendSlice(connection, part);
+    else await sendSlice(connection, part, exchange);
     if (connection.isGone) return;
   }
   connection.endResponse(ready);
 }
 
-/** Frames a piece of body and sends it through the window. */
-function sendPiece(connection: Connection, data: Uint8Array): Promise<void> {
+/** Frames a piece of body, counts it for the log, and sends it through the window. */
+function sendPiece(connection: Connection, data: Uint8Array, exchange: Exchange): Promise<void> {
+  exchange.bytes += data.length;
   return connection.writeAcked(connection.protocol.sendBody(data));
 }
 
 /** Sends large shared bytes from memory through the window, a window's worth at a time. */
-async function sendBytes(connection: Connection, bytes: Uint8Array): Promise<void> {
+async function sendBytes(connection: Connection, bytes: Uint8Array, exchange: Exchange): Promise<void> {
   for (let at = 0; at < bytes.length && !connection.isGone;) {
     const n = Math.min(connection.window.limit, bytes.length - at);
-    await sendPiece(connection, bytes.subarray(at, at + n));
+    await sendPiece(connection, bytes.subarray(at, at + n), exchange);
     at += n;
   }
 }
@@ -64,14 +66,14 @@ async function sendBytes(connection: Connection, bytes: Uint8Array): Promise<voi
  * window. Each chunk is read into a fresh array that the frame copies, so a
  * stream waiting on a slow client holds no buffer of its own.
  */
-async function sendSlice(connection: Connection, slice: FileSlice): Promise<void> {
+async function sendSlice(connection: Connection, slice: FileSlice, exchange: Exchange): Promise<void> {
   await slice.file.seek(slice.start, Deno.SeekMode.Start);
   for (let at = slice.start; at < slice.end && !connection.isGone;) {
     const chunk = new Uint8Array(Math.min(FILE_CHUNK, connection.window.limit, slice.end - at));
     const n = await slice.file.read(chunk);
     if (n === null) throw new Error(`file shrank while being sent (${at} of ${slice.end} bytes)`);
     at += n;
-    if (!connection.isGone) await sendPiece(connection, chunk.subarray(0, n));
+    if (!connection.isGone) await sendPiece(connection, chunk.subarray(0, n), exchange);
   }
 }
 
@@ -92,8 +94,7 @@ async function sendStream(
       if ((done = step.done)) return;
       // Thrown here, the exchange ends the response without its last chunk: the client sees it cut off.
       assertBytes(step.value);
-      exchange.bytes += step.value.length;
-      if (!connection.isGone) await sendPiece(connection, step.value);
+      if (!connection.isGone) await sendPiece(connection, step.value, exchange);
     }
   } finally {
     exchange.cancelled.removeEventListener("abort", cancel);

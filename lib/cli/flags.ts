@@ -113,11 +113,32 @@ export const FLAGS: readonly Flag[] = [
     followSymlinks: true,
   }),
   on("cors", "what to serve", "Access-Control-Allow-Origin: * and answers to preflight", { cors: true }),
-  path("health", "answer GET PATH with 200 ok, even at the in-flight limit (e.g. /healthz)"),
+  path("health", "answer GET PATH with 200 ok, or 503 while weft cannot take work (e.g. /healthz)"),
   path("metrics", "serve Prometheus metrics at PATH (e.g. /metrics)"),
-  on("trust-proxy", "operations", "log the client address from Forwarded / X-Forwarded-For", {
+  on("trust-proxy", "operations", "log the client address the proxy reports in --proxy-header", {
     trustProxy: true,
   }),
+  choice("proxy-header", "NAME", "operations", "the one field the proxy sets", [
+    "x-forwarded-for",
+    "forwarded",
+  ], {
+    shown: code(DEFAULTS.proxyHeader),
+    apply: (options, value) => (options.proxyHeader = value as ServeOptions["proxyHeader"]),
+  }),
+  {
+    name: "trusted-proxies",
+    value: "LIST",
+    group: "operations",
+    help: "the proxies' addresses, comma-separated: only they are believed",
+    shown: "any peer",
+    apply(options, value) {
+      const list = String(value).split(",").map((address) => address.trim()).filter((address) =>
+        address !== ""
+      );
+      if (list.length === 0) throw new UsageError("--trusted-proxies takes addresses, e.g. 10.0.0.2,::1");
+      options.trustedProxies = list;
+    },
+  },
   choice("log-format", "FORMAT", "operations", "access log to stdout", ["common", "combined", "json"], {
     shown: code("common"),
   }),
@@ -259,31 +280,4 @@ function path(name: "health" | "metrics", help: string): Flag {
       options[name] = String(value);
     },
   };
-}
-
-/**
- * The `--help` text: usage, then every flag by group with its default.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { helpText } from "./flags.ts";
- * assert.match(helpText("1.0.0"), /--port N +port; 0 picks a free one \(the URL is printed\) \(default 7878\)/);
- * ```
- */
-export function helpText(version: string): string {
-  const lines = [
-    `weft ${version} — an HTTP/1.1 server on a pool of workers`,
-    "",
-    "Usage: deno run --allow-net --allow-read mod.ts [flags]",
-  ];
-  let group = "";
-  for (const flag of FLAGS) {
-    if (flag.group !== group) lines.push("", `${(group = flag.group)}:`);
-    const name = `--${flag.name}${flag.value ? ` ${flag.value}` : ""}`.padEnd(24);
-    const shown = flag.shown?.replaceAll("`", "");
-    const fallback = shown === undefined || shown === "off" || shown === "none" ? "" : ` (default ${shown})`;
-    lines.push(`  ${name}${flag.help}${fallback}`);
-  }
-  return lines.join("\n") + "\n";
 }

@@ -10,7 +10,8 @@ import { DEFAULTS, type ServeOptions } from "../config/options.ts";
 import { ListenOptionError } from "../listen.ts";
 import { serve, type Server } from "../server.ts";
 import { type Command, parseCommand } from "./command.ts";
-import { helpText, UsageError } from "./flags.ts";
+import { UsageError } from "./flags.ts";
+import { helpText } from "./help.ts";
 
 /** The version printed by `--version`; kept equal to deno.json's. */
 export const VERSION = "0.1.0";
@@ -72,14 +73,15 @@ async function run(options: ServeOptions, quiet: boolean): Promise<number> {
     await server.finished;
     return 1;
   }
-  if (!quiet) { for (const line of listeningLines(server)) console.log(line); }
+  // stdout carries the access log alone (a pipe into jq or goaccess reads only its lines); notices go to stderr.
+  if (!quiet) { for (const line of listeningLines(server)) console.error(line); }
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const onSignal = () => {
     if (controller.signal.aborted) Deno.exit(130);
-    // Not console.log: it writes synchronously, and a stdout nobody reads would freeze the drain.
+    // Not console.error: it writes synchronously, and a stderr nobody reads would freeze the drain.
     if (!quiet) {
       const notice = "weft: shutting down, finishing requests in flight (signal again to quit now)\n";
-      Deno.stdout.write(new TextEncoder().encode(notice)).catch(() => {});
+      Deno.stderr.write(new TextEncoder().encode(notice)).catch(() => {});
     }
     controller.abort();
   };
@@ -134,7 +136,11 @@ function startupMessage(e: unknown, options: ServeOptions): string {
     return `cannot listen on ${address}: address not available here (check --host)`;
   }
   if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-    return `permission denied: ${e.message.split("\n")[0]}`;
+    // Deno asks for both on a unix socket's path, and names only the one it checked first.
+    const unix = options.unix === undefined
+      ? ""
+      : ` (a unix socket needs --allow-read and --allow-write for its path)`;
+    return `permission denied: ${e.message.split("\n")[0]}${unix}`;
   }
   return e instanceof Error ? e.message : String(e);
 }

@@ -8,6 +8,7 @@
  */
 
 import type { LogFormat } from "../access_log.ts";
+import type { ProxyHeader } from "../http/forwarded.ts";
 import { DEFAULT_LIMITS } from "../http/limits.ts";
 
 /** How paths with a segment starting with `.` are treated. */
@@ -124,11 +125,23 @@ export interface ServeOptions extends ListenOptions, FileServerOptions, ServerLi
    */
   log?: LogFormat;
   /**
-   * The peer is a proxy: log the client address it reports in `Forwarded`
-   * or `X-Forwarded-For` (the last entry, the one the proxy added).
+   * The peer is a proxy: log the client address it reports in
+   * `proxyHeader` (the last entry, the one the proxy added).
    * @default {false}
    */
   trustProxy?: boolean;
+  /**
+   * The field the proxy sets, and the only one read: `x-forwarded-for` (nginx,
+   * HAProxy) or `forwarded` (RFC 7239).
+   * @default {"x-forwarded-for"}
+   */
+  proxyHeader?: ProxyHeader;
+  /**
+   * The proxies' addresses: only a peer among them is believed. Empty: any
+   * peer (weft is reachable only through the proxy).
+   * @default {[]}
+   */
+  trustedProxies?: string[];
   /**
    * A path (such as `/healthz`) answered `200 ok` by the workers before the
    * app or files, and even when the in-flight limit is reached.
@@ -186,6 +199,8 @@ export const DEFAULTS = Object.freeze({
   handlerTimeout: 30_000,
   maxInFlight: 1024,
   trustProxy: false,
+  proxyHeader: "x-forwarded-for" as ProxyHeader,
+  trustedProxies: [] as readonly string[],
   drainTimeout: 10_000,
 });
 

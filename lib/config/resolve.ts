@@ -7,6 +7,7 @@
  */
 
 import type { LogFormat } from "../access_log.ts";
+import type { ProxyHeader } from "../http/forwarded.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "../http/limits.ts";
 import { DEFAULTS, fileServerOptions, type ResolvedFileServerOptions, type ServeOptions } from "./options.ts";
 
@@ -31,8 +32,12 @@ export interface WorkerInit {
   log: LogFormat | null;
   /** Whether connections arrive over TLS (requests then have `https:` URLs). */
   secure: boolean;
-  /** Log the client address from `Forwarded` / `X-Forwarded-For` (the peer is a proxy). */
+  /** Log the client address the proxy reports (the peer is a proxy). */
   trustProxy: boolean;
+  /** The one field the proxy reports it in. */
+  proxyHeader: ProxyHeader;
+  /** The peers believed; empty for any. */
+  trustedProxies: readonly string[];
   /** A path answered 200 at once, past the in-flight limit, or `null`. */
   health: string | null;
   /** A path answered with the metrics page, or `null`. */
@@ -69,6 +74,7 @@ export interface ServerConfig {
  * ```
  */
 export function resolveConfig(options: ServeOptions): ServerConfig {
+  checkOwnFolder();
   const workers = options.workers ?? navigator.hardwareConcurrency;
   if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`workers must be a whole number ≥ 1, got ${workers}`);
@@ -105,10 +111,28 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
       maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
       log: options.log ?? null,
       trustProxy: options.trustProxy ?? DEFAULTS.trustProxy,
+      proxyHeader: options.proxyHeader ?? DEFAULTS.proxyHeader,
+      trustedProxies: options.trustedProxies ?? DEFAULTS.trustedProxies,
       health: options.health ?? null,
       metrics: options.metrics ?? null,
     },
   };
+}
+
+/**
+ * Workers load weft's own modules: without read access to its folder each
+ * would fail with a stack trace. Say it once, naming the folder. (Run from a
+ * URL, weft needs no read access.)
+ */
+function checkOwnFolder(): void {
+  const own = new URL("../../", import.meta.url);
+  if (own.protocol !== "file:") return;
+  const path = decodeURIComponent(own.pathname).replace(/\/$/, "");
+  if (Deno.permissions.querySync({ name: "read", path }).state !== "granted") {
+    throw new Deno.errors.NotCapable(
+      `read access to weft's own folder is needed: add ${path} to --allow-read`,
+    );
+  }
 }
 
 /** The root as a real path; the `static/` folder beside mod.ts when none is given. */

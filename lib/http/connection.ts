@@ -13,11 +13,10 @@
 import { ChunkedDecoder } from "./chunked.ts";
 import { HttpParseError } from "./errors.ts";
 import { CLOSED, type ConnectionEvent, type DataEvent, type EndEvent, NEED_DATA, PAUSED } from "./events.ts";
-import { requestFraming } from "./framing.ts";
+import { readRequest } from "./framing.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "./limits.ts";
 import { ReceiveBuffer } from "./receive_buffer.ts";
 import { RequestHeadParser } from "./request_head.ts";
-import { parseRequestTarget } from "./request_target.ts";
 import { BodyFramer, handlerFields, responseFraming, type ResponseInit } from "./response_framing.ts";
 import { serializeErrorResponse, serializeResponseHead } from "./response.ts";
 
@@ -160,8 +159,7 @@ export class ServerConnection {
     if (head === null) return this.#needData(true);
     input.start += this.#headParser.consumed;
     this.#headParser = new RequestHeadParser(this.#limits);
-    const framing = requestFraming(head, this.#limits);
-    const target = parseRequestTarget(head.method, head.target);
+    const { framing, target } = readRequest(head, this.#limits);
     this.#method = head.method;
     this.#minorVersion = head.minorVersion;
     this.#keepAlive = framing.keepAlive && !this.#closeRequested;

@@ -4,6 +4,8 @@
  * @module
  */
 
+import type { RequestHead } from "./request_head.ts";
+
 /**
  * Why a request was refused. A string survives `postMessage` and logs, a
  * class instance does not.
@@ -44,6 +46,8 @@ export class HttpParseError extends SyntaxError {
   readonly code: HttpErrorCode;
   /** The status code to answer with. */
   readonly status: number;
+  /** The request's head, when the fault was found after it was read whole (a refusal can then name it). */
+  head: RequestHead | null = null;
 
   /** Creates an error with a code, a status and a sentence-case reason. */
   constructor(code: HttpErrorCode, status: number, message: string) {

@@ -1,6 +1,9 @@
 /**
- * The client address a proxy reports, from `Forwarded` (RFC 7239) or
- * `X-Forwarded-For`.
+ * The client address a proxy reports, from the one field it sets:
+ * `X-Forwarded-For` (nginx's `$proxy_add_x_forwarded_for`, HAProxy's
+ * `option forwardfor`) or `Forwarded` (RFC 7239). Only that field is read:
+ * were the other one read too, a client could write it and choose the
+ * address that is logged.
  *
  * Only the last entry is taken: it is the one the proxy in front of us
  * added, the address it saw. Entries before it were sent by the client or by
@@ -9,29 +12,32 @@
  * @module
  */
 
+/** The field a proxy reports the client's address in. */
+export type ProxyHeader = "x-forwarded-for" | "forwarded";
+
 /**
- * The client address from `Forwarded` (preferred) or `X-Forwarded-For`, or
- * `null` when neither gives one. Ports, quotes and IPv6 brackets are
- * stripped; an obfuscated or `unknown` node is no address.
+ * The client address from the last entry of `field`, or `null` when it
+ * gives none. Ports, quotes and IPv6 brackets are stripped; an obfuscated or
+ * `unknown` node is no address.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { forwardedClient } from "./forwarded.ts";
- * assert.equal(forwardedClient([["forwarded", 'for="[2001:db8::1]:4711"']]), "2001:db8::1");
- * assert.equal(forwardedClient([["x-forwarded-for", "203.0.113.9, 198.51.100.2"]]), "198.51.100.2");
+ * const headers: [string, string][] = [["x-forwarded-for", "203.0.113.9, 198.51.100.2"], ["forwarded", "for=192.0.2.1"]];
+ * assert.equal(forwardedClient(headers, "x-forwarded-for"), "198.51.100.2");
+ * assert.equal(forwardedClient(headers, "forwarded"), "192.0.2.1");
+ * assert.equal(forwardedClient([["forwarded", 'for="[2001:db8::1]:4711"']], "forwarded"), "2001:db8::1");
  * ```
  */
-export function forwardedClient(headers: readonly (readonly [string, string])[]): string | null {
-  const forwarded = headers.filter(([name]) => name === "forwarded").map(([, value]) => value);
-  if (forwarded.length > 0) {
-    const elements = forwarded.join(",").split(",");
-    return nodeAddress(forParameter(elements[elements.length - 1]));
-  }
-  const xff = headers.filter(([name]) => name === "x-forwarded-for").map(([, value]) => value);
-  if (xff.length === 0) return null;
-  const entries = xff.join(",").split(",");
-  return nodeAddress(entries[entries.length - 1].trim());
+export function forwardedClient(
+  headers: readonly (readonly [string, string])[],
+  field: ProxyHeader,
+): string | null {
+  const values = headers.filter(([name]) => name === field).map(([, value]) => value);
+  if (values.length === 0) return null;
+  const last = values.join(",").split(",").at(-1)!;
+  return nodeAddress(field === "forwarded" ? forParameter(last) : last.trim());
 }
 
 /** The `for=` value of one `Forwarded` element, unquoted. */

@@ -8,6 +8,7 @@
 import { HttpParseError } from "./errors.ts";
 import type { ParserLimits } from "./limits.ts";
 import type { RequestHead } from "./request_head.ts";
+import { parseRequestTarget, type RequestTarget } from "./request_target.ts";
 
 /** The body length of a request: a byte count, or `"chunked"`. */
 export type BodyLength = number | "chunked";
@@ -131,4 +132,30 @@ function parseContentLength(values: string[], limits: ParserLimits): number {
     throw new HttpParseError("BODY_TOO_LARGE", 413, "Request body is too large");
   }
   return length;
+}
+
+/**
+ * A request head's framing and target, or the refusal, which then carries
+ * the head: a request refused after it was read whole (no Host, a bad
+ * Content-Length…) can be logged by its request line.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readRequest } from "./framing.ts";
+ * import { DEFAULT_LIMITS } from "./limits.ts";
+ * const head = { method: "GET", target: "/a", minorVersion: 1, headers: [] };
+ * assert.throws(() => readRequest(head, DEFAULT_LIMITS), (e: { status: number; head: unknown }) => e.status === 400 && e.head === head);
+ * ```
+ */
+export function readRequest(
+  head: RequestHead,
+  limits: ParserLimits,
+): { framing: RequestFraming; target: RequestTarget } {
+  try {
+    return { framing: requestFraming(head, limits), target: parseRequestTarget(head.method, head.target) };
+  } catch (e) {
+    if (e instanceof HttpParseError) e.head = head;
+    throw e;
+  }
 }
