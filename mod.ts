@@ -32,6 +32,7 @@ export type {
   ServerLimits,
 } from "./lib/config/options.ts";
 export type { LogFormat } from "./lib/access_log.ts";
+export type { ProxyHeader } from "./lib/http/forwarded.ts";
 export type { App, ServeInfo } from "./lib/app/app.ts";
 
 if (import.meta.main) {

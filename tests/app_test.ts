@@ -298,3 +298,19 @@ serverTest(
   },
   { options: { app: CONTRACT } },
 );
+
+serverTest("a chunk line past the limit is refused (400) whether it arrives whole or split", async (t) => {
+  // An app reading the body, so the answer waits for it: the parser's verdict is the answer.
+  const head = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const line = `5;ext=${"e".repeat(5000)}\r\nhello\r\n0\r\n\r\n`;
+  for (const pieces of [[head + line], [head + line.slice(0, 2000), line.slice(2000)]]) {
+    const conn = await Deno.connect({ port: t.port });
+    try {
+      for (const piece of pieces) await conn.write(enc.encode(piece)).catch(() => 0);
+      const { text } = await readAll(conn, 3000);
+      assert.match(text, /^HTTP\/1\.1 400 Bad Request\r\n/, `${pieces.length} piece(s)`);
+    } finally {
+      conn.close();
+    }
+  }
+}, { options: { app: CONTRACT } });
