@@ -99,6 +99,8 @@ export type WorkerStatus =
 const HEADER = 9;
 const EMPTY_SIZE = 4;
 const MIN_CAPACITY = 16 * 1024;
+/** A writer's buffer before its first frame: never written to, as any push reserves room first. */
+const EMPTY = new Uint8Array(EMPTY_SIZE);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -118,8 +120,8 @@ const decoder = new TextDecoder();
  * ```
  */
 export class FrameWriter {
-  #bytes = new Uint8Array(MIN_CAPACITY);
-  #view = new DataView(this.#bytes.buffer);
+  #bytes = EMPTY;
+  #view = new DataView(EMPTY.buffer);
   #used = EMPTY_SIZE;
   /** Where the last frame starts (its header), or -1. */
   #last = -1;
@@ -181,8 +183,10 @@ export class FrameWriter {
     if (this.isEmpty) return null;
     this.#view.setUint32(0, this.#used, true);
     const buffer = this.#bytes.buffer;
-    this.#bytes = new Uint8Array(MIN_CAPACITY);
-    this.#view = new DataView(this.#bytes.buffer);
+    // The next buffer is made by the next push, at the size it needs: a large payload that travels
+    // alone then costs one allocation, not a small one thrown away.
+    this.#bytes = EMPTY;
+    this.#view = new DataView(EMPTY.buffer);
     this.#used = EMPTY_SIZE;
     this.#last = -1;
     return buffer;
@@ -192,7 +196,7 @@ export class FrameWriter {
     if (this.#used + n <= this.#bytes.length) return;
     // Double for small frames; fit a large one exactly, as a big buffer
     // lives as long as the slowest payload in it.
-    const doubled = this.#bytes.length * 2;
+    const doubled = Math.max(this.#bytes.length * 2, MIN_CAPACITY);
     const grown = new Uint8Array(Math.max(doubled >= this.#used + n ? doubled : 0, this.#used + n));
     grown.set(this.#bytes.subarray(0, this.#used));
     this.#bytes = grown;
