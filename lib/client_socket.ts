@@ -13,7 +13,7 @@
  * - the client half-closes: `Eof` to the worker, which decides;
  * - the worker is lost: a request waiting for its answer gets a 503 and a
  *   close; a connection between requests moves to another worker; one whose
- *   response was under way is lost.
+ *   response was under way, or that was upgraded (a WebSocket), is lost.
  *
  * @module
  */
@@ -58,8 +58,11 @@ export class ClientSocket {
   pausedByWorker = false;
   /** Large reads not yet answered by `Taken`. */
   untaken = 0;
-  /** Where the connection's requests stand: none read, one waits for its answer, an answer is being written. */
-  #request: "none" | "unanswered" | "answering" = "none";
+  /**
+   * Where the connection's requests stand: none read, one waits for its answer, an answer is being
+   * written, or no longer HTTP (upgraded).
+   */
+  #request: "none" | "unanswered" | "answering" | "upgraded" = "none";
   /** Bytes read and sent to the worker, ever. */
   #sent = 0;
   /** Worker bytes received and not yet reported written: what the worker counts as unwritten (flow rule 5). */
@@ -104,15 +107,18 @@ export class ClientSocket {
     switch (type) {
       case FrameType.Write:
       case FrameType.WriteAck:
-        this.#request = "answering";
         this.#unreported += payload.length;
         // A payload is a view of the worker's batch. One that waits behind a
         // write under way (a slow client) is copied out if small, so it does not
         // pin the whole batch; the rest are merged into one write at once.
+        if (this.#request !== "upgraded") this.#request = "answering";
         this.#enqueue(
           this.#writing && payload.length * 2 < payload.buffer.byteLength ? payload.slice() : payload,
           type === FrameType.WriteAck ? "ack" : "write",
         );
+        break;
+      case FrameType.Upgraded:
+        this.#request = "upgraded";
         break;
       case FrameType.End:
         // The worker has read this much: anything sent past it is a request not yet answered.

@@ -12,12 +12,14 @@
 import type { App, ServeInfo } from "./app/app.ts";
 import { buildRequest } from "./app/request.ts";
 import { replyFrom } from "./app/response_reply.ts";
+import { allowUpgrade, upgradeFor } from "./app/upgrade.ts";
 import type { FileServerOptions } from "./config/options.ts";
 import { FileServer } from "./files/file_server.ts";
 import { fieldMap, type RequestHead } from "./http/request_head.ts";
 import type { RequestTarget } from "./http/request_target.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
 import { fixedReply, type Reply, textReply } from "./reply.ts";
+import { HandshakeError } from "./websocket/handshake.ts";
 
 /** A request as the protocol core parsed it, with its body as a stream (`null` when it has none). */
 export interface IncomingRequest {
@@ -106,11 +108,24 @@ export function createHandler(options: HandlerOptions): Handler {
     if (app === null) return await fromFiles(request);
     const built = buildRequest(request.head, request.target, request.body, info.signal, scheme);
     if (!built.ok) return textReply(built.status, built.reason);
+    allowUpgrade(built.request, { minorVersion: request.head.minorVersion, hasBody: request.body !== null });
     const { remoteAddr, signal, completed } = info;
-    const reply = await replyFrom(
-      await callApp(app, built.request, { remoteAddr, signal, completed }),
-      method,
-    );
+    let response: Response;
+    try {
+      response = await callApp(app, built.request, { remoteAddr, signal, completed });
+    } catch (e) {
+      // RFC 6455 §4.2.1–4.2.2: a handshake the app could not accept, and did not answer itself.
+      if (e instanceof HandshakeError) return textReply(e.status, e.message, e.headers);
+      throw e;
+    }
+    const upgrade = upgradeFor(built.request, response);
+    if (upgrade !== null) return { status: 101, headers: upgrade.fields, body: [], files: [], upgrade };
+    if (response.status < 200) {
+      throw new TypeError(
+        `the app answered ${response.status}, which only Deno.upgradeWebSocket's response may`,
+      );
+    }
+    const reply = await replyFrom(response, method);
     if (reply.status !== 404 || files === null) return reply;
     // The app has nothing here: a file may. If there is none either, the app's own 404 stands.
     const file = await fromFiles(request);
@@ -129,12 +144,6 @@ async function callApp(app: App, request: Request, info: ServeInfo): Promise<Res
   if (!(response instanceof Response)) {
     throw new TypeError(
       `the app's fetch returned ${Object.prototype.toString.call(response)}, not a Response`,
-    );
-  }
-  // Only Deno.upgradeWebSocket makes a 1xx Response, and it needs Deno's own HTTP server.
-  if (response.status < 200) {
-    throw new TypeError(
-      `the app answered ${response.status}: weft does not upgrade connections (WebSocket apps need deno serve)`,
     );
   }
   return response;

@@ -58,7 +58,7 @@ Deno.test("an app that answers no Response, or a 101, is an error naming what it
   const odd = handlerWith({ app: { fetch: () => "text" as unknown as Response } });
   await assert.rejects(call(odd, "/"), /returned \[object String\], not a Response/);
   const upgrade = handlerWith({ app: { fetch: () => new Response(null, { status: 101 }) } });
-  await assert.rejects(call(upgrade, "/"), /weft does not upgrade connections/);
+  await assert.rejects(call(upgrade, "/"), /answered 101, which only Deno.upgradeWebSocket's response may/);
 });
 
 Deno.test("an app body whose first chunk is not bytes is an error before anything is sent (a 500)", async () => {

@@ -12,6 +12,12 @@ export interface MetricsSnapshot {
   bytes: number;
   /** Requests a handler is working on now. */
   inFlight: number;
+  /** WebSocket connections open. */
+  websockets: number;
+  /** WebSocket messages received from clients, since start. */
+  messagesReceived: number;
+  /** WebSocket messages sent to clients, since start. */
+  messagesSent: number;
   /** Requests read and not yet answered: waiting for a worker or being handled. */
   queueDepth: number;
   /** Open client connections. */
@@ -35,7 +41,8 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
  * import assert from "node:assert/strict";
  * import { formatMetrics } from "./metrics.ts";
  * const text = formatMetrics({
- *   responses: { "200": 3 }, bytes: 120, inFlight: 1, queueDepth: 1,
+ *   responses: { "200": 3 }, bytes: 120, inFlight: 1, queueDepth: 1, websockets: 0,
+ *   messagesReceived: 0, messagesSent: 0,
  *   connections: 2, writeQueueBytes: 0, workers: 2, restarts: 0,
  * });
  * assert.equal(text.includes('weft_responses_total{code="200"} 3'), true);
@@ -70,6 +77,11 @@ export function formatMetrics(s: MetricsSnapshot): string {
     "",
     s.writeQueueBytes,
   ]]);
+  metric("weft_websockets_open", "gauge", "Open WebSocket connections.", [["", s.websockets]]);
+  metric("weft_websocket_messages_total", "counter", "WebSocket messages, by direction.", [
+    ['{direction="received"}', s.messagesReceived],
+    ['{direction="sent"}', s.messagesSent],
+  ]);
   metric("weft_workers", "gauge", "Workers running.", [["", s.workers]]);
   metric("weft_worker_restarts_total", "counter", "Workers replaced after failing or hanging.", [[
     "",

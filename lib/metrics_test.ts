@@ -11,6 +11,9 @@ Deno.test("the metrics page lists every metric with HELP and TYPE, codes sorted"
     writeQueueBytes: 10,
     workers: 2,
     restarts: 1,
+    websockets: 6,
+    messagesReceived: 7,
+    messagesSent: 8,
   });
   const lines = text.trimEnd().split("\n");
   const samples = lines.filter((l) => !l.startsWith("#"));
@@ -22,6 +25,9 @@ Deno.test("the metrics page lists every metric with HELP and TYPE, codes sorted"
     "weft_queue_depth 3",
     "weft_connections_open 4",
     "weft_write_queue_bytes 10",
+    "weft_websockets_open 6",
+    'weft_websocket_messages_total{direction="received"} 7',
+    'weft_websocket_messages_total{direction="sent"} 8',
     "weft_workers 2",
     "weft_worker_restarts_total 1",
   ]);

@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { WebSocketUpgrade } from "./app/upgrade.ts";
 import { errorText } from "./http/response.ts";
 
 /** A byte range of an open file, `end` exclusive. */
@@ -37,6 +38,8 @@ export interface Reply {
    * delay them behind whatever else the worker is doing.
    */
   sharedBody?: boolean;
+  /** The app upgraded the connection (status 101): after the head, it is this WebSocket's. */
+  upgrade?: WebSocketUpgrade;
 }
 
 /**

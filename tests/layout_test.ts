@@ -43,10 +43,11 @@ async function closure(from: string): Promise<Set<string>> {
   return seen;
 }
 
-Deno.test("lib/http imports nothing outside lib/http and uses no Deno API", async () => {
-  for (const file of (await sources()).filter((f) => f.startsWith("lib/http/"))) {
+Deno.test("the protocol core (lib/http, lib/websocket) imports only itself and uses no Deno API", async () => {
+  for (const file of (await sources()).filter((f) => /^lib\/(http|websocket)\//.test(f))) {
+    const core = file.split("/").slice(0, 2).join("/") + "/";
     for (const imported of await importsOf(file)) {
-      assert.ok(imported.startsWith("lib/http/"), `${file} imports ${imported}`);
+      assert.ok(imported.startsWith(core), `${file} imports ${imported}`);
     }
     const code = (await Deno.readTextFile(join(top, file))).replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
     assert.doesNotMatch(code, /\bDeno\./, `${file} uses a Deno API`);
@@ -65,6 +66,7 @@ Deno.test("the frame format imports nothing of ours; nothing in lib/ imports wor
 Deno.test("the main thread reaches no parser, file server, app runner or worker code", async () => {
   const forbidden = [
     /^lib\/http\/(request_head|request_target|chunked|framing|connection|forwarded)\.ts$/,
+    /^lib\/websocket\//,
     /^lib\/files\//,
     /^lib\/handler\.ts$/,
     /^lib\/app\/(request|response_reply)\.ts$/,

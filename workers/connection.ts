@@ -1,14 +1,12 @@
 /**
  * One client connection as its worker sees it: the protocol state machine
  * fed with the bytes the main thread read, the deadlines the client must
- * meet, and the exchange (request and response) under way.
+ * meet (`client_deadline.ts`), and the exchange (request and response) under
+ * way; or, once an app upgraded it, its WebSocket session.
  *
  * `drive` runs the protocol's events synchronously until it needs bytes or
  * must wait; an exchange runs on its own, fed its request body through a
- * stream, and calls `exchangeEnded` when its response is over. Deadlines:
- * the rest of a head counts from its first byte (a first request's from
- * connecting), an idle spell from the last response, a body from its last
- * byte (RFC 9112 §9.5 lets a server close an idle connection at any time).
+ * stream, and calls `exchangeEnded` when its response is over.
  *
  * @module
  */
@@ -21,11 +19,15 @@ import { ServerConnection } from "../lib/http/connection.ts";
 import { HttpParseError } from "../lib/http/errors.ts";
 import type { RequestHead } from "../lib/http/request_head.ts";
 import { errorText } from "../lib/http/response.ts";
+import { switchingProtocols } from "../lib/http/response_framing.ts";
+import type { WebSocketUpgrade } from "../lib/app/upgrade.ts";
 import { accessLine } from "./access_line.ts";
+import { ClientDeadline } from "./client_deadline.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
+import { type SessionHost, WebSocketSession } from "./websocket_session.ts";
 
 /** What a connection needs from its worker. */
-export interface ConnectionHost extends ExchangeHost {
+export interface ConnectionHost extends ExchangeHost, SessionHost {
   readonly init: WorkerInit;
   readonly outbox: Outbox;
   readonly budget: StreamBudget;
@@ -49,15 +51,13 @@ export class Connection {
   readonly window: SendWindow;
   readonly #host: ConnectionHost;
   #exchange: Exchange | null = null;
+  /** The WebSocket the connection became, once upgraded. */
+  #session: WebSocketSession | null = null;
   #gone = false;
   #paused = false;
   /** The body stream holds a chunk the app has not read: wait for its next read. */
   #bodyFull = false;
-  /** What the connection waits for from the client, and until when (ms since the epoch). */
-  #waitingFor: "idle" | "head" | "body" | null = "idle";
-  #deadline: number;
-  /** A response has been sent on this connection. */
-  #served = false;
+  readonly #deadline: ClientDeadline;
 
   /** A connection the main thread just accepted. */
   constructor(id: number, remoteAddr: Deno.NetAddr | Deno.UnixAddr, host: ConnectionHost) {
@@ -67,7 +67,7 @@ export class Connection {
     this.protocol = new ServerConnection({ limits: host.init.limits });
     this.window = new SendWindow(host.budget);
     if (host.shuttingDown) this.protocol.closeAfterResponse();
-    this.#deadline = Date.now() + host.init.timeouts.header;
+    this.#deadline = new ClientDeadline(host.init.timeouts);
   }
 
   /** The connection is over, whichever end closed it. */
@@ -77,8 +77,9 @@ export class Connection {
 
   /** Bytes the main thread read from the client. */
   receive(data: Uint8Array): void {
-    this.protocol.receive(data);
     if (data.length >= TAKEN_FROM) this.#host.outbox.push(FrameType.Taken, this.id);
+    if (this.#session !== null) return this.#session.receive(data);
+    this.protocol.receive(data);
     if (!this.#paused && this.protocol.bufferedBytes > PAUSE_ABOVE) {
       this.#paused = true;
       this.#host.outbox.push(FrameType.Pause, this.id);
@@ -93,6 +94,7 @@ export class Connection {
    * still answers a client that only half-closed (`printf … | nc`).
    */
   receiveEof(): void {
+    if (this.#session !== null) return this.#session.receiveEof();
     this.protocol.receiveEof();
     if (this.#exchange !== null && this.#host.init.app !== null) return this.close("the client went away");
     this.drive();
@@ -104,6 +106,25 @@ export class Connection {
     if (length === 0) return;
     this.window.sent(length);
     this.#host.outbox.push(FrameType.Write, this.id, bytes);
+  }
+
+  /** Hands over bytes to be acknowledged without waiting: a WebSocket's, counted in `bufferedAmount`. */
+  writeCounted(bytes: Payload): void {
+    this.window.sent(payloadLength(bytes));
+    this.#host.outbox.push(FrameType.WriteAck, this.id, bytes);
+  }
+
+  /**
+   * The app upgraded the connection: the 101 goes out, and from then on it is
+   * a WebSocket. The main thread is told, so it never answers its bytes as HTTP.
+   */
+  upgrade(upgrade: WebSocketUpgrade): void {
+    const early = this.protocol.upgrade();
+    this.write(switchingProtocols(upgrade.fields, "weft"));
+    this.#host.outbox.push(FrameType.Upgraded, this.id);
+    this.#deadline.clear();
+    this.#session = new WebSocketSession(this, upgrade, this.#host.init.maxMessageSize, this.#host);
+    if (early.length > 0) this.#session.receive(early);
   }
 
   /** Hands over shared or produced bytes, then waits while the window is full (flow rule 4). */
@@ -143,7 +164,7 @@ export class Connection {
     const event = this.protocol.nextEvent();
     switch (event.type) {
       case "need-data":
-        this.#awaitClient();
+        this.#deadline.wait(this.protocol.phase);
         if (this.#paused) {
           this.#paused = false;
           this.#host.outbox.push(FrameType.Resume, this.id);
@@ -155,7 +176,7 @@ export class Connection {
       case "paused":
         return false;
       case "request":
-        this.#waitingFor = null;
+        this.#deadline.clear();
         // RFC 9110 §15.6.4: 503 with Retry-After while the worker is at its in-flight limit.
         if (!this.#host.admits(event.target.path)) {
           this.refuse(
@@ -192,8 +213,8 @@ export class Connection {
   exchangeEnded(exchange: Exchange): void {
     if (this.#exchange === exchange) this.#exchange = null;
     this.#bodyFull = false;
-    this.#served = true;
-    if (this.#gone) return;
+    this.#deadline.served();
+    if (this.#gone || this.#session !== null) return;
     if (this.protocol.mustClose) return this.close();
     // Flow rule 5: no next response while a megabyte of this connection is unwritten.
     if (this.window.unwritten < MAX_QUEUED) return this.drive();
@@ -202,40 +223,25 @@ export class Connection {
     });
   }
 
-  /** Sets the deadline for what the connection now waits for. */
-  #awaitClient(): void {
-    const phase = this.protocol.phase;
-    const now = Date.now();
-    const { timeouts } = this.#host.init;
-    if (phase === "body") {
-      this.#waitingFor = "body";
-      this.#deadline = now + timeouts.body;
-    } else if ((phase === "idle" || phase === "head") && this.#waitingFor !== phase) {
-      // A first request's head keeps the deadline that started when the connection opened.
-      if (!(phase === "head" && this.#waitingFor === "idle" && !this.#served)) {
-        this.#deadline = now + (phase === "idle" ? timeouts.idle : timeouts.header);
-      }
-      this.#waitingFor = phase;
-    }
-  }
-
   /**
    * Ends the connection if the client or the handler took too long: 503 for a
    * handler that has not started its response (its signal aborts), 408 (RFC
    * 9110 §15.5.9) for a request that stopped arriving, a quiet close when idle.
    */
   expire(now: number): void {
+    if (this.#session !== null) return this.#session.expire(now);
     const { timeouts } = this.#host.init;
     if (this.#exchange?.isOverdue(now, timeouts.handler)) {
       return this.refuse(503, "The handler took too long to answer");
     }
-    if (this.#waitingFor === null || now < this.#deadline) return;
-    if (this.#waitingFor === "idle") return this.close();
-    this.refuse(408, "The request took too long to arrive");
+    const missed = this.#deadline.missed(now);
+    if (missed === "idle") this.close();
+    else if (missed !== null) this.refuse(408, "The request took too long to arrive");
   }
 
   /** Graceful shutdown: abort the handler's signal, close now if idle, else after this response. */
   shutdown(): void {
+    if (this.#session !== null) return this.#session.shutdown();
     this.#exchange?.abort();
     if (this.protocol.closeAfterResponse() && this.#exchange === null) this.close();
   }
@@ -279,5 +285,6 @@ export class Connection {
     this.#host.forget(this);
     this.window.close();
     this.#exchange?.abandon(why);
+    this.#session?.gone();
   }
 }

@@ -10,7 +10,8 @@
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import { StreamBudget } from "../lib/pool/flow.ts";
-import { decodeCount, decodeRemoteAddr, FrameType, type WorkerCounters } from "../lib/pool/frames.ts";
+import { decodeCount, decodeRemoteAddr, FrameType } from "../lib/pool/frames.ts";
+import { emptyCounters, type WorkerCounters } from "../lib/pool/worker_report.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
 
@@ -37,7 +38,7 @@ export class Dispatcher implements ConnectionHost {
   shuttingDown = false;
   readonly #connections = new Map<number, Connection>();
   /** Responses by status, body bytes and requests in flight, reported with each `Pong`. */
-  readonly #counters: WorkerCounters = { responses: {}, bytes: 0, inFlight: 0 };
+  readonly #counters: WorkerCounters = emptyCounters();
   /** Connections waiting for the metrics page from the main thread. */
   readonly #metricsWaiting = new Map<number, (page: string | null) => void>();
 
@@ -105,6 +106,19 @@ export class Dispatcher implements ConnectionHost {
     counters.responses[status] = (counters.responses[status] ?? 0) + 1;
     counters.bytes += bytes;
     if (logLine !== null) this.outbox.push(FrameType.Log, 0, encoder.encode(logLine + "\n"));
+  }
+
+  sessionStarted(): void {
+    this.#counters.websockets++;
+  }
+
+  messaged(direction: "received" | "sent"): void {
+    if (direction === "received") this.#counters.messagesReceived++;
+    else this.#counters.messagesSent++;
+  }
+
+  sessionEnded(): void {
+    this.#counters.websockets--;
   }
 
   metricsPage(connection: Connection): Promise<string | null> {

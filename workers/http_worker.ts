@@ -10,9 +10,11 @@
 /// <reference lib="deno.worker" />
 
 import { loadApp } from "../lib/app/app.ts";
+import { upgradeWebSocket } from "../lib/app/upgrade.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import { createHandler } from "../lib/handler.ts";
-import { FrameType, readFrames, type WorkerStatus } from "../lib/pool/frames.ts";
+import { FrameType, readFrames } from "../lib/pool/frames.ts";
+import { emptyCounters, type WorkerStatus } from "../lib/pool/worker_report.ts";
 import { Outbox } from "../lib/pool/outbox.ts";
 import { Dispatcher } from "./dispatcher.ts";
 
@@ -20,7 +22,7 @@ let dispatcher: Dispatcher | null = null;
 const early: ArrayBuffer[] = [];
 let appModule: Promise<unknown> | null = null;
 const outbox = new Outbox((buffer) => self.postMessage(buffer, [buffer]));
-const LOADING_COUNTERS = new TextEncoder().encode(JSON.stringify({ responses: {}, bytes: 0, inFlight: 0 }));
+const LOADING_COUNTERS = new TextEncoder().encode(JSON.stringify(emptyCounters()));
 
 // Deno tells the host nothing when a worker closes itself; say it first, so
 // the pool replaces this worker instead of taking its silence for a hang.
@@ -29,6 +31,8 @@ self.close = () => {
   report({ kind: "closed", how: "self.close()" });
   close();
 };
+// Apps upgrade as under deno serve: the same call, answered by weft's WebSocket (lib/app/upgrade.ts).
+(Deno as { upgradeWebSocket: unknown }).upgradeWebSocket = upgradeWebSocket;
 const exit = Deno.exit;
 (Deno as { exit: (code?: number) => never }).exit = (code?: number) => {
   report({ kind: "closed", how: `Deno.exit(${code ?? ""})` });

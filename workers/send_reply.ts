@@ -21,6 +21,7 @@ export async function sendReply(connection: Connection, reply: Reply, exchange: 
   if (connection.isGone) return;
   const { protocol } = connection;
   exchange.responding(reply.status);
+  if (reply.upgrade !== undefined) return connection.upgrade(reply.upgrade);
   const { status, reason, headers, contentLength } = reply;
   // What is ready leaves as one piece: the head with the parts that follow it at once.
   const ready = [protocol.respond({ status, reason, headers, contentLength })];

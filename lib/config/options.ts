@@ -86,6 +86,8 @@ export interface ServerLimits {
   maxHeaderCount?: number;
   /** Largest request body, by Content-Length or chunks; larger gets 413. @default {10485760} */
   maxBodySize?: number;
+  /** Largest WebSocket message an app receives; a larger one closes its connection with 1009. @default {16777216} */
+  maxMessageSize?: number;
   /** Open connections at most; one more gets 503 and is closed. @default {16384} */
   maxConnections?: number;
   /** Time for a request head to arrive in full, from its first byte (or from connecting); then 408. @default {20000} */
@@ -191,6 +193,7 @@ export const DEFAULTS = Object.freeze({
   maxHeaderSize: DEFAULT_LIMITS.maxHeaderSize,
   maxHeaderCount: DEFAULT_LIMITS.maxHeaderCount,
   maxBodySize: DEFAULT_LIMITS.maxBodySize,
+  maxMessageSize: 16 * 1024 * 1024,
   maxConnections: 16384,
   headerTimeout: 20_000,
   idleTimeout: 30_000,

@@ -28,6 +28,8 @@ export interface WorkerInit {
   timeouts: { header: number; idle: number; body: number; handler: number };
   /** Requests one worker handles at once; more get 503. */
   maxInFlight: number;
+  /** The largest WebSocket message taken, in bytes. */
+  maxMessageSize: number;
   /** The access log's format, or `null` for no access log. */
   log: LogFormat | null;
   /** Whether connections arrive over TLS (requests then have `https:` URLs). */
@@ -109,6 +111,7 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
         handler: handlerTimeout,
       },
       maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
+      maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
       log: options.log ?? null,
       trustProxy: options.trustProxy ?? DEFAULTS.trustProxy,
       proxyHeader: options.proxyHeader ?? DEFAULTS.proxyHeader,

@@ -2,10 +2,8 @@
  * The server side of one HTTP/1.1 connection as a state machine, in the
  * manner of h11: bytes go in with `receive`, events come out of `nextEvent`,
  * and response bytes come out of `respond` / `sendBody` / `endResponse` for
- * the caller to write. Nothing here touches a socket.
- *
- * Everything that decides keep-alive, framing and the order of messages lives
- * here, so the worker that drives it only moves bytes and calls handlers.
+ * the caller to write. Nothing here touches a socket. Everything that decides
+ * keep-alive, framing and the order of messages lives here.
  *
  * @module
  */
@@ -130,10 +128,9 @@ export class ServerConnection {
   }
 
   /**
-   * The next thing that happened on the connection. Throws
-   * {@linkcode HttpParseError} when the peer broke the protocol; answer it
-   * with {@linkcode ServerConnection.respondToError} (unless its code is
-   * `TRUNCATED`: the peer left mid-request and waits for nothing).
+   * The next thing that happened on the connection. Throws {@linkcode HttpParseError} when the peer broke the
+   * protocol; answer it with {@linkcode ServerConnection.respondToError} (unless its code is `TRUNCATED`: the peer
+   * left mid-request and waits for nothing).
    */
   nextEvent(): ConnectionEvent {
     try {
@@ -271,10 +268,16 @@ export class ServerConnection {
     return tail;
   }
 
+  /** The request is answered with a 101 (`switchingProtocols`): HTTP is over; the bytes after it are returned. */
+  upgrade(): Uint8Array {
+    if (this.#reading !== "done" || this.#writing !== "idle") throw new Error("No request awaits a 101");
+    [this.#reading, this.#writing, this.#keepAlive] = ["closed", "done", false];
+    return this.#input.take(this.#input.length).slice();
+  }
+
   /**
-   * A complete response for an error, with `Connection: close`, `message` as
-   * its text and any `extra` fields (such as `Retry-After`). Empty when a response was already under way: then the
-   * connection can only be closed.
+   * A complete response for an error, with `Connection: close`, `message` as its text and any `extra` fields (such
+   * as `Retry-After`). Empty when a response was already under way: then the connection can only be closed.
    */
   respondToError(status: number, message: string, extra: [string, string][] = []): Uint8Array {
     this.#reading = "error";

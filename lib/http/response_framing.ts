@@ -8,7 +8,7 @@
  */
 
 import { encodeChunk, LAST_CHUNK } from "./chunked.ts";
-import { currentHttpDate, hasNoContent } from "./response.ts";
+import { currentHttpDate, hasNoContent, serializeResponseHead } from "./response.ts";
 
 /**
  * How the response's content ends: none (RFC 9110 §6.4.1: HEAD, 1xx, 204,
@@ -169,4 +169,23 @@ export class BodyFramer {
       complete: this.mode !== "length" || this.#remaining === 0,
     };
   }
+}
+
+/**
+ * The head of a `101 Switching Protocols` (RFC 9110 §15.2.2, §7.8): the
+ * handler's fields (`Upgrade` and the new protocol's own), `Date`,
+ * `Server`, and `Connection: Upgrade`. The new protocol starts right after it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { switchingProtocols } from "./response_framing.ts";
+ * const head = new TextDecoder().decode(switchingProtocols([["Upgrade", "websocket"]], "weft"));
+ * assert.match(head, /^HTTP\/1\.1 101 Switching Protocols\r\nUpgrade: websocket\r\n.*Connection: Upgrade\r\n\r\n$/s);
+ * ```
+ */
+export function switchingProtocols(headers: [string, string][], serverName: string): Uint8Array {
+  const fields = handlerFields(headers, serverName);
+  fields.push(["Connection", "Upgrade"]);
+  return serializeResponseHead({ status: 101, headers: fields });
 }

@@ -41,7 +41,7 @@ export const FrameType = {
   Resume: 20,
   /** A response has been handed over in full (what was read before it is answered). */
   End: 22,
-  /** The answer to `Ping` (connection id 0); payload: the worker's {@linkcode WorkerCounters} as JSON. */
+  /** The answer to `Ping` (connection id 0); payload: the worker's counters as JSON (`worker_report.ts`). */
   Pong: 23,
   /** An access log line, newline included (connection id 0). */
   Log: 24,
@@ -49,6 +49,11 @@ export const FrameType = {
   Metrics: 25,
   /** A large `Data` frame has reached its connection (one per such frame; see `flow.ts`). */
   Taken: 26,
+  /**
+   * The connection speaks another protocol from here on (a WebSocket): what it
+   * reads is never a request to answer with 503, and it never moves to another worker.
+   */
+  Upgraded: 27,
 } as const;
 
 /** One of {@linkcode FrameType}'s values. */
@@ -76,25 +81,6 @@ export function payloadLength(payload: Payload | undefined): number {
 
 /** What receives frames: their type, connection id (0 for the worker itself) and payload. */
 export type FrameHandler = (type: FrameType, id: number, payload: Uint8Array) => void;
-
-/** What a worker has counted, reported with each `Pong`. */
-export interface WorkerCounters {
-  /** Responses by status code. */
-  responses: Record<string, number>;
-  /** Response body bytes sent. */
-  bytes: number;
-  /** Requests being handled now. */
-  inFlight: number;
-}
-
-/**
- * What a worker reports as a plain message: that it loaded, that it could
- * not, or that the app is closing it (`self.close()`, `Deno.exit()`).
- */
-export type WorkerStatus =
-  | { kind: "ready" }
-  | { kind: "failed"; message: string }
-  | { kind: "closed"; how: string };
 
 const HEADER = 9;
 const EMPTY_SIZE = 4;

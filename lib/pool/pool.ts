@@ -18,7 +18,8 @@
 
 import type { WorkerInit } from "../config/resolve.ts";
 import { waitAtMost } from "../wait_at_most.ts";
-import type { FrameHandler, FrameType, WorkerCounters } from "./frames.ts";
+import type { FrameHandler, FrameType } from "./frames.ts";
+import { emptyCounters, type WorkerCounters } from "./worker_report.ts";
 import { PoolWorker } from "./pool_worker.ts";
 
 export { WorkerLoadError } from "./pool_worker.ts";
@@ -85,7 +86,7 @@ export class WorkerPool {
   #failed = false;
   #restarts = 0;
   /** What ended workers had counted, so totals do not go back. */
-  readonly #retired: WorkerCounters = { responses: {}, bytes: 0, inFlight: 0 };
+  readonly #retired: WorkerCounters = emptyCounters();
 
   /** Starts `options.size` workers. */
   constructor(options: WorkerPoolOptions) {
@@ -134,13 +135,7 @@ export class WorkerPool {
     for (const w of live) w.ping();
     await waitAtMost(Promise.all(answered), FRESH_COUNTERS_WAIT);
     const ready = live.filter((w) => w.state === "ready");
-    const total: PoolCounters = {
-      responses: {},
-      bytes: 0,
-      inFlight: 0,
-      workers: ready.length,
-      restarts: this.#restarts,
-    };
+    const total: PoolCounters = { ...emptyCounters(), workers: ready.length, restarts: this.#restarts };
     for (const counted of [this.#retired, ...live.map((w) => w.counters)]) {
       if (counted !== null) addCounters(total, counted);
     }
@@ -162,7 +157,9 @@ export class WorkerPool {
    */
   #retire(worker: PoolWorker, why: string, next: PoolWorker | null = null): void {
     this.#workers[worker.slot] = next;
-    if (worker.counters !== null) addCounters(this.#retired, { ...worker.counters, inFlight: 0 });
+    if (worker.counters !== null) {
+      addCounters(this.#retired, { ...worker.counters, inFlight: 0, websockets: 0 });
+    }
     const ids = [...worker.connections];
     for (const id of ids) this.#owner.delete(id);
     if (ids.length > 0) this.#options.onWorkerLost(ids, why);
@@ -241,4 +238,7 @@ function addCounters(total: WorkerCounters, more: WorkerCounters): void {
   }
   total.bytes += more.bytes;
   total.inFlight += more.inFlight;
+  total.websockets += more.websockets;
+  total.messagesReceived += more.messagesReceived;
+  total.messagesSent += more.messagesSent;
 }

@@ -10,13 +10,8 @@
  */
 
 import type { WorkerInit } from "../config/resolve.ts";
-import {
-  type FrameHandler,
-  FrameType,
-  readFrames,
-  type WorkerCounters,
-  type WorkerStatus,
-} from "./frames.ts";
+import { type FrameHandler, FrameType, readFrames } from "./frames.ts";
+import type { WorkerCounters, WorkerStatus } from "./worker_report.ts";
 import { Outbox } from "./outbox.ts";
 
 /** A worker's module (or one it imports, such as the app) failed to load or to evaluate. */

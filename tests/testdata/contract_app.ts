@@ -66,8 +66,6 @@ export default {
         return new Response(String(aborted));
       case "/throw":
         throw new Error("boom: a secret detail");
-      case "/websocket":
-        return Deno.upgradeWebSocket(request).response;
       case "/not-a-response":
         return "plain string" as unknown as Response;
       default:
