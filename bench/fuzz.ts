@@ -1,12 +1,14 @@
 /**
  * The long fuzz run: `deno task fuzz [--count 100000] [--seed N]`. The same
- * checks as tests/fuzz_test.ts, many more inputs. Prints the count and time.
+ * checks as tests/fuzz_test.ts (HTTP requests, then WebSocket client
+ * frames), many more inputs. Prints the counts and times.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { fuzz } from "../tests/_fuzz.ts";
+import { websocketFuzz } from "../tests/_fuzz_websocket.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -15,11 +17,12 @@ const { values } = parseArgs({
     seed: { type: "string", default: String(Date.now() % 1e9) },
   },
 });
-const started = performance.now();
-const { inputs, errors } = fuzz(Number(values.seed), Number(values.count));
-const seconds = (performance.now() - started) / 1000;
-console.log(
-  `fuzz: ${inputs} inputs (seed ${values.seed}), ${errors} refused with a typed error, all split-invariant, ${
-    seconds.toFixed(1)
-  } s`,
-);
+for (const [name, run] of [["http", fuzz], ["websocket", websocketFuzz]] as const) {
+  const started = performance.now();
+  const { inputs, errors } = run(Number(values.seed), Number(values.count));
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `fuzz ${name}: ${inputs} inputs (seed ${values.seed}), ${errors} refused with a typed error, ` +
+      `all split-invariant, ${seconds.toFixed(1)} s`,
+  );
+}

@@ -60,11 +60,16 @@ const SPECIAL = [
 
 /** One fuzz input: mostly a mutated seed, sometimes random bytes. */
 export function fuzzInput(random: () => number): Uint8Array {
+  return mutated(random, SEEDS, SPECIAL);
+}
+
+/** One of `seeds` mutated one to four times (bytes flipped, set to one of `special`, cut, repeated, joined), or now and then random bytes. */
+export function mutated(random: () => number, seeds: Uint8Array[], special: number[]): Uint8Array {
   const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)];
   if (random() < 0.1) {
     return Uint8Array.from({ length: Math.floor(random() * 200) }, () => Math.floor(random() * 256));
   }
-  let bytes = [...pick(SEEDS)];
+  let bytes = [...pick(seeds)];
   const mutations = 1 + Math.floor(random() * 4);
   for (let m = 0; m < mutations; m++) {
     const at = Math.floor(random() * (bytes.length + 1));
@@ -73,10 +78,10 @@ export function fuzzInput(random: () => number): Uint8Array {
         if (bytes.length) bytes[at % bytes.length] ^= 1 << Math.floor(random() * 8);
         break;
       case 1:
-        if (bytes.length) bytes[at % bytes.length] = pick(SPECIAL);
+        if (bytes.length) bytes[at % bytes.length] = pick(special);
         break;
       case 2:
-        bytes.splice(at, 0, ...Array.from({ length: 1 + Math.floor(random() * 8) }, () => pick(SPECIAL)));
+        bytes.splice(at, 0, ...Array.from({ length: 1 + Math.floor(random() * 8) }, () => pick(special)));
         break;
       case 3:
         bytes.splice(at, 1 + Math.floor(random() * 10));
@@ -87,7 +92,7 @@ export function fuzzInput(random: () => number): Uint8Array {
         break;
       }
       case 5:
-        bytes = [...bytes.slice(0, at), ...pick(SEEDS)];
+        bytes = [...bytes.slice(0, at), ...pick(seeds)];
         break;
       case 6:
         bytes = bytes.slice(0, at);

@@ -45,6 +45,8 @@ export class WebSocketSession implements SocketLink {
   /** When the client's Close is due (after the server's), or 0. */
   #closeBy = 0;
   #ended = false;
+  /** Bytes of messages handed over so far; the 101 and control frames are not the app's to count. */
+  #messageBytes = 0;
 
   /** Starts the session on `connection`, whose 101 has been handed over; `early` are bytes that came with it. */
   constructor(connection: Connection, upgrade: WebSocketUpgrade, maxMessageSize: number, host: SessionHost) {
@@ -57,13 +59,16 @@ export class WebSocketSession implements SocketLink {
     this.#control.open(this);
   }
 
+  /** Writes leave in order, so what is unwritten is the newest bytes: at most all the messages'. */
   get bufferedAmount(): number {
-    return this.#connection.window.unwritten;
+    return Math.min(this.#connection.window.unwritten, this.#messageBytes);
   }
 
   send(data: string | Uint8Array): void {
     if (this.#protocol.closeSent || this.#ended) return;
-    this.#connection.writeCounted(this.#protocol.message(data));
+    const frame = this.#protocol.message(data);
+    this.#messageBytes += frame[0].length + frame[1].length;
+    this.#connection.writeCounted(frame);
     this.#host.messaged("sent");
   }
 
