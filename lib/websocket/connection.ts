@@ -13,6 +13,7 @@
 
 import { CloseCode, decodeClose, encodeClose, WebSocketError } from "./close.ts";
 import { type FrameHeader, frameHeader, Opcode, parseFrameHeader } from "./frame.ts";
+import { applyMask } from "./mask.ts";
 
 /** Something that happened on the connection. */
 export type WebSocketEvent =
@@ -30,8 +31,11 @@ export interface WebSocketOptions {
 }
 
 const NEED_DATA = Object.freeze({ type: "need-data" } as const);
+const EMPTY = new Uint8Array(0);
 const CLOSED = Object.freeze({ type: "closed" } as const);
 const encoder = new TextEncoder();
+/** Decodes bytes known to be ASCII, which are valid UTF-8 by themselves. */
+const asciiDecoder = new TextDecoder();
 
 /**
  * One connection's WebSocket state.
@@ -64,6 +68,8 @@ export class WebSocketConnection {
   #message: Uint8Array = new Uint8Array(0);
   #messageLength = 0;
   #text = "";
+  /** Whether `#decoder` holds the start of a text message that came in pieces. */
+  #decoding = false;
   #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   #closeReceived = false;
   #closeSent = false;
@@ -165,23 +171,31 @@ export class WebSocketConnection {
     }
     const piece = this.#message.subarray(at, at + n);
     piece.set(this.#bytes.subarray(this.#start, this.#start + n));
-    unmask(piece, frame.mask, this.#frameRead);
+    const seen = applyMask(piece, frame.mask, this.#frameRead);
     this.#start += n;
     this.#frameRead += n;
     this.#messageLength += n;
-    if (this.#messageOpcode === Opcode.Text) this.#text += this.#decode(piece, true);
+    if (this.#messageOpcode !== Opcode.Text) return;
+    // A text message that came whole is decoded once (ASCII by the faster, non-fatal decoder);
+    // pieces are decoded as they come, so bad UTF-8 fails at its first byte.
+    if (at === 0 && n === frame.length && frame.fin) {
+      this.#text = (seen & 0x80) === 0 ? asciiDecoder.decode(piece) : this.#decode(piece, false);
+    } else {
+      this.#decoding = true;
+      this.#text += this.#decode(piece, true);
+    }
   }
 
   #endMessage(): WebSocketEvent {
     const text = this.#messageOpcode === Opcode.Text;
-    const data = text
-      ? this.#text + this.#decode(new Uint8Array(0), false)
-      : this.#message.subarray(0, this.#messageLength);
+    if (this.#decoding) this.#text += this.#decode(EMPTY, false);
+    const data = text ? this.#text : this.#message.subarray(0, this.#messageLength);
     this.#messageOpcode = null;
     this.#messageLength = 0;
     this.#text = "";
-    // The binary message keeps the array, which is its own: the next message starts a new one.
-    this.#message = new Uint8Array(0);
+    this.#decoding = false;
+    // A binary message keeps its array, which is its own; a text message's array is used again.
+    if (!text) this.#message = EMPTY;
     return { type: "message", data };
   }
 
@@ -195,7 +209,7 @@ export class WebSocketConnection {
 
   #unmasked(frame: FrameHeader, n: number): Uint8Array {
     const payload = this.#bytes.slice(this.#start, this.#start + n);
-    unmask(payload, frame.mask, 0);
+    applyMask(payload, frame.mask, 0);
     this.#start += n;
     return payload;
   }
@@ -212,7 +226,7 @@ export class WebSocketConnection {
   #needData(): WebSocketEvent {
     if (this.#eof) return CLOSED;
     // Keep only what is unparsed, not the caller's whole array.
-    this.#bytes = this.#start === this.#end ? new Uint8Array(0) : this.#bytes.slice(this.#start, this.#end);
+    this.#bytes = this.#start === this.#end ? EMPTY : this.#bytes.slice(this.#start, this.#end);
     this.#end -= this.#start;
     this.#start = 0;
     return NEED_DATA;
@@ -251,11 +265,6 @@ export class WebSocketConnection {
   #assertOpen(): void {
     if (this.#closeSent) throw new Error("A close frame was sent: nothing may follow it");
   }
-}
-
-/** XORs `bytes` with the masking key, the first byte being at `offset` in the payload (RFC 6455 §5.3). */
-function unmask(bytes: Uint8Array, mask: Uint8Array, offset: number): void {
-  for (let i = 0; i < bytes.length; i++) bytes[i] ^= mask[(offset + i) & 3];
 }
 
 function protocolError(message: string): WebSocketError {

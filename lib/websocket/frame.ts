@@ -8,6 +8,7 @@
  */
 
 import { CloseCode, WebSocketError } from "./close.ts";
+import { applyMask } from "./mask.ts";
 
 /** Frame opcodes (RFC 6455 §5.2, §11.8); the others are reserved. */
 export const Opcode = {
@@ -153,7 +154,8 @@ export function encodeFrame(
   frame[1] |= 0x80;
   frame.set(mask, header.length);
   const at = header.length + 4;
-  for (let i = 0; i < payload.length; i++) frame[at + i] = payload[i] ^ mask[i & 3];
+  frame.set(payload, at);
+  applyMask(frame.subarray(at), mask, 0);
   return frame;
 }
 
