@@ -111,13 +111,9 @@ export function mutated(random: () => number, seeds: Uint8Array[], special: numb
 export function transcript(bytes: Uint8Array, cuts: number[]): string[] {
   const conn = new ServerConnection();
   const log: string[] = [];
-  const bounds = [...cuts, bytes.length];
-  let start = 0;
-  for (let i = 0; i <= bounds.length; i++) {
-    if (i < bounds.length) {
-      conn.receive(bytes.slice(start, bounds[i]));
-      start = bounds[i];
-    } else conn.receiveEof();
+  for (const piece of [...pieces(bytes, cuts), null]) {
+    if (piece === null) conn.receiveEof();
+    else conn.receive(piece);
     for (;;) {
       let event;
       try {
@@ -172,18 +168,37 @@ export function randomCuts(random: () => number, length: number): number[] {
  * the same whole, in random pieces, and (when short) byte by byte.
  */
 export function fuzz(seed: number, count: number): { inputs: number; errors: number } {
+  return splitInvariant(seed, count, fuzzInput, transcript);
+}
+
+/**
+ * The fuzz loop for any sans-I/O parser: `count` inputs made from `seed`,
+ * each `transcribe`d whole, at random cuts and (when short) byte by byte,
+ * which must all agree. Counts the inputs whose transcript ends in an error.
+ */
+export function splitInvariant(
+  seed: number,
+  count: number,
+  input: (random: () => number) => Uint8Array,
+  transcribe: (bytes: Uint8Array, cuts: number[]) => string[],
+): { inputs: number; errors: number } {
   const random = prng(seed);
   let errors = 0;
   for (let i = 0; i < count; i++) {
-    const input = fuzzInput(random);
-    const whole = transcript(input, []);
+    const bytes = input(random);
+    const whole = transcribe(bytes, []);
     if (whole.at(-1)?.startsWith("error")) errors++;
-    const cuts = randomCuts(random, input.length);
-    assert.deepEqual(transcript(input, cuts), whole, `seed ${seed} input ${i}, cuts ${cuts}`);
-    if (input.length <= 120 && i % 10 === 0) {
-      const every = Array.from({ length: input.length - 1 }, (_, k) => k + 1);
-      assert.deepEqual(transcript(input, every), whole, `seed ${seed} input ${i}, byte by byte`);
+    const cuts = randomCuts(random, bytes.length);
+    assert.deepEqual(transcribe(bytes, cuts), whole, `seed ${seed} input ${i}, cuts ${cuts}`);
+    if (bytes.length <= 120 && i % 10 === 0) {
+      const every = Array.from({ length: bytes.length - 1 }, (_, k) => k + 1);
+      assert.deepEqual(transcribe(bytes, every), whole, `seed ${seed} input ${i}, byte by byte`);
     }
   }
   return { inputs: count, errors };
+}
+
+/** `bytes` cut at `cuts`, as copies: what a parser receives read by read. */
+export function pieces(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
+  return [0, ...cuts].map((start, i) => bytes.slice(start, i < cuts.length ? cuts[i] : bytes.length));
 }

@@ -7,11 +7,10 @@
  * @module
  */
 
-import assert from "node:assert/strict";
 import { WebSocketError } from "../lib/websocket/close.ts";
 import { WebSocketConnection } from "../lib/websocket/connection.ts";
 import { encodeFrame, Opcode } from "../lib/websocket/frame.ts";
-import { mutated, prng, randomCuts } from "./_fuzz.ts";
+import { mutated, pieces, splitInvariant } from "./_fuzz.ts";
 
 const enc = new TextEncoder();
 const MASK = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
@@ -62,13 +61,9 @@ const SPECIAL = [
 export function websocketTranscript(bytes: Uint8Array, cuts: number[], maxMessageSize = 256): string[] {
   const ws = new WebSocketConnection({ maxMessageSize });
   const log: string[] = [];
-  const bounds = [...cuts, bytes.length];
-  let start = 0;
-  for (let i = 0; i <= bounds.length; i++) {
-    if (i < bounds.length) {
-      ws.receive(bytes.slice(start, bounds[i]));
-      start = bounds[i];
-    } else ws.receiveEof();
+  for (const piece of [...pieces(bytes, cuts), null]) {
+    if (piece === null) ws.receiveEof();
+    else ws.receive(piece);
     for (;;) {
       let event;
       try {
@@ -93,18 +88,10 @@ export function websocketTranscript(bytes: Uint8Array, cuts: number[], maxMessag
  * same whole, in random pieces, and (when short) byte by byte.
  */
 export function websocketFuzz(seed: number, count: number): { inputs: number; errors: number } {
-  const random = prng(seed);
-  let errors = 0;
-  for (let i = 0; i < count; i++) {
-    const input = mutated(random, WEBSOCKET_SEEDS, SPECIAL);
-    const whole = websocketTranscript(input, []);
-    if (whole.at(-1)?.startsWith("error")) errors++;
-    const cuts = randomCuts(random, input.length);
-    assert.deepEqual(websocketTranscript(input, cuts), whole, `seed ${seed} input ${i}, cuts ${cuts}`);
-    if (input.length <= 120 && i % 10 === 0) {
-      const every = Array.from({ length: input.length - 1 }, (_, k) => k + 1);
-      assert.deepEqual(websocketTranscript(input, every), whole, `seed ${seed} input ${i}, byte by byte`);
-    }
-  }
-  return { inputs: count, errors };
+  return splitInvariant(
+    seed,
+    count,
+    (random) => mutated(random, WEBSOCKET_SEEDS, SPECIAL),
+    (bytes, cuts) => websocketTranscript(bytes, cuts),
+  );
 }
