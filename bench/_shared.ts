@@ -16,3 +16,24 @@ export async function waitForPort(port: number): Promise<void> {
   }
   throw new Error(`nothing listens on port ${port}`);
 }
+
+/** Starts `command`; its output is dropped, its errors shown. */
+export function spawn(command: string, args: string[]): Deno.ChildProcess {
+  return new Deno.Command(command, { args, stdout: "null", stderr: "inherit" }).spawn();
+}
+
+/** Stops a started server and waits for it to exit. */
+export async function stop(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch {
+    return;
+  }
+  await child.status;
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}

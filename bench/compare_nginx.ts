@@ -10,7 +10,7 @@
  * @module
  */
 
-import { waitForPort } from "./_wait.ts";
+import { waitForPort } from "./_shared.ts";
 
 import { gzipSync } from "node:zlib";
 

@@ -22,7 +22,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { waitForPort } from "./_wait.ts";
+import { median, spawn, stop, waitForPort } from "./_shared.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -308,10 +308,6 @@ function report(): void {
   }
 }
 
-function spawn(command: string, args: string[]): Deno.ChildProcess {
-  return new Deno.Command(command, { args, stdout: "null", stderr: "inherit" }).spawn();
-}
-
 function nginx(port: number, workers: string): Deno.ChildProcess {
   const conf = `${root}/nginx-${port}.conf`;
   Deno.writeTextFileSync(
@@ -326,15 +322,6 @@ http {
 `,
   );
   return spawn("nginx", ["-c", conf]);
-}
-
-async function stop(child: Deno.ChildProcess): Promise<void> {
-  try {
-    child.kill("SIGTERM");
-  } catch {
-    return;
-  }
-  await child.status;
 }
 
 /** Resident memory of the processes listening on the peer's port (nginx: master and workers). */
@@ -381,11 +368,6 @@ function toMs(s: string): number {
   const m = /([\d.]+)(us|ms|s)/.exec(s);
   if (!m) return 0;
   return Number(m[1]) * (m[2] === "us" ? 0.001 : m[2] === "s" ? 1000 : 1);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 async function ensureInstalled(command: string, pkg: string): Promise<void> {
