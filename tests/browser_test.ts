@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { serve } from "../mod.ts";
 import { loadAndEvaluate } from "./_cdp.ts";
 import { hasTool, serverTest } from "./_helpers.ts";
+import { closeWebSocket, openWebSocket, within } from "./_websocket.ts";
 
 const chromium = await hasTool("chromium");
 
@@ -172,3 +173,37 @@ serverTest("browser: a <video> element loads a clip and seeks to its end by a ra
     `no request began past the middle of the clip: ${JSON.stringify(ranges)}`,
   );
 }, { files: { "media.html": MEDIA_PAGE }, ignore: !chromium });
+
+const CHAT = new URL("../examples/chat.ts", import.meta.url).pathname;
+const CHAT_IN_PAGE = `(async () => {
+  const tick = () => new Promise((resolve) => setTimeout(resolve, 20));
+  while (document.body.dataset.ready !== "yes") await tick();
+  document.getElementById("text").value = "from chromium";
+  document.getElementById("say").requestSubmit();
+  const lines = () => [...document.querySelectorAll("#log li")].map((li) => li.textContent);
+  while (!lines().includes("from deno")) await tick();
+  return lines();
+})()`;
+
+serverTest("browser: the chat example carries lines between Chromium's WebSocket and Deno's", async (t) => {
+  // Four Deno clients, so some sit on the other worker than the page's socket.
+  const clients = await Promise.all([1, 2, 3, 4].map(() => openWebSocket(`ws://127.0.0.1:${t.port}/chat`)));
+  const heard = clients.map((ws, i) =>
+    new Promise<string>((resolve) => {
+      ws.onmessage = (e) => {
+        if (e.data !== "from chromium") return;
+        if (i === 0) ws.send("from deno");
+        resolve(e.data);
+      };
+    })
+  );
+  const { value } = await loadAndEvaluate(t.url("/"), CHAT_IN_PAGE);
+  assert.deepEqual(value, ["from chromium", "from deno"]);
+  assert.deepEqual(await within(Promise.all(heard), "every Deno client hears the page"), [
+    "from chromium",
+    "from chromium",
+    "from chromium",
+    "from chromium",
+  ]);
+  await Promise.all(clients.map((ws) => closeWebSocket(ws)));
+}, { options: { app: CHAT }, ignore: !chromium });
