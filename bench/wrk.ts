@@ -8,13 +8,17 @@
  *   deno task bench --scenario hello,gzip        some of them
  *   deno task bench --rounds 5 --duration 10 --json
  *   deno task bench --base ../weft-old           also weft from another checkout (A/B a change)
+ *   deno task bench --std ../std                 std's file server from a local copy of denoland/std
  *
  * Scenarios: hello, 404, gzip, 1m, pipeline, idle (files); json, cpu, stream,
- * upload (apps); ceiling. Peers for files: nginx from Debian (1 worker and
- * auto), a Deno.serve script, Node's http module; for apps, bench/peers/app.ts
- * run unchanged by `deno serve` and `deno serve --parallel`;
- * for ceiling, weft and nginx beside bench/ceiling.ts (one thread that only
- * reads and writes).
+ * upload (apps). Peers for files: nginx from Debian (1 worker and auto), a
+ * Deno.serve script, Node's http module, std's file server
+ * (`jsr:@std/http/file-server`, or with `--std DIR` the one in a local copy of
+ * denoland/std, for machines that cannot reach JSR), and the `ceiling`:
+ * bench/ceiling.ts, one Deno thread that only reads requests and writes canned
+ * responses with the same bodies. For apps, bench/peers/app.ts run unchanged
+ * by `deno serve` and `deno serve --parallel`. A peer that does not start is
+ * left out with a note.
  * Needs wrk and nginx (apt-get install wrk nginx; it installs them when run as
  * root). Only 127.0.0.1 is ever targeted.
  *
@@ -27,7 +31,8 @@ import { median, spawn, stop, waitForPort } from "./_shared.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    scenario: { type: "string", default: "hello,404,gzip,1m,pipeline,idle,json,cpu,stream,upload,ceiling" },
+    scenario: { type: "string", default: "hello,404,gzip,1m,pipeline,idle,json,cpu,stream,upload" },
+    std: { type: "string" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
     json: { type: "boolean", default: false },
@@ -83,6 +88,41 @@ const filePeers: Peer[] = [
       spawn(deno, ["run", "--allow-net", "--allow-read", `${here}peers/deno_serve.ts`, "7904", root]),
   },
   { name: "Node http", port: 7905, start: () => spawn("node", [`${here}peers/node_http.mjs`, "7905", root]) },
+  {
+    name: "std file server",
+    port: 7907,
+    start: () =>
+      spawn(deno, [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-sys",
+        "--allow-env",
+        values.std === undefined ? "jsr:@std/http/file-server" : `${values.std}/http/file_server.ts`,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "7907",
+        root,
+      ]),
+  },
+  // One Deno thread that only reads requests and writes canned responses (bench/ceiling.ts): what the
+  // sockets cost alone, and so what weft's hop to a worker and back costs.
+  {
+    name: "ceiling",
+    port: 7908,
+    start: () =>
+      spawn(deno, [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        `${here}ceiling.ts`,
+        "--port",
+        "7908",
+        "--root",
+        root,
+      ]),
+  },
 ];
 /** One app module, run unchanged by each: weft --app, deno serve (one isolate) and deno serve --parallel. */
 function weftAppPeer(port: number, name: string, entry: string): Peer {
@@ -117,18 +157,6 @@ const appPeers: Peer[] = [
   },
 ];
 
-// What one Deno thread does with only reads and writes (bench/ceiling.ts), beside weft and nginx: what the
-// sockets cost alone, and so what weft's hop to a worker and back costs.
-const ceilingPeers: Peer[] = [
-  weftPeer(7921),
-  {
-    name: "one Deno thread, read + write only",
-    port: 7922,
-    start: () => spawn(deno, ["run", "--allow-net", "--allow-read", `${here}ceiling.ts`, "--port", "7922"]),
-  },
-  { name: "nginx (1 worker)", port: 7923, start: () => nginx(7923, "1") },
-];
-
 interface Scenario {
   name: string;
   path: string;
@@ -148,7 +176,6 @@ const SCENARIOS: Scenario[] = [
   { name: "cpu", path: "/cpu?rows=600", connections: 16, peers: appPeers },
   { name: "stream", path: "/stream", connections: 64, peers: appPeers },
   { name: "upload", path: "/upload", connections: 16, script: `${here}peers/upload.lua`, peers: appPeers },
-  { name: "ceiling", path: "/", connections: 64, peers: ceilingPeers },
 ];
 
 interface Row {
@@ -164,13 +191,20 @@ const rows: Row[] = [];
 const children: Deno.ChildProcess[] = [];
 
 try {
-  for (const group of [filePeers, appPeers, ceilingPeers]) {
+  for (const group of [filePeers, appPeers]) {
     const scenarios = SCENARIOS.filter((s) => s.peers === group && chosen.includes(s.name));
     const wantIdle = group === filePeers && chosen.includes("idle");
     if (scenarios.length === 0 && !wantIdle) continue;
     const started = group.map((p) => p.start());
     children.push(...started);
-    for (const p of group) await waitForPort(p.port);
+    for (const p of [...group]) {
+      try {
+        await waitForPort(p.port);
+      } catch {
+        log(`${p.name} did not start: left out${p.port === 7907 ? " (without JSR, pass --std DIR)" : ""}`);
+        group.splice(group.indexOf(p), 1);
+      }
+    }
     for (const scenario of scenarios) await runScenario(scenario);
     if (wantIdle) await idleScenario(group.filter((p) => p.name !== "nginx (auto)"));
     for (const c of started) await stop(c);
