@@ -51,8 +51,6 @@ export class ClientSocket {
   readonly id: number;
   readonly #conn: Deno.Conn;
   readonly #owner: SocketOwner;
-  /** The client's address as `Open` carries it. */
-  readonly #remoteAddr: Uint8Array;
   readonly #writes: WriteQueue;
   /** The worker sent `Pause` and no `Resume` since. */
   pausedByWorker = false;
@@ -80,7 +78,6 @@ export class ClientSocket {
     this.id = id;
     this.#conn = conn;
     this.#owner = owner;
-    this.#remoteAddr = encodeRemoteAddr(conn.remoteAddr);
     this.#writes = new WriteQueue(conn);
     // Responses leave whole in one write: Nagle's delay would only add latency.
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
@@ -98,7 +95,7 @@ export class ClientSocket {
 
   /** Tells the worker (just assigned) about the connection and starts reading. */
   start(): void {
-    this.#owner.toWorker(FrameType.Open, this.id, this.#remoteAddr);
+    this.#owner.toWorker(FrameType.Open, this.id, encodeRemoteAddr(this.#conn.remoteAddr));
     this.#owner.track(this.#readLoop());
   }
 
@@ -160,7 +157,7 @@ export class ClientSocket {
       this.untaken = 0;
       this.pausedByWorker = false;
       this.#sent = this.#unreported = this.#writtenUnreported = 0;
-      this.#owner.toWorker(FrameType.Open, this.id, this.#remoteAddr);
+      this.#owner.toWorker(FrameType.Open, this.id, encodeRemoteAddr(this.#conn.remoteAddr));
       this.#wake?.();
     } else {
       this.lost();

@@ -44,7 +44,7 @@
  */
 
 /** A connection's first read buffer: most requests are a few hundred bytes, and idle connections are many. */
-export const READ_SIZE_FIRST = 2 * 1024;
+export const READ_SIZE_FIRST = 1024;
 /** The largest read buffer. */
 export const READ_SIZE_MAX = 64 * 1024;
 /** Unwritten response bytes per connection above which it is not read, nor a next response started. */
