@@ -68,9 +68,21 @@ interface Peer {
 const deno = Deno.execPath();
 /** weft serving the generated folder on `port`; idle connections are kept for the idle scenario. */
 function weftPeer(port: number, name = "weft", entry = mod): Peer {
-  const args = [entry, "--port", String(port), "--root", root, "--quiet", "--idle-timeout", "600"];
+  const args = [
+    entry,
+    "--port",
+    String(port),
+    "--root",
+    root,
+    "--quiet",
+    "--idle-timeout",
+    "600",
+    ...METRICS,
+  ];
   return { name, port, start: () => spawn(deno, ["run", "--allow-net", "--allow-read", ...args]) };
 }
+/** weft's counters, read around each run: how many messages crossed between threads per request. */
+const METRICS = ["--metrics", "/metrics"];
 /** With `--base DIR`: weft as another checkout has it, measured in the same rounds. */
 const basePeers = values.base === undefined
   ? []
@@ -136,6 +148,7 @@ function weftAppPeer(port: number, name: string, entry: string): Peer {
     "--app",
     benchApp,
     "--quiet",
+    ...METRICS,
   ];
   return { name, port, start: () => spawn(deno, args) };
 }
@@ -219,9 +232,11 @@ async function runScenario(s: Scenario): Promise<void> {
   const samples = new Map(
     s.peers.map((p) => [p.name, { rps: [] as number[], p99: [] as number[], errors: 0 }]),
   );
+  const hops = new Map<string, { requests: number; toWorkers: number; toMain: number }>();
   for (let round = 0; round < rounds; round++) {
     // Each round starts with the next server, so no server always runs right after a given other.
     for (const p of [...s.peers.slice(round % s.peers.length), ...s.peers.slice(0, round % s.peers.length)]) {
+      const before = p.name.startsWith("weft") ? await threadMessages(p.port) : null;
       const r = await wrk(
         `http://127.0.0.1:${p.port}${s.path}`,
         s.connections,
@@ -233,6 +248,14 @@ async function runScenario(s: Scenario): Promise<void> {
       entry.rps.push(r.rps);
       entry.p99.push(r.p99);
       entry.errors += r.errors;
+      const after = before === null ? null : await threadMessages(p.port);
+      if (before !== null && after !== null) {
+        const sum = hops.get(p.name) ?? { requests: 0, toWorkers: 0, toMain: 0 };
+        sum.requests += after.requests - before.requests;
+        sum.toWorkers += after.toWorkers - before.toWorkers;
+        sum.toMain += after.toMain - before.toMain;
+        hops.set(p.name, sum);
+      }
       log(`${s.name} round ${round + 1}: ${p.name} ${r.rps.toFixed(0)} req/s`);
     }
   }
@@ -245,8 +268,37 @@ async function runScenario(s: Scenario): Promise<void> {
       p99_ms: Number(median(r.p99).toFixed(2)),
       errors: r.errors,
       weft_ratio: Number((weft / median(r.rps)).toFixed(2)),
+      note: hopsNote(hops.get(server)),
     });
   }
+}
+
+/** weft's requests answered and messages between its threads so far, from its metrics page; null if it has none. */
+async function threadMessages(
+  port: number,
+): Promise<{ requests: number; toWorkers: number; toMain: number } | null> {
+  try {
+    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const sum = (pattern: RegExp) => [...text.matchAll(pattern)].reduce((n, m) => n + Number(m[1]), 0);
+    const toWorkers = /^weft_thread_messages_total\{direction="to_workers"\} (\d+)$/m.exec(text);
+    const toMain = /^weft_thread_messages_total\{direction="to_main"\} (\d+)$/m.exec(text);
+    if (toWorkers === null || toMain === null) return null;
+    return {
+      requests: sum(/^weft_responses_total\{code="\d+"\} (\d+)$/gm),
+      toWorkers: Number(toWorkers[1]),
+      toMain: Number(toMain[1]),
+    };
+  } catch {
+    return null;
+  }
+}
+
+function hopsNote(
+  hops: { requests: number; toWorkers: number; toMain: number } | undefined,
+): string | undefined {
+  if (hops === undefined || hops.requests === 0) return undefined;
+  const per = (n: number) => (n / hops.requests).toFixed(3);
+  return `messages per request: ${per(hops.toWorkers)} to workers, ${per(hops.toMain)} to main`;
 }
 
 /** Opens 10,000 keep-alive connections (one request each), then measures RSS growth and hello throughput. */
@@ -328,10 +380,9 @@ function report(): void {
         s ? `${s.path}, ${s.connections} connections, ` : ""
       }${rounds} rounds × ${duration} s, medians`,
     );
-    console.log(
-      "| server | req/s | p99 ms | errors | weft ÷ server |" + (scenario === "idle" ? " note |" : ""),
-    );
-    console.log("| --- | ---: | ---: | ---: | ---: |" + (scenario === "idle" ? " --- |" : ""));
+    const noted = rows.some((r) => r.scenario === scenario && r.note !== undefined);
+    console.log("| server | req/s | p99 ms | errors | weft ÷ server |" + (noted ? " note |" : ""));
+    console.log("| --- | ---: | ---: | ---: | ---: |" + (noted ? " --- |" : ""));
     for (const r of rows.filter((x) => x.scenario === scenario)) {
       console.log(
         `| ${r.server} | ${r.rps} | ${r.p99_ms} | ${r.errors} | ${r.weft_ratio} |${

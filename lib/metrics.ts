@@ -18,6 +18,10 @@ export interface MetricsSnapshot {
   messagesReceived: number;
   /** WebSocket messages sent to clients, since start. */
   messagesSent: number;
+  /** Messages (batches of frames) from the main thread to the workers, since start. */
+  postsFromMain: number;
+  /** Messages (batches of frames) from the workers to the main thread, since start. */
+  postsToMain: number;
   /** Requests read and not yet answered: waiting for a worker or being handled. */
   queueDepth: number;
   /** Open client connections. */
@@ -42,7 +46,7 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
  * import { formatMetrics } from "./metrics.ts";
  * const text = formatMetrics({
  *   responses: { "200": 3 }, bytes: 120, inFlight: 1, queueDepth: 1, websockets: 0,
- *   messagesReceived: 0, messagesSent: 0,
+ *   messagesReceived: 0, messagesSent: 0, postsFromMain: 5, postsToMain: 4,
  *   connections: 2, writeQueueBytes: 0, workers: 2, restarts: 0,
  * });
  * assert.equal(text.includes('weft_responses_total{code="200"} 3'), true);
@@ -81,6 +85,10 @@ export function formatMetrics(s: MetricsSnapshot): string {
   metric("weft_websocket_messages_total", "counter", "WebSocket messages, by direction.", [
     ['{direction="received"}', s.messagesReceived],
     ['{direction="sent"}', s.messagesSent],
+  ]);
+  metric("weft_thread_messages_total", "counter", "Messages between the main thread and the workers.", [
+    ['{direction="to_workers"}', s.postsFromMain],
+    ['{direction="to_main"}', s.postsToMain],
   ]);
   metric("weft_workers", "gauge", "Workers running.", [["", s.workers]]);
   metric("weft_worker_restarts_total", "counter", "Workers replaced after failing or hanging.", [[

@@ -14,6 +14,8 @@ Deno.test("the metrics page lists every metric with HELP and TYPE, codes sorted"
     websockets: 6,
     messagesReceived: 7,
     messagesSent: 8,
+    postsFromMain: 9,
+    postsToMain: 10,
   });
   const lines = text.trimEnd().split("\n");
   const samples = lines.filter((l) => !l.startsWith("#"));
@@ -28,6 +30,8 @@ Deno.test("the metrics page lists every metric with HELP and TYPE, codes sorted"
     "weft_websockets_open 6",
     'weft_websocket_messages_total{direction="received"} 7',
     'weft_websocket_messages_total{direction="sent"} 8',
+    'weft_thread_messages_total{direction="to_workers"} 9',
+    'weft_thread_messages_total{direction="to_main"} 10',
     "weft_workers 2",
     "weft_worker_restarts_total 1",
   ]);

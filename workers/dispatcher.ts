@@ -10,7 +10,7 @@
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import { StreamBudget } from "../lib/pool/flow.ts";
-import { decodeCount, decodeRemoteAddr, FrameType } from "../lib/pool/frames.ts";
+import { decodeCount, decodeRemoteAddr, FrameType, readFrames } from "../lib/pool/frames.ts";
 import { emptyCounters, type WorkerCounters } from "../lib/pool/worker_report.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
@@ -27,7 +27,7 @@ const decoder = new TextDecoder();
  * ```ts ignore
  * import { Dispatcher } from "./dispatcher.ts";
  * const dispatcher = new Dispatcher(init, handler, outbox);
- * readFrames(buffer, dispatcher.onFrame);
+ * dispatcher.receive(buffer);
  * ```
  */
 export class Dispatcher implements ConnectionHost {
@@ -54,10 +54,17 @@ export class Dispatcher implements ConnectionHost {
     }, Math.min(DEADLINE_TICK, header, idle, body));
   }
 
+  /** Applies a message from the main thread: a batch of frames. */
+  receive(buffer: ArrayBuffer): void {
+    this.#counters.postsFromMain++;
+    readFrames(buffer, this.onFrame);
+  }
+
   /** Applies one frame from the main thread. */
   readonly onFrame = (type: FrameType, id: number, payload: Uint8Array): void => {
     switch (type) {
       case FrameType.Ping:
+        this.#counters.postsToMain = this.outbox.posted;
         return this.outbox.push(FrameType.Pong, 0, encoder.encode(JSON.stringify(this.#counters)));
       case FrameType.Shutdown:
         this.shuttingDown = true;

@@ -74,13 +74,13 @@ async function start(init: WorkerInit): Promise<void> {
   }
   const handler = createHandler({ ...init, app });
   dispatcher = new Dispatcher(init, handler, outbox);
-  for (const buffer of early.splice(0)) readFrames(buffer, dispatcher.onFrame);
+  for (const buffer of early.splice(0)) dispatcher.receive(buffer);
   report({ kind: "ready" });
 }
 
 self.onmessage = (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
   if (!(e.data instanceof ArrayBuffer)) return void start(e.data);
-  if (dispatcher !== null) return readFrames(e.data, dispatcher.onFrame);
+  if (dispatcher !== null) return dispatcher.receive(e.data);
   // Still loading: answer pings now (the pool takes silence for a hang), keep the rest for later.
   readFrames(e.data, (type) => type === FrameType.Ping && outbox.push(FrameType.Pong, 0, LOADING_COUNTERS));
   early.push(e.data);

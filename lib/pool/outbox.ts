@@ -34,6 +34,7 @@ export class Outbox {
   readonly #post: (buffer: ArrayBuffer) => void;
   #frames = new FrameWriter();
   #flushQueued = false;
+  #posted = 0;
 
   /** Sends with `post`, which must transfer the buffer (`postMessage(buffer, [buffer])`). */
   constructor(post: (buffer: ArrayBuffer) => void) {
@@ -69,6 +70,13 @@ export class Outbox {
   flush(): void {
     this.#flushQueued = false;
     const buffer = this.#frames.take();
-    if (buffer !== null) this.#post(buffer);
+    if (buffer === null) return;
+    this.#post(buffer);
+    this.#posted++;
+  }
+
+  /** Messages posted so far: each wakes the other thread, which is what batching saves. */
+  get posted(): number {
+    return this.#posted;
   }
 }

@@ -241,4 +241,6 @@ function addCounters(total: WorkerCounters, more: WorkerCounters): void {
   total.websockets += more.websockets;
   total.messagesReceived += more.messagesReceived;
   total.messagesSent += more.messagesSent;
+  total.postsFromMain += more.postsFromMain;
+  total.postsToMain += more.postsToMain;
 }

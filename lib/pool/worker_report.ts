@@ -20,6 +20,10 @@ export interface WorkerCounters {
   messagesReceived: number;
   /** WebSocket messages sent to clients. */
   messagesSent: number;
+  /** Messages (batches of frames) the worker received from the main thread. */
+  postsFromMain: number;
+  /** Messages (batches of frames) the worker posted to the main thread. */
+  postsToMain: number;
 }
 
 /**
@@ -33,7 +37,16 @@ export interface WorkerCounters {
  * ```
  */
 export function emptyCounters(): WorkerCounters {
-  return { responses: {}, bytes: 0, inFlight: 0, websockets: 0, messagesReceived: 0, messagesSent: 0 };
+  return {
+    responses: {},
+    bytes: 0,
+    inFlight: 0,
+    websockets: 0,
+    messagesReceived: 0,
+    messagesSent: 0,
+    postsFromMain: 0,
+    postsToMain: 0,
+  };
 }
 
 /**
