@@ -30,6 +30,8 @@ const REFUSE_WAIT = 1000;
 export interface SocketOwner {
   /** Queues a frame for the socket's worker. */
   toWorker(type: FrameType, id: number, payload?: Uint8Array): void;
+  /** Gives a written buffer back to the worker of connection `id` (flow rule 8). */
+  giveBack(id: number, buffer: ArrayBuffer): void;
   /** Keeps a promise that shutdown must wait for. */
   track(task: Promise<void>): void;
   /** The socket has closed: forget it. */
@@ -247,7 +249,8 @@ export class ClientSocket {
    * when the write had `WriteAck` bytes, else only once it counts enough
    * unwritten to care.
    */
-  #reportWritten({ fromWorker, acked }: WriteDone): void {
+  #reportWritten({ fromWorker, acked, freed }: WriteDone): void {
+    for (const buffer of freed) this.#owner.giveBack(this.id, buffer);
     this.#writtenUnreported += fromWorker;
     if (this.#writtenUnreported === 0 || !acked && this.#unreported < REPORT_FROM) return;
     this.#owner.toWorker(FrameType.Written, this.id, encodeCount(this.#writtenUnreported));

@@ -158,6 +158,10 @@ class RunningServer implements Server, SocketOwner {
     this.#pool.send(type, id, payload);
   }
 
+  giveBack(id: number, buffer: ArrayBuffer): void {
+    this.#pool.giveBack(id, buffer);
+  }
+
   track(task: Promise<void>): void {
     this.#tasks.add(task);
     task.finally(() => this.#tasks.delete(task));

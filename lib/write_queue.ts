@@ -9,6 +9,7 @@
  */
 
 import { MERGE_LIMIT } from "./pool/flow.ts";
+import { isOnlyFrame } from "./pool/frames.ts";
 
 /** Who queued bytes: the worker (`write`, or `ack` to hear of it at once), or the main thread itself. */
 export type Origin = "write" | "ack" | "own";
@@ -19,6 +20,8 @@ export interface WriteDone {
   fromWorker: number;
   /** Some of them asked to be reported at once (`WriteAck`). */
   acked: boolean;
+  /** The worker's buffers that held only what was written, free now to go back (flow rule 8). */
+  freed: ArrayBuffer[];
 }
 
 const PROGRESS_BYTES = 16 * 1024;
@@ -36,7 +39,7 @@ const PROGRESS_BYTES = 16 * 1024;
  * queue.push(new Uint8Array(3), "write");
  * queue.push(new Uint8Array(4), "ack");
  * const done = await queue.writeNext();
- * assert.deepEqual([written, done], [[7], { fromWorker: 7, acked: true }]);
+ * assert.deepEqual([written, done], [[7], { fromWorker: 7, acked: true, freed: [] }]);
  * ```
  */
 export class WriteQueue {
@@ -82,7 +85,7 @@ export class WriteQueue {
       size += this.#items[taken++].bytes.length;
     }
     const items = this.#items.splice(0, taken);
-    const done: WriteDone = { fromWorker: 0, acked: false };
+    const done: WriteDone = { fromWorker: 0, acked: false, freed: [] };
     for (const item of items) {
       if (item.from !== "own") done.fromWorker += item.bytes.length;
       if (item.from === "ack") done.acked = true;
@@ -94,6 +97,9 @@ export class WriteQueue {
     }
     await this.#writeAll(bytes);
     this.bytes -= bytes.length;
+    for (const item of items) {
+      if (item.from !== "own" && isOnlyFrame(item.bytes)) done.freed.push(item.bytes.buffer as ArrayBuffer);
+    }
     return done;
   }
 

@@ -203,3 +203,25 @@ serverTest(
   },
   { files: SITE },
 );
+
+serverTest(
+  "large files downloaded at once, over and over, arrive byte for byte (buffers given back are reused)",
+  async (t) => {
+    const sizes = [1024 * 1024, 700_000, 100_000, 40_000];
+    const random = (size: number) => {
+      const bytes = new Uint8Array(size);
+      for (let at = 0; at < size; at += 65536) crypto.getRandomValues(bytes.subarray(at, at + 65536));
+      return bytes;
+    };
+    const files = sizes.map(random);
+    await Promise.all(files.map((bytes, i) => Deno.writeFile(`${t.root}/big${i}.bin`, bytes)));
+    for (let round = 0; round < 5; round++) {
+      const got = await Promise.all(
+        [...files.keys(), ...files.keys()].map(async (i) =>
+          [i, await (await fetch(t.url(`/big${i}.bin`))).bytes()] as const
+        ),
+      );
+      for (const [i, bytes] of got) assert.deepEqual(bytes, files[i], `big${i}.bin, round ${round + 1}`);
+    }
+  },
+);

@@ -10,7 +10,7 @@
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import { StreamBudget } from "../lib/pool/flow.ts";
-import { decodeCount, decodeRemoteAddr, FrameType, readFrames } from "../lib/pool/frames.ts";
+import { decodeCount, decodeRemoteAddr, FrameType, isGivenBack, readFrames } from "../lib/pool/frames.ts";
 import { emptyCounters, type WorkerCounters } from "../lib/pool/worker_report.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
@@ -57,6 +57,7 @@ export class Dispatcher implements ConnectionHost {
   /** Applies a message from the main thread: a batch of frames. */
   receive(buffer: ArrayBuffer): void {
     this.#counters.postsFromMain++;
+    if (isGivenBack(buffer)) return this.outbox.reuse(buffer);
     readFrames(buffer, this.onFrame);
   }
 

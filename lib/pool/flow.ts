@@ -39,6 +39,8 @@
  * Both ways:
  * 7. A payload from {@linkcode SOLO_PAYLOAD} bytes travels in a buffer of its
  *    own, so one waiting for a slow client keeps no other frame alive.
+ * 8. Such a buffer from a worker, once written, goes back to that worker for
+ *    its next large payload (`spares.ts`).
  *
  * @module
  */

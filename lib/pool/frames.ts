@@ -91,6 +91,41 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
+ * Whether `payload`, as {@linkcode readFrames} gave it, is the only frame in
+ * its buffer: once it is written, the whole buffer is free (flow rule 8).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FrameType, FrameWriter, isOnlyFrame, readFrames } from "./frames.ts";
+ * const writer = new FrameWriter();
+ * writer.push(FrameType.Write, 1, new Uint8Array(40_000));
+ * readFrames(writer.take()!, (_type, _id, payload) => assert.equal(isOnlyFrame(payload), true));
+ * writer.push(FrameType.Write, 1, new Uint8Array(10));
+ * writer.push(FrameType.End, 1);
+ * readFrames(writer.take()!, (_type, _id, payload) => assert.equal(isOnlyFrame(payload), false));
+ * ```
+ */
+export function isOnlyFrame(payload: Uint8Array): boolean {
+  return payload.byteOffset === EMPTY_SIZE + HEADER &&
+    new DataView(payload.buffer).getUint32(0, true) === payload.byteOffset + payload.length;
+}
+
+/**
+ * Marks `buffer` as an empty batch: sent back to the thread it came from, it
+ * carries no frame and is kept for reuse there.
+ */
+export function emptied(buffer: ArrayBuffer): ArrayBuffer {
+  new DataView(buffer).setUint32(0, 0, true);
+  return buffer;
+}
+
+/** Whether a received batch is a buffer given back (see {@linkcode emptied}). */
+export function isGivenBack(buffer: ArrayBuffer): boolean {
+  return new DataView(buffer).getUint32(0, true) === 0;
+}
+
+/**
  * Packs frames into one buffer until `take` hands it over. Payloads are
  * copied in, so the caller may reuse its arrays at once.
  *
@@ -106,11 +141,17 @@ const decoder = new TextDecoder();
  * ```
  */
 export class FrameWriter {
+  readonly #spares: { take(size: number): ArrayBuffer | null } | undefined;
   #bytes = EMPTY;
   #view = new DataView(EMPTY.buffer);
   #used = EMPTY_SIZE;
   /** Where the last frame starts (its header), or -1. */
   #last = -1;
+
+  /** A writer that packs a large frame into one of `spares` (flow rule 8) when one fits. */
+  constructor(spares?: { take(size: number): ArrayBuffer | null }) {
+    this.#spares = spares;
+  }
 
   /** Whether no frame is waiting. */
   get isEmpty(): boolean {
@@ -183,7 +224,9 @@ export class FrameWriter {
     // Double for small frames; fit a large one exactly, as a big buffer
     // lives as long as the slowest payload in it.
     const doubled = Math.max(this.#bytes.length * 2, MIN_CAPACITY);
-    const grown = new Uint8Array(Math.max(doubled >= this.#used + n ? doubled : 0, this.#used + n));
+    const size = Math.max(doubled >= this.#used + n ? doubled : 0, this.#used + n);
+    const spare = size > MIN_CAPACITY ? this.#spares?.take(size) ?? null : null;
+    const grown = spare === null ? new Uint8Array(size) : new Uint8Array(spare);
     grown.set(this.#bytes.subarray(0, this.#used));
     this.#bytes = grown;
     this.#view = new DataView(grown.buffer);

@@ -9,7 +9,8 @@
  */
 
 import { SOLO_PAYLOAD } from "./flow.ts";
-import { FrameType, FrameWriter, type Payload, payloadLength } from "./frames.ts";
+import { emptied, FrameType, FrameWriter, type Payload, payloadLength } from "./frames.ts";
+import { Spares } from "./spares.ts";
 
 /**
  * Batches frames for one destination.
@@ -32,7 +33,11 @@ import { FrameType, FrameWriter, type Payload, payloadLength } from "./frames.ts
  */
 export class Outbox {
   readonly #post: (buffer: ArrayBuffer) => void;
-  #frames = new FrameWriter();
+  /** Buffers the other side gave back, for this side's large frames. */
+  readonly #spares = new Spares();
+  #frames = new FrameWriter(this.#spares);
+  /** The other side's buffers, written and to be given back with the next flush. */
+  #givingBack: ArrayBuffer[] = [];
   #flushQueued = false;
   #posted = 0;
 
@@ -60,19 +65,38 @@ export class Outbox {
       return;
     }
     this.#frames.push(type, id, payload);
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      queueMicrotask(() => this.flush());
-    }
+    this.#flushSoon();
+  }
+
+  /** Gives a buffer that came from the other side back to it, with this turn's frames (flow rule 8). */
+  giveBack(buffer: ArrayBuffer): void {
+    this.#givingBack.push(buffer);
+    this.#flushSoon();
+  }
+
+  /** Keeps a buffer the other side gave back, for a large frame. */
+  reuse(buffer: ArrayBuffer): void {
+    this.#spares.give(buffer);
+  }
+
+  #flushSoon(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => this.flush());
   }
 
   /** Sends what is queued now. */
   flush(): void {
     this.#flushQueued = false;
     const buffer = this.#frames.take();
-    if (buffer === null) return;
-    this.#post(buffer);
-    this.#posted++;
+    if (buffer !== null) {
+      this.#post(buffer);
+      this.#posted++;
+    }
+    for (const given of this.#givingBack.splice(0)) {
+      this.#post(emptied(given));
+      this.#posted++;
+    }
   }
 
   /** Messages posted so far: each wakes the other thread, which is what batching saves. */

@@ -114,6 +114,11 @@ export class WorkerPool {
     this.#owner.get(id)?.outbox.push(type, id, payload);
   }
 
+  /** Gives a written buffer back to the worker of connection `id`, for its next large payload. */
+  giveBack(id: number, buffer: ArrayBuffer): void {
+    this.#owner.get(id)?.outbox.giveBack(buffer);
+  }
+
   /** Forgets a connection that has closed. */
   release(id: number): void {
     this.#owner.get(id)?.connections.delete(id);
