@@ -14,7 +14,8 @@ import { parseArgs } from "node:util";
 import { loadApp } from "../lib/app/app.ts";
 import { resolveConfig } from "../lib/config/resolve.ts";
 import { createHandler } from "../lib/handler.ts";
-import { encodeCount, encodeRemoteAddr, FrameType, FrameWriter, readFrames } from "../lib/pool/frames.ts";
+import { encodeCount, encodeRemoteAddr } from "../lib/pool/frame_payloads.ts";
+import { FrameType, FrameWriter, readFrames } from "../lib/pool/frames.ts";
 import { Outbox } from "../lib/pool/outbox.ts";
 import { Dispatcher } from "../workers/dispatcher.ts";
 

@@ -20,7 +20,8 @@
 
 import { serializeErrorResponse } from "./http/response.ts";
 import { READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, REPORT_FROM, TAKEN_FROM } from "./pool/flow.ts";
-import { decodeCount, encodeCount, encodeRemoteAddr, FrameType } from "./pool/frames.ts";
+import { decodeCount, encodeCount, encodeRemoteAddr } from "./pool/frame_payloads.ts";
+import { FrameType } from "./pool/frames.ts";
 import { type Origin, type WriteDone, WriteQueue } from "./write_queue.ts";
 
 /** How long the 503 for a connection past `maxConnections` may take to write (ms). */

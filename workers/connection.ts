@@ -12,7 +12,8 @@
  */
 
 import { MAX_QUEUED, PAUSE_ABOVE, SendWindow, type StreamBudget, TAKEN_FROM } from "../lib/pool/flow.ts";
-import { encodeCount, FrameType, type Payload, payloadLength } from "../lib/pool/frames.ts";
+import { encodeCount } from "../lib/pool/frame_payloads.ts";
+import { FrameType, type Payload, payloadLength } from "../lib/pool/frames.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import { ServerConnection } from "../lib/http/connection.ts";

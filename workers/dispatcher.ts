@@ -10,7 +10,8 @@
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import { StreamBudget } from "../lib/pool/flow.ts";
-import { decodeCount, decodeRemoteAddr, FrameType, isGivenBack, readFrames } from "../lib/pool/frames.ts";
+import { decodeCount, decodeRemoteAddr } from "../lib/pool/frame_payloads.ts";
+import { FrameType, isGivenBack, readFrames } from "../lib/pool/frames.ts";
 import { emptyCounters, type WorkerCounters } from "../lib/pool/worker_report.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";

@@ -13,7 +13,7 @@
 
 /** Frame types. Main → worker first, then worker → main. */
 export const FrameType = {
-  /** A connection was accepted; payload: the client's address ({@linkcode encodeRemoteAddr}). */
+  /** A connection was accepted; payload: the client's address (`encodeRemoteAddr` in `frame_payloads.ts`). */
   Open: 1,
   /** Bytes read from the connection. */
   Data: 2,
@@ -21,7 +21,7 @@ export const FrameType = {
   Eof: 3,
   /** The connection is gone (reset, or closed by the server): forget it. */
   Gone: 4,
-  /** `WriteAck` bytes have reached the socket; payload: how many ({@linkcode encodeCount}). */
+  /** `WriteAck` bytes have reached the socket; payload: how many (`encodeCount` in `frame_payloads.ts`). */
   Written: 5,
   /** Graceful shutdown: finish what is in flight, close idle connections. */
   Shutdown: 6,
@@ -87,8 +87,6 @@ const EMPTY_SIZE = 4;
 const MIN_CAPACITY = 16 * 1024;
 /** A writer's buffer before its first frame: never written to, as any push reserves room first. */
 const EMPTY = new Uint8Array(EMPTY_SIZE);
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
 
 /**
  * Whether `payload`, as {@linkcode readFrames} gave it, is the only frame in
@@ -256,58 +254,4 @@ export function readFrames(buffer: ArrayBuffer, onFrame: FrameHandler): void {
     onFrame(type, id, new Uint8Array(buffer, at + HEADER, length));
     at += HEADER + length;
   }
-}
-
-const count = new Uint8Array(4);
-
-/**
- * A byte count as `Written` and `End` carry it (u32, little-endian). The
- * array is reused by the next call: push it at once (pushing copies it), as
- * one is made per response.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { decodeCount, encodeCount } from "./frames.ts";
- * assert.equal(decodeCount(encodeCount(70_000)), 70_000);
- * ```
- */
-export function encodeCount(n: number): Uint8Array {
-  count[0] = n;
-  count[1] = n >>> 8;
-  count[2] = n >>> 16;
-  count[3] = n >>> 24;
-  return count;
-}
-
-/** Reads what {@linkcode encodeCount} wrote. */
-export function decodeCount(payload: Uint8Array): number {
-  return (payload[0] | payload[1] << 8 | payload[2] << 16 | payload[3] << 24) >>> 0;
-}
-
-/**
- * The client's address as an `Open` frame carries it: `host:port` as UTF-8, or
- * `unix:path` for a unix socket.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { decodeRemoteAddr, encodeRemoteAddr } from "./frames.ts";
- * const addr = { transport: "tcp" as const, hostname: "::1", port: 5000 };
- * assert.deepEqual(decodeRemoteAddr(encodeRemoteAddr(addr)), addr);
- * ```
- */
-export function encodeRemoteAddr(addr: Deno.Addr): Uint8Array {
-  const text = addr.transport === "tcp" || addr.transport === "udp"
-    ? `${addr.hostname}:${addr.port}`
-    : `unix:${"path" in addr ? addr.path : ""}`;
-  return encoder.encode(text);
-}
-
-/** Reads what {@linkcode encodeRemoteAddr} wrote. */
-export function decodeRemoteAddr(bytes: Uint8Array): Deno.NetAddr | Deno.UnixAddr {
-  const text = decoder.decode(bytes);
-  if (text.startsWith("unix:")) return { transport: "unix", path: text.slice(5) };
-  const colon = text.lastIndexOf(":");
-  return { transport: "tcp", hostname: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
 }

@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
-import {
-  decodeCount,
-  decodeRemoteAddr,
-  encodeCount,
-  encodeRemoteAddr,
-  FrameType,
-  FrameWriter,
-  readFrames,
-} from "./frames.ts";
+import { decodeCount, decodeRemoteAddr, encodeCount, encodeRemoteAddr } from "./frame_payloads.ts";
+import { FrameType, FrameWriter, readFrames } from "./frames.ts";
 
 function frames(buffer: ArrayBuffer) {
   const out: [number, number, number[]][] = [];
