@@ -4,24 +4,10 @@
  * @module
  */
 
-/** Everything the metrics page reports. */
-export interface MetricsSnapshot {
-  /** Responses by status code, since start. */
-  responses: Record<string, number>;
-  /** Response body bytes sent, since start. */
-  bytes: number;
-  /** Requests a handler is working on now. */
-  inFlight: number;
-  /** WebSocket connections open. */
-  websockets: number;
-  /** WebSocket messages received from clients, since start. */
-  messagesReceived: number;
-  /** WebSocket messages sent to clients, since start. */
-  messagesSent: number;
-  /** Messages (batches of frames) from the main thread to the workers, since start. */
-  postsFromMain: number;
-  /** Messages (batches of frames) from the workers to the main thread, since start. */
-  postsToMain: number;
+import type { WorkerCounters } from "./pool/worker_report.ts";
+
+/** Everything the metrics page reports: the workers' counters, summed, and what the main thread knows. */
+export interface MetricsSnapshot extends WorkerCounters {
   /** Requests read and not yet answered: waiting for a worker or being handled. */
   queueDepth: number;
   /** Open client connections. */

@@ -6,6 +6,8 @@
  * @module
  */
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /**
  * XORs `bytes` in place with the four-byte `mask`, the first byte being at
  * `offset` in the payload. Returns the OR of the bytes it wrote, so a caller
@@ -31,10 +33,11 @@ export function applyMask(bytes: Uint8Array, mask: Uint8Array, offset: number): 
   for (; i < head; i++) seen |= bytes[i] ^= mask[(offset + i) & 3];
   const words = (bytes.length - i) >>> 2;
   if (words > 0) {
-    // The key as it lines up with the first aligned byte, read in the platform's byte order.
-    const key = new Uint8Array(4);
-    for (let k = 0; k < 4; k++) key[k] = mask[(offset + i + k) & 3];
-    const keyWord = new Uint32Array(key.buffer)[0];
+    // The key as it lines up with the first aligned byte, as a word in the platform's byte order.
+    const m = (k: number) => mask[(offset + i + k) & 3];
+    const keyWord = LITTLE_ENDIAN
+      ? (m(0) | m(1) << 8 | m(2) << 16 | m(3) << 24) >>> 0
+      : (m(0) << 24 | m(1) << 16 | m(2) << 8 | m(3)) >>> 0;
     const view = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
     let seenWords = 0;
     for (let w = 0; w < words; w++) seenWords |= view[w] ^= keyWord;
