@@ -53,7 +53,7 @@ function samples(page: string): Map<string, number> {
 }
 
 serverTest(
-  "--metrics counts responses by status, bytes, connections, in-flight and worker restarts",
+  "--metrics counts responses by status, bytes, connections, in-flight, thread messages and worker restarts",
   async (t) => {
     for (let i = 0; i < 3; i++) await (await fetch(t.url("/ok"))).text();
     for (let i = 0; i < 2; i++) await (await fetch(t.url("/missing.txt"))).text();
@@ -69,6 +69,9 @@ serverTest(
     assert.ok(before.get("weft_connections_open")! >= 1);
     assert.equal(before.get("weft_workers"), 2);
     assert.equal(before.get("weft_worker_restarts_total"), 0);
+    // Six requests came and went, each in at least one message each way (pings too).
+    assert.ok(before.get('weft_thread_messages_total{direction="to_workers"}')! >= 6);
+    assert.ok(before.get('weft_thread_messages_total{direction="to_main"}')! >= 5);
 
     // A worker dies: the restart is counted and the totals do not go back.
     const crashed = await fetch(t.url("/crash"));
