@@ -117,6 +117,12 @@ export class ClientSocket {
           type === FrameType.WriteAck ? "ack" : "write",
         );
         break;
+      case FrameType.WriteKept:
+        // A body the main thread keeps for the worker (flow rule 9): written as it is, never copied nor given back.
+        this.#unreported += payload.length;
+        this.#request = "answering";
+        this.#enqueue(payload, "kept");
+        break;
       case FrameType.Upgraded:
         this.#request = "upgraded";
         break;

@@ -11,8 +11,11 @@
 import { MERGE_LIMIT } from "./pool/flow.ts";
 import { isOnlyFrame } from "./pool/frames.ts";
 
-/** Who queued bytes: the worker (`write`, or `ack` to hear of it at once), or the main thread itself. */
-export type Origin = "write" | "ack" | "own";
+/**
+ * Who queued bytes: the worker (`write`, or `ack` to hear of it at once, or
+ * `kept`, a body kept here for it, also heard of at once), or the main thread itself.
+ */
+export type Origin = "write" | "ack" | "kept" | "own";
 
 /** What one merged write carried. */
 export interface WriteDone {
@@ -88,7 +91,7 @@ export class WriteQueue {
     const done: WriteDone = { fromWorker: 0, acked: false, freed: [] };
     for (const item of items) {
       if (item.from !== "own") done.fromWorker += item.bytes.length;
-      if (item.from === "ack") done.acked = true;
+      if (item.from === "ack" || item.from === "kept") done.acked = true;
     }
     let bytes = items[0].bytes;
     if (taken > 1) {
@@ -98,7 +101,9 @@ export class WriteQueue {
     await this.#writeAll(bytes);
     this.bytes -= bytes.length;
     for (const item of items) {
-      if (item.from !== "own" && isOnlyFrame(item.bytes)) done.freed.push(item.bytes.buffer as ArrayBuffer);
+      if ((item.from === "write" || item.from === "ack") && isOnlyFrame(item.bytes)) {
+        done.freed.push(item.bytes.buffer as ArrayBuffer);
+      }
     }
     return done;
   }

@@ -225,3 +225,29 @@ serverTest(
     }
   },
 );
+
+serverTest(
+  "a large cached file that changes is served new: the main thread's kept copy follows the worker's cache",
+  async (t) => {
+    const path = `${t.root}/big.bin`;
+    const versions = [1, 2, 3].map((v) => new Uint8Array(300_000).map((_, i) => (i * v + (i >> 9)) % 256));
+    // Compared by hand: a failed deepEqual of 300 kB would spend minutes drawing its diff.
+    const same = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+    const fetchBig = async () => (await fetch(t.url("/big.bin"))).bytes();
+    for (const [i, bytes] of versions.entries()) {
+      await Deno.writeFile(path, bytes);
+      // A new mtime even on a coarse clock: the cache keys a version by size and mtime.
+      await Deno.utime(path, 1_000_000 + i, 1_000_000 + i);
+      // Each worker trusts a file's metadata for a moment (file_lookup.ts): wait until the edit shows on all.
+      const round = async () =>
+        (await Promise.all([1, 2, 3, 4].map(fetchBig))).every((body) => same(body, bytes));
+      for (const deadline = Date.now() + 5000; !await round();) {
+        assert.ok(Date.now() < deadline, `version ${i + 1} never served`);
+      }
+      for (let again = 0; again < 3; again++) {
+        const got = await Promise.all([1, 2, 3, 4].map(fetchBig));
+        assert.ok(got.every((body) => same(body, bytes)), `version ${i + 1}, round ${again + 1}`);
+      }
+    }
+  },
+);

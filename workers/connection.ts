@@ -25,6 +25,7 @@ import type { WebSocketUpgrade } from "../lib/app/upgrade.ts";
 import { accessLine } from "./access_line.ts";
 import { ClientDeadline } from "./client_deadline.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
+import type { KeptBodies } from "./kept_bodies.ts";
 import { type SessionHost, WebSocketSession } from "./websocket_session.ts";
 
 /** What a connection needs from its worker. */
@@ -32,6 +33,8 @@ export interface ConnectionHost extends ExchangeHost, SessionHost {
   readonly init: WorkerInit;
   readonly outbox: Outbox;
   readonly budget: StreamBudget;
+  /** Large cached bodies kept on the main thread (flow rule 9). */
+  readonly kept: KeptBodies;
   /** Whether a request to `path` may start now: under the in-flight limit, or the health check. */
   admits(path: string): boolean;
   /** Counts (and logs) a response that no exchange answered. */
@@ -115,10 +118,7 @@ export class Connection {
     this.#host.outbox.push(FrameType.WriteAck, this.id, bytes);
   }
 
-  /**
-   * The app upgraded the connection: the 101 goes out, and from then on it is
-   * a WebSocket. The main thread is told, so it never answers its bytes as HTTP.
-   */
+  /** The app upgraded the connection: the 101 goes out, and the main thread never answers its bytes as HTTP. */
   upgrade(upgrade: WebSocketUpgrade): void {
     const early = this.protocol.upgrade();
     this.write(switchingProtocols(upgrade.fields, "weft"));
@@ -134,6 +134,13 @@ export class Connection {
     this.window.sent(bytes.length);
     this.#host.outbox.push(FrameType.WriteAck, this.id, bytes);
     await this.window.room();
+  }
+
+  /** Has the main thread write its copy of a cached body (flow rule 9): no window, but unwritten until written. */
+  writeKept(body: Uint8Array): void {
+    const key = this.#host.kept.keyOf(body);
+    this.window.sent(body.length);
+    this.#host.outbox.push(FrameType.WriteKept, this.id, encodeCount(key));
   }
 
   /**

@@ -15,6 +15,7 @@ import { FrameType, isGivenBack, readFrames } from "../lib/pool/frames.ts";
 import { emptyCounters, type WorkerCounters } from "../lib/pool/worker_report.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
+import { KeptBodies } from "./kept_bodies.ts";
 
 /** How often deadlines are checked (ms), at most. */
 const DEADLINE_TICK = 250;
@@ -36,6 +37,7 @@ export class Dispatcher implements ConnectionHost {
   readonly handler: Handler;
   readonly outbox: Outbox;
   readonly budget: StreamBudget = new StreamBudget();
+  readonly kept: KeptBodies;
   shuttingDown = false;
   readonly #connections = new Map<number, Connection>();
   /** Responses by status, body bytes and requests in flight, reported with each `Pong`. */
@@ -48,6 +50,7 @@ export class Dispatcher implements ConnectionHost {
     this.init = init;
     this.handler = handler;
     this.outbox = outbox;
+    this.kept = new KeptBodies(outbox);
     const { header, idle, body } = init.timeouts;
     setInterval(() => {
       const now = Date.now();

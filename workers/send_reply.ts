@@ -2,7 +2,8 @@
  * Sending a reply's bytes: the head, then each body part in order — bytes,
  * file slices, streams — framed by the protocol core and handed to the main
  * thread under the flow rules (`lib/pool/flow.ts`): bytes the reply owns go
- * at once, shared, read or produced bytes through the connection's window.
+ * at once, large cached bodies by the key the main thread keeps them under,
+ * read or produced bytes through the connection's window.
  * An answer to HEAD sends the head alone.
  *
  * @module
@@ -39,8 +40,13 @@ export async function sendReply(connection: Connection, reply: Reply, exchange: 
       continue;
     }
     connection.write(ready.splice(0));
-    if (part instanceof Uint8Array) await sendBytes(connection, part, exchange);
-    else if (part instanceof ReadableStream) await sendStream(connection, part, exchange);
+    if (part instanceof Uint8Array) {
+      const framed = protocol.sendBody(part);
+      exchange.bytes += part.length;
+      // Framed as is (a length), the cached body goes by its key; otherwise the framed copy is the reply's own.
+      if (framed === part) connection.writeKept(part);
+      else connection.write(framed);
+    } else if (part instanceof ReadableStream) await sendStream(connection, part, exchange);
     else await sendSlice(connection, part, exchange);
     if (connection.isGone) return;
   }
@@ -51,15 +57,6 @@ export async function sendReply(connection: Connection, reply: Reply, exchange: 
 function sendPiece(connection: Connection, data: Uint8Array, exchange: Exchange): Promise<void> {
   exchange.bytes += data.length;
   return connection.writeAcked(connection.protocol.sendBody(data));
-}
-
-/** Sends large shared bytes from memory through the window, a window's worth at a time. */
-async function sendBytes(connection: Connection, bytes: Uint8Array, exchange: Exchange): Promise<void> {
-  for (let at = 0; at < bytes.length && !connection.isGone;) {
-    const n = Math.min(connection.window.limit, bytes.length - at);
-    await sendPiece(connection, bytes.subarray(at, at + n), exchange);
-    at += n;
-  }
 }
 
 /**

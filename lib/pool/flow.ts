@@ -41,6 +41,12 @@
  *    own, so one waiting for a slow client keeps no other frame alive.
  * 8. Such a buffer from a worker, once written, goes back to that worker for
  *    its next large payload (`spares.ts`).
+ * 9. A large body from a worker's file cache crosses once: the main thread
+ *    keeps it under a key (`Keep`), responses name the key (`WriteKept`) and
+ *    are written from the main thread's copy, without a window (the body is
+ *    held anyway, so a slow reader pins nothing more) but counted as
+ *    unwritten (rule 5). Once the worker's cache has let go of a body and it
+ *    is collected, `Drop` frees the copy (`workers/kept_bodies.ts`).
  *
  * @module
  */

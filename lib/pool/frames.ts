@@ -54,6 +54,15 @@ export const FrameType = {
    * reads is never a request to answer with 503, and it never moves to another worker.
    */
   Upgraded: 27,
+  /**
+   * Keep these bytes, a large body from the worker's file cache, under the key
+   * in the id field, until `Drop` (flow rule 9); payload: the body.
+   */
+  Keep: 28,
+  /** Write a kept body whole, answered by `Written` like `WriteAck`; payload: its key (`encodeCount`). */
+  WriteKept: 29,
+  /** The worker no longer holds the body kept under the key in the id field: forget it. */
+  Drop: 30,
 } as const;
 
 /** One of {@linkcode FrameType}'s values. */

@@ -10,7 +10,8 @@
  */
 
 import type { WorkerInit } from "../config/resolve.ts";
-import { type FrameHandler, FrameType, readFrames } from "./frames.ts";
+import { decodeCount } from "./frame_payloads.ts";
+import { type FrameHandler, FrameType, isOnlyFrame, readFrames } from "./frames.ts";
 import type { WorkerCounters, WorkerStatus } from "./worker_report.ts";
 import { Outbox } from "./outbox.ts";
 
@@ -56,6 +57,10 @@ export class PoolWorker {
   lastAnswer: number = Date.now();
   /** What it reported with its last pong. */
   counters: WorkerCounters | null = null;
+  /** Its large cached bodies, by key (flow rule 9). */
+  readonly #kept = new Map<number, Uint8Array>();
+  /** Their bytes together. */
+  #keptBytes = 0;
   readonly #worker: Worker;
   readonly #events: PoolWorkerEvents;
   #onPong: (() => void)[] = [];
@@ -104,12 +109,44 @@ export class PoolWorker {
     for (const resolve of this.#onPong.splice(0)) resolve();
   }
 
+  /** Bytes of its cached bodies kept here (flow rule 9). */
+  get keptBytes(): number {
+    return this.#keptBytes;
+  }
+
   readonly #onFrame = (type: FrameType, id: number, payload: Uint8Array): void => {
-    if (type !== FrameType.Pong) return this.#events.frame(type, id, payload);
+    switch (type) {
+      case FrameType.Keep:
+        return this.#keep(id, payload);
+      case FrameType.Drop:
+        this.#keptBytes -= this.#kept.get(id)?.length ?? 0;
+        this.#kept.delete(id);
+        return;
+      case FrameType.WriteKept: {
+        const body = this.#kept.get(decodeCount(payload));
+        if (body === undefined) return this.#end(new Error("the worker named a body it never had kept"));
+        return this.#events.frame(type, id, body);
+      }
+      case FrameType.Pong:
+        break;
+      default:
+        return this.#events.frame(type, id, payload);
+    }
     this.lastAnswer = Date.now();
     this.counters = JSON.parse(new TextDecoder().decode(payload));
     for (const resolve of this.#onPong.splice(0)) resolve();
   };
+
+  /**
+   * Keeps a copy of a body: a copy, so that its frame's buffer goes back to
+   * the worker for reuse (rule 8) and the body costs its own length, not a
+   * spare's.
+   */
+  #keep(key: number, body: Uint8Array): void {
+    this.#kept.set(key, body.slice());
+    this.#keptBytes += body.length;
+    if (isOnlyFrame(body)) this.outbox.giveBack(body.buffer as ArrayBuffer);
+  }
 
   #end(error: Error): void {
     const during = this.state;
