@@ -18,6 +18,7 @@
  * @module
  */
 
+import { withAddedFields } from "./http/added_fields.ts";
 import { serializeErrorResponse } from "./http/response.ts";
 import { READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, REPORT_FROM, TAKEN_FROM } from "./pool/flow.ts";
 import { decodeCount, encodeCount, encodeRemoteAddr } from "./pool/frame_payloads.ts";
@@ -37,6 +38,8 @@ export interface SocketOwner {
   track(task: Promise<void>): void;
   /** The socket has closed: forget it. */
   closed(socket: ClientSocket): void;
+  /** Fields added to every response, the main thread's own 503s too. */
+  readonly addedFields: readonly [string, string][];
 }
 
 /**
@@ -59,10 +62,7 @@ export class ClientSocket {
   pausedByWorker = false;
   /** Large reads not yet answered by `Taken`. */
   untaken = 0;
-  /**
-   * Where the connection's requests stand: none read, one waits for its answer, an answer is being
-   * written, or no longer HTTP (upgraded).
-   */
+  /** Its requests: none read, one waits for its answer, an answer is being written, or not HTTP (upgraded). */
   #request: "none" | "unanswered" | "answering" | "upgraded" = "none";
   /** Bytes read and sent to the worker, ever. */
   #sent = 0;
@@ -156,7 +156,7 @@ export class ClientSocket {
     // RFC 9110 §15.6.4: 503 and Retry-After; the request may be sent again.
     if (this.#request === "unanswered") {
       this.#enqueue(
-        serializeErrorResponse(503, "The worker handling this request failed", [["Retry-After", "1"]]),
+        unavailable("The worker handling this request failed", this.#owner.addedFields),
         "own",
       );
       this.closeWhenWritten();
@@ -251,11 +251,7 @@ export class ClientSocket {
     if (this.#closing) this.close();
   }
 
-  /**
-   * Tells the worker that its bytes were written (flow rules 4 and 5): at once
-   * when the write had `WriteAck` bytes, else only once it counts enough
-   * unwritten to care.
-   */
+  /** Tells the worker its bytes were written (rules 4, 5): at once after `WriteAck` bytes, else once it cares. */
   #reportWritten({ fromWorker, acked, freed }: WriteDone): void {
     for (const buffer of freed) this.#owner.giveBack(this.id, buffer);
     this.#writtenUnreported += fromWorker;
@@ -267,15 +263,14 @@ export class ClientSocket {
 }
 
 /**
- * Past `maxConnections`: a short 503 (RFC 9110 §15.6.4) and a close, without reading. The write
- * can wait for ever (a TLS client that never starts its handshake), so it is
- * given up after a second.
+ * Past `maxConnections`: a short 503 and a close, without reading. The write can wait for ever (a TLS
+ * client that never starts its handshake), so it is given up after a second.
  */
-export async function refuse(conn: Deno.Conn): Promise<void> {
+export async function refuse(conn: Deno.Conn, addedFields: readonly [string, string][]): Promise<void> {
   const giveUp = setTimeout(() => closeQuietly(conn), REFUSE_WAIT);
   try {
     await conn.write(
-      serializeErrorResponse(503, "Too many connections, try again shortly", [["Retry-After", "1"]]),
+      unavailable("Too many connections, try again shortly", addedFields),
     );
   } catch {
     // The client left first, or we gave up on it.
@@ -283,6 +278,11 @@ export async function refuse(conn: Deno.Conn): Promise<void> {
     clearTimeout(giveUp);
     closeQuietly(conn);
   }
+}
+
+/** A 503 with `Retry-After` (RFC 9110 §15.6.4): the request may be sent again shortly. */
+function unavailable(message: string, addedFields: readonly [string, string][]): Uint8Array {
+  return serializeErrorResponse(503, message, withAddedFields([["Retry-After", "1"]], addedFields));
 }
 
 /** Closes a connection that may be closed already. */

@@ -85,6 +85,7 @@ class RunningServer implements Server, SocketOwner {
   readonly addr: Deno.NetAddr | Deno.UnixAddr;
   readonly secure: boolean;
   readonly ready: Promise<void>;
+  readonly addedFields: readonly [string, string][];
   readonly #config: ServerConfig;
   readonly #listener: Deno.Listener;
   readonly #sockets = new Map<number, ClientSocket>();
@@ -104,6 +105,7 @@ class RunningServer implements Server, SocketOwner {
 
   constructor(config: ServerConfig, listener: Deno.Listener, secure: boolean, signal?: AbortSignal) {
     this.#config = config;
+    this.addedFields = config.worker.headers;
     this.#listener = listener;
     this.addr = listener.addr as Deno.NetAddr | Deno.UnixAddr;
     this.secure = secure;
@@ -218,12 +220,12 @@ class RunningServer implements Server, SocketOwner {
         continue;
       }
       if (this.#sockets.size >= this.#config.maxConnections) {
-        this.track(refuse(conn));
+        this.track(refuse(conn, this.addedFields));
         continue;
       }
       const id = this.#nextId++;
       if (!this.#pool.assign(id)) {
-        this.track(refuse(conn));
+        this.track(refuse(conn, this.addedFields));
         continue;
       }
       const socket = new ClientSocket(id, conn, this);

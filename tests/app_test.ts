@@ -304,3 +304,27 @@ serverTest("a chunk line past the limit is refused (400) whether it arrives whol
     }
   }
 }, { options: { app: CONTRACT } });
+
+serverTest(
+  "headers: the option's fields reach an app's responses, replacing the app's own of that name",
+  async (t) => {
+    const res = await fetch(t.url("/api/todos"));
+    await res.body?.cancel();
+    assert.equal(res.headers.get("x-served-by"), "weft");
+    assert.equal(res.headers.get("content-type"), "application/json; profile=test", "replaced");
+  },
+  {
+    options: {
+      app: new URL("json_api.ts", EXAMPLES),
+      headers: [["X-Served-By", "weft"], ["Content-Type", "application/json; profile=test"]],
+    },
+  },
+);
+
+Deno.test("headers: a framing field or a split value is refused at once, naming the option", () => {
+  assert.throws(
+    () => serve({ port: 0, headers: { "Transfer-Encoding": "gzip" } }),
+    /headers: Transfer-Encoding cannot/,
+  );
+  assert.throws(() => serve({ port: 0, headers: { "X-Split": "a\r\nSet-Cookie: b" } }), TypeError);
+});

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parseCommand } from "../lib/cli/command.ts";
 import { UsageError } from "../lib/cli/flags.ts";
 import { eventually } from "../lib/_test_utils.ts";
-import { startDeno, weftArgs } from "./_helpers.ts";
+import { readAll, startDeno, weftArgs } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -136,7 +136,14 @@ Deno.test("a bad flag or value names the flag", () => {
     [["--workers", "2.5"], /--workers/],
     [["--drain-timeout", "soon"], /--drain-timeout takes seconds/],
     [["--host", ""], /--host needs an address/],
-    [["static"], /unexpected argument "static"/],
+    [["site", "public"], /one folder to serve, got "site" and "public"/],
+    [["site", "--root", "public"], /the folder is given twice: "site" and --root public/],
+    [["-x"], /unknown flag -x/],
+    [["-p"], /-p needs a value/],
+    [["-p", "http"], /--port takes a whole number/],
+    [["--header", "X-Frame-Options DENY"], /--header: a header is written "Name: value"/],
+    [["-H", "Content-Length: 3"], /--header: Content-Length cannot be added: weft frames responses itself/],
+    [["--header", "Bad Name: x"], /--header: "Bad Name" is not a valid field name/],
     [["--cors=yes"], /--cors takes no value/],
     [["--dotfiles", "show"], /--dotfiles takes allow, deny or ignore, got "show"/],
     [["--cache", "1h"], /--cache takes a whole number/],
@@ -179,6 +186,55 @@ Deno.test("CLI: an unknown flag exits 2 with one line naming it", async () => {
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim(), "weft: unknown flag --colour (see --help)");
 });
+
+Deno.test("CLI: a folder argument and -p; --header on every response, weft's own errors too", async () => {
+  const root = await Deno.makeTempDir();
+  await Deno.mkdir(`${root}/site/docs`, { recursive: true });
+  await Deno.writeTextFile(`${root}/site/index.html`, "<h1>site</h1>");
+  const port = await freePort();
+  const weft = await startDeno(weftArgs(
+    `${root}/site`,
+    "-p",
+    String(port),
+    "--list",
+    "--header",
+    "X-Frame-Options: DENY",
+    "-H",
+    "cache-control: no-store",
+  ));
+  try {
+    assert.equal(weft.port, port);
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(await page.text(), "<h1>site</h1>");
+    assert.equal(page.headers.get("x-frame-options"), "DENY");
+    assert.equal(page.headers.get("cache-control"), "no-store", "an added field replaces the file server's");
+    const missing = await fetch(`http://127.0.0.1:${port}/nothing`);
+    await missing.body?.cancel();
+    assert.deepEqual([missing.status, missing.headers.get("x-frame-options")], [404, "DENY"]);
+    const listing = await fetch(`http://127.0.0.1:${port}/docs/`);
+    assert.match(
+      await listing.text(),
+      /<h1>Index of <a href="\.\.\/">\/<\/a><a href="\.\/">docs<\/a>\/<\/h1>/,
+    );
+    // A request the parser refuses (RFC 9112 §2.2: a bare LF) is answered by weft itself: the field is there too.
+    const conn = await Deno.connect({ port });
+    await conn.write(new TextEncoder().encode("GET / HTTP/1.1\nHost: x\n\n"));
+    const refused = await readAll(conn);
+    conn.close();
+    assert.match(refused.text, /^HTTP\/1\.1 400 /);
+    assert.match(refused.text, /\r\nX-Frame-Options: DENY\r\n/);
+  } finally {
+    await weft.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+/** A port nothing listens on now. */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  listener.close();
+  return listener.addr.port;
+}
 
 Deno.test("CLI: a port in use is one clear line, not a stack trace", async () => {
   const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });

@@ -17,6 +17,7 @@ import { FrameType, type Payload, payloadLength } from "../lib/pool/frames.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import { ServerConnection } from "../lib/http/connection.ts";
+import { withAddedFields } from "../lib/http/added_fields.ts";
 import { HttpParseError } from "../lib/http/errors.ts";
 import type { RequestHead } from "../lib/http/request_head.ts";
 import { errorText } from "../lib/http/response.ts";
@@ -68,7 +69,7 @@ export class Connection {
     this.id = id;
     this.remoteAddr = remoteAddr;
     this.#host = host;
-    this.protocol = new ServerConnection({ limits: host.init.limits });
+    this.protocol = new ServerConnection({ limits: host.init.limits, addedFields: host.init.headers });
     this.window = new SendWindow(host.budget);
     if (host.shuttingDown) this.protocol.closeAfterResponse();
     this.#deadline = new ClientDeadline(host.init.timeouts);
@@ -121,7 +122,7 @@ export class Connection {
   /** The app upgraded the connection: the 101 goes out, and the main thread never answers its bytes as HTTP. */
   upgrade(upgrade: WebSocketUpgrade): void {
     const early = this.protocol.upgrade();
-    this.write(switchingProtocols(upgrade.fields, "weft"));
+    this.write(switchingProtocols(withAddedFields(upgrade.fields, this.#host.init.headers), "weft"));
     this.#host.outbox.push(FrameType.Upgraded, this.id);
     this.#deadline.clear();
     this.#session = new WebSocketSession(this, upgrade, this.#host.init.maxMessageSize, this.#host);

@@ -24,29 +24,42 @@ export type Command =
  * import assert from "node:assert/strict";
  * import { parseCommand } from "./command.ts";
  * assert.deepEqual(parseCommand(["--port", "0", "--quiet"]), { kind: "serve", options: { port: 0 }, quiet: true });
+ * const site = parseCommand(["./site", "-p", "8080", "-H", "X-Frame-Options: DENY", "--quiet"]);
+ * assert.deepEqual(site, {
+ *   kind: "serve",
+ *   options: { root: "./site", port: 8080, headers: [["X-Frame-Options", "DENY"]] },
+ *   quiet: true,
+ * });
  * ```
  */
 export function parseCommand(args: string[]): Command {
-  const values = readFlags(args);
+  const { values, folder } = readFlags(args);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
-  checkCombinations(values);
+  checkCombinations(values, folder);
   const options: ServeOptions = {};
+  if (folder !== undefined) options.root = folder;
   for (const flag of FLAGS) {
-    const value = values[flag.name];
-    if (value !== undefined) flag.apply?.(options, value);
+    for (const value of values[flag.name] ?? []) flag.apply?.(options, value);
   }
-  const quiet = values.quiet === true;
-  if (!quiet) options.log = (values["log-format"] ?? "common") as ServeOptions["log"];
+  const quiet = values.quiet !== undefined;
+  if (!quiet) options.log = (last(values, "log-format") ?? "common") as ServeOptions["log"];
   const command: Command = { kind: "serve", options, quiet };
-  if (typeof values.cert === "string" && typeof values.key === "string") {
-    command.tls = { certFile: values.cert, keyFile: values.key };
-  }
+  const [cert, key] = [last(values, "cert"), last(values, "key")];
+  if (typeof cert === "string" && typeof key === "string") command.tls = { certFile: cert, keyFile: key };
   return command;
 }
 
+/** Every use of each flag, in order. */
+type FlagValues = Record<string, (string | true)[]>;
+
+/** The value a flag was last given: a flag given twice takes its last value, as most commands do. */
+function last(values: FlagValues, name: string): string | true | undefined {
+  return values[name]?.at(-1);
+}
+
 /** The rules between flags. */
-function checkCombinations(values: Record<string, string | true>): void {
+function checkCombinations(values: FlagValues, folder: string | undefined): void {
   if ((values.cert === undefined) !== (values.key === undefined)) {
     throw new UsageError(values.cert === undefined ? "--key needs --cert" : "--cert needs --key");
   }
@@ -55,46 +68,52 @@ function checkCombinations(values: Record<string, string | true>): void {
       if (values[flag] !== undefined) throw new UsageError(`--unix cannot be combined with --${flag}`);
     }
   }
-  if (values.health !== undefined && values.health === values.metrics) {
+  if (values.health !== undefined && last(values, "health") === last(values, "metrics")) {
     throw new UsageError("--health and --metrics need different paths");
+  }
+  if (folder !== undefined && values.root !== undefined) {
+    throw new UsageError(`the folder is given twice: "${folder}" and --root ${last(values, "root")}`);
   }
 }
 
-const SHORT: Readonly<Record<string, string>> = { "-h": "help", "-V": "version" };
-
 /**
- * Reads `--name value`, `--name=value` and switches as {@linkcode FLAGS}
- * describes them. A value that starts with "-" must be joined with "=", so a
- * forgotten value never swallows the next flag.
+ * Reads `--name value`, `--name=value`, `-p value`, switches as
+ * {@linkcode FLAGS} describes them, and one folder to serve. A value that
+ * starts with "-" must be joined with "=", so a forgotten value never
+ * swallows the next flag.
  */
-function readFlags(args: string[]): Record<string, string | true> {
-  const values: Record<string, string | true> = {};
+function readFlags(args: string[]): { values: FlagValues; folder?: string } {
+  const values: FlagValues = {};
+  let folder: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
-    if (SHORT[arg] !== undefined) {
-      values[SHORT[arg]] = true;
+    if (!arg.startsWith("-") || arg === "-") {
+      if (folder !== undefined) {
+        throw new UsageError(`one folder to serve, got "${folder}" and "${arg}" (flags start with --)`);
+      }
+      folder = arg;
       continue;
     }
-    if (!arg.startsWith("--")) {
-      throw new UsageError(`unexpected argument "${arg}" (flags start with --; see --help)`);
-    }
     const eq = arg.indexOf("=");
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const flag = FLAGS.find((f) => f.name === name);
-    if (flag === undefined) throw new UsageError(`unknown flag --${name} (see --help)`);
+    const written = arg.slice(0, eq === -1 ? undefined : eq);
+    const flag = written.startsWith("--")
+      ? FLAGS.find((f) => f.name === written.slice(2))
+      : FLAGS.find((f) => f.short !== undefined && `-${f.short}` === written);
+    if (flag === undefined) throw new UsageError(`unknown flag ${written} (see --help)`);
+    let value: string | true;
     if (flag.value === undefined) {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
-      values[name] = true;
+      if (eq !== -1) throw new UsageError(`${written} takes no value`);
+      value = true;
     } else if (eq !== -1) {
-      values[name] = arg.slice(eq + 1);
+      value = arg.slice(eq + 1);
     } else {
-      const value = args[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      value = args[++i];
+      if (value === undefined) throw new UsageError(`${written} needs a value`);
       if (value.startsWith("-")) {
-        throw new UsageError(`--${name} needs a value; for one starting with "-" write --${name}=-…`);
+        throw new UsageError(`${written} needs a value; for one starting with "-" write ${written}=-…`);
       }
-      values[name] = value;
     }
+    (values[flag.name] ??= []).push(value);
   }
-  return values;
+  return { values, folder };
 }

@@ -8,6 +8,7 @@
  */
 
 import { DEFAULTS, type ServeOptions } from "../config/options.ts";
+import { parseFieldLine } from "../http/added_fields.ts";
 
 /** A flag or its value was wrong; the message names the flag. */
 export class UsageError extends Error {
@@ -30,8 +31,10 @@ export interface Flag {
   help: string;
   /** Its default as the help and the README show it (`` `7878` ``, `off`…). */
   shown?: string;
-  /** Applies the flag's value (`true` for a switch) to the options. */
+  /** Applies the flag's value (`true` for a switch) to the options, once per use: a later use wins or adds. */
   apply?: (options: ServeOptions, value: string | true) => void;
+  /** Its one-letter form (`p` for `-p`). */
+  short?: string;
 }
 
 const code = (value: string | number) => `\`${value}\``;
@@ -43,15 +46,10 @@ export const FLAGS: readonly Flag[] = [
     shown: code(DEFAULTS.hostname),
     empty: "--host needs an address, e.g. --host 0.0.0.0",
   }),
-  int(
-    "port",
-    "listening",
-    "port; 0 picks a free one (the URL is printed)",
-    "port",
-    0,
-    65535,
-    code(DEFAULTS.port),
-  ),
+  {
+    ...int("port", "listening", "port; 0 picks a free one (the URL is printed)", "port", 0, 65535),
+    short: "p",
+  },
   {
     name: "cert",
     value: "FILE",
@@ -113,6 +111,22 @@ export const FLAGS: readonly Flag[] = [
     followSymlinks: true,
   }),
   on("cors", "what to serve", "Access-Control-Allow-Origin: * and answers to preflight", { cors: true }),
+  {
+    name: "header",
+    short: "H",
+    value: "'NAME: VALUE'",
+    group: "what to serve",
+    help: "add this field to every response, replacing one of that name (repeatable)",
+    shown: "none",
+    apply(options, value) {
+      try {
+        const field = parseFieldLine(String(value));
+        options.headers = [...(options.headers as [string, string][] | undefined ?? []), field];
+      } catch (e) {
+        throw new UsageError(`--header: ${(e as Error).message}`);
+      }
+    },
+  },
   path("health", "answer GET PATH with 200 ok, or 503 while weft cannot take work (e.g. /healthz)"),
   path("metrics", "serve Prometheus metrics at PATH (e.g. /metrics)"),
   on("trust-proxy", "operations", "log the client address the proxy reports in --proxy-header", {
@@ -161,8 +175,8 @@ export const FLAGS: readonly Flag[] = [
     0.001,
   ),
   time("handler-timeout", "limits", "for a handler to start its response, else 503", "handlerTimeout", 0.001),
-  { name: "help", group: "other", help: "show this text" },
-  { name: "version", group: "other", help: "print the version" },
+  { name: "help", short: "h", group: "other", help: "show this text" },
+  { name: "version", short: "V", group: "other", help: "print the version" },
 ];
 
 type NumberOption = {

@@ -21,12 +21,17 @@ export function helpText(version: string): string {
   const lines = [
     `weft ${version} — an HTTP/1.1 server on a pool of workers`,
     "",
-    "Usage: deno run --allow-net --allow-read mod.ts [flags]",
+    "Usage: deno run --allow-net --allow-read mod.ts [FOLDER] [flags]",
+    "",
+    "Serves FOLDER (or --root; static/ beside mod.ts if neither, none with --app alone).",
   ];
   let group = "";
   for (const flag of FLAGS) {
     if (flag.group !== group) lines.push("", `${(group = flag.group)}:`);
-    const name = `--${flag.name}${flag.value ? ` ${flag.value}` : ""}`.padEnd(24);
+    const name = `${flag.short ? `-${flag.short}, ` : "    "}--${flag.name}${
+      flag.value ? ` ${flag.value}` : ""
+    }`
+      .padEnd(30);
     const shown = flag.shown?.replaceAll("`", "");
     const fallback = shown === undefined || shown === "off" || shown === "none" ? "" : ` (default ${shown})`;
     lines.push(`  ${name}${flag.help}${fallback}`);

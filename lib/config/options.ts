@@ -163,6 +163,14 @@ export interface ServeOptions extends ListenOptions, FileServerOptions, ServerLi
   signal?: AbortSignal;
   /** Milliseconds to let in-flight requests finish after abort, then close the rest. @default {10000} */
   drainTimeout?: number;
+  /**
+   * Fields added to every response, files' and apps' and weft's own errors'
+   * alike, in place of fields of the same name (`{ "X-Frame-Options": "DENY" }`,
+   * or pairs to repeat a name). Framing fields (`Content-Length`,
+   * `Transfer-Encoding`, `Connection`…) are refused.
+   * @default {[]}
+   */
+  headers?: Record<string, string> | [string, string][];
 }
 
 /**

@@ -8,6 +8,7 @@
 
 import type { LogFormat } from "../access_log.ts";
 import type { ProxyHeader } from "../http/forwarded.ts";
+import { checkField } from "../http/added_fields.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "../http/limits.ts";
 import { DEFAULTS, fileServerOptions, type ResolvedFileServerOptions, type ServeOptions } from "./options.ts";
 
@@ -44,6 +45,8 @@ export interface WorkerInit {
   health: string | null;
   /** A path answered with the metrics page, or `null`. */
   metrics: string | null;
+  /** Fields added to every response (checked). */
+  headers: [string, string][];
 }
 
 /** The options with defaults filled in and checked: what the main thread runs on. */
@@ -118,8 +121,21 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
       trustedProxies: options.trustedProxies ?? DEFAULTS.trustedProxies,
       health: options.health ?? null,
       metrics: options.metrics ?? null,
+      headers: addedFields(options.headers),
     },
   };
+}
+
+/** The `headers` option as checked pairs; a bad one throws a `TypeError` that says which and why. */
+function addedFields(headers: ServeOptions["headers"]): [string, string][] {
+  const pairs = Array.isArray(headers) ? headers : Object.entries(headers ?? {});
+  return pairs.map(([name, value]) => {
+    try {
+      return checkField(String(name), String(value));
+    } catch (e) {
+      throw new TypeError(`headers: ${(e as Error).message}`);
+    }
+  });
 }
 
 /**

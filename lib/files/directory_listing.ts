@@ -36,8 +36,8 @@ const ENTITIES: Record<string, string> = {
 
 /**
  * Renders a listing of `entries` for the folder at `urlPath` (decoded, ending
- * in `/`): folders first, then files, each sorted by name, with sizes and
- * modification dates.
+ * in `/`): its path with a link to every folder above it, then folders,
+ * then files, each sorted by name, with sizes and modification dates.
  *
  * @example
  * ```ts
@@ -81,7 +81,7 @@ a { text-decoration: none; } a:hover { text-decoration: underline; }
 </style>
 </head>
 <body>
-<h1>${title}</h1>
+<h1>Index of ${breadcrumbs(urlPath)}</h1>
 <table>
 <thead><tr><th>Name</th><th class="n">Size</th><th>Modified (UTC)</th></tr></thead>
 <tbody>
@@ -91,6 +91,28 @@ ${rows.join("\n")}
 </body>
 </html>
 `;
+}
+
+/**
+ * The folder's path with a link to each folder above it and itself, relative
+ * (`../../`), so the links hold behind a proxy that serves weft under a prefix.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { breadcrumbs } from "./directory_listing.ts";
+ * assert.equal(
+ *   breadcrumbs("/a b/c/"),
+ *   '<a href="../../">/</a><a href="../">a b</a>/<a href="./">c</a>/',
+ * );
+ * ```
+ */
+export function breadcrumbs(urlPath: string): string {
+  const names = urlPath.split("/").filter((name) => name !== "");
+  const up = (levels: number) => levels === 0 ? "./" : "../".repeat(levels);
+  const links = [`<a href="${up(names.length)}">/</a>`];
+  names.forEach((name, i) => links.push(`<a href="${up(names.length - 1 - i)}">${escapeHtml(name)}</a>/`));
+  return links.join("");
 }
 
 function formatSize(bytes: number): string {

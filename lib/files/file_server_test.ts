@@ -293,13 +293,26 @@ siteTest("list: folders first, names escaped and linked, hidden files left out",
   assert.equal(res.status, 200);
   const names = [...res.text.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => [m[1], m[2]]);
   assert.deepEqual(names, [
+    ["../", "/"],
+    ["./", "files"],
     ["../", "../"],
     ["zdir/", "zdir/"],
     ["a%20%26%20%3Cb%3E.txt", "a &amp; &lt;b&gt;.txt"],
     ["b.txt", "b.txt"],
   ]);
   assert.match(res.text, /<title>Index of \/files\/<\/title>/);
-  assert.equal((await call(handler, `/files/${names[2][0]}`)).text, "escaped");
+  assert.equal((await call(handler, `/files/${names[4][0]}`)).text, "escaped");
+}, { list: true });
+
+siteTest("list: a nested folder's heading links every folder above it, relative", async ({ handler }) => {
+  const html = (await call(handler, "/files/zdir/")).text;
+  const heading = /<h1>(.*)<\/h1>/.exec(html)![1];
+  const links = [...heading.matchAll(/<a href="([^"]+)">([^<]+)<\/a>/g)].map((m) => [m[1], m[2]]);
+  assert.deepEqual(links, [["../../", "/"], ["../", "files"], ["./", "zdir"]]);
+  for (const [href] of links) {
+    const folder = new URL(href, "http://x/files/zdir/").pathname;
+    assert.equal((await call(handler, folder)).status, 200, folder);
+  }
 }, { list: true });
 
 siteTest("listing links to names with spaces, unicode and % resolve", async ({ handler }) => {

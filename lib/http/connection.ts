@@ -12,6 +12,7 @@ import { ChunkedDecoder } from "./chunked.ts";
 import { HttpParseError } from "./errors.ts";
 import { CLOSED, type ConnectionEvent, type DataEvent, type EndEvent, NEED_DATA, PAUSED } from "./events.ts";
 import { readRequest } from "./framing.ts";
+import { withAddedFields } from "./added_fields.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "./limits.ts";
 import { ReceiveBuffer } from "./receive_buffer.ts";
 import { RequestHeadParser } from "./request_head.ts";
@@ -24,6 +25,8 @@ export interface ConnectionOptions {
   limits?: ParserLimits;
   /** The `Server` field value. @default {"weft"} */
   serverName?: string;
+  /** Fields added to every response in place of the handler's of the same names (`added_fields.ts`). @default {[]} */
+  addedFields?: readonly [string, string][];
 }
 
 type Reading = "idle" | "body" | "done" | "closed" | "error";
@@ -53,6 +56,7 @@ const MAX_DISCARD = 1024 * 1024;
 export class ServerConnection {
   readonly #limits: ParserLimits;
   readonly #serverName: string;
+  readonly #addedFields: readonly [string, string][];
   readonly #input = new ReceiveBuffer();
   #eof = false;
 
@@ -72,6 +76,7 @@ export class ServerConnection {
   constructor(options: ConnectionOptions = {}) {
     this.#limits = options.limits ?? DEFAULT_LIMITS;
     this.#serverName = options.serverName ?? "weft";
+    this.#addedFields = options.addedFields ?? [];
     this.#headParser = new RequestHeadParser(this.#limits);
   }
 
@@ -118,10 +123,7 @@ export class ServerConnection {
     this.#eof = true;
   }
 
-  /**
-   * Asks that the connection close after the current exchange, as in a
-   * graceful shutdown. Returns true when it is idle and can be closed now.
-   */
+  /** Asks that the connection close after the current exchange (a graceful shutdown); true if it can close now. */
   closeAfterResponse(): boolean {
     this.#closeRequested = true;
     return this.isIdle;
@@ -212,10 +214,7 @@ export class ServerConnection {
     return NEED_DATA;
   }
 
-  /**
-   * The `100 Continue` response, if the client is waiting for one before it
-   * sends the body; `null` when it is not needed (or already sent).
-   */
+  /** The `100 Continue` response if the client waits for one before its body; `null` if not (or sent already). */
   continueBytes(): Uint8Array | null {
     if (!this.#continuePending || this.#writing !== "idle") return null;
     this.#continuePending = false;
@@ -240,7 +239,7 @@ export class ServerConnection {
       contentLength: init.contentLength,
       keepAlive: this.#keepAlive && !this.#closeRequested && !unread,
     });
-    const headers = handlerFields(init.headers ?? [], this.#serverName);
+    const headers = handlerFields(withAddedFields(init.headers ?? [], this.#addedFields), this.#serverName);
     headers.push(...fields);
     const bytes = serializeResponseHead({ status: init.status, headers, reason: init.reason });
     this.#keepAlive = keepAlive;
@@ -255,10 +254,7 @@ export class ServerConnection {
     return this.#body.frame(data);
   }
 
-  /**
-   * Ends the response and returns its last bytes. If a fixed-length body fell
-   * short, the connection is marked to close, as the peer cannot frame it.
-   */
+  /** Ends the response and returns its last bytes; a fixed-length body that fell short marks it to close. */
   endResponse(): Uint8Array {
     if (this.#writing !== "body") throw new Error("No response is being sent");
     const { tail, complete } = this.#body.end();
@@ -287,7 +283,12 @@ export class ServerConnection {
       return EMPTY;
     }
     this.#writing = "done";
-    return serializeErrorResponse(status, message, extra, this.#serverName);
+    return serializeErrorResponse(
+      status,
+      message,
+      withAddedFields(extra, this.#addedFields),
+      this.#serverName,
+    );
   }
 
   #maybeStartNextCycle(): void {
