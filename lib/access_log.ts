@@ -24,6 +24,8 @@ export interface AccessRecord {
   start: number;
   /** How long the exchange took, ms. */
   duration: number;
+  /** Where the time went, ms by part (`--server-timing`); JSON lines only. */
+  timing?: Record<string, number>;
 }
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
@@ -51,6 +53,13 @@ const C1 = /[\x80-\x9f]/g;
 function quoted(value: string | undefined): string {
   if (value === undefined) return '"-"';
   return `"${value.replace(UNSAFE, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)}"`;
+}
+
+/** Times in ms to the microsecond, as `Server-Timing` gives them. */
+function roundedTimes(timing: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(timing).map(([name, ms]) => [name, Math.round(Math.max(0, ms) * 1000) / 1000]),
+  );
 }
 
 /**
@@ -84,6 +93,7 @@ export function formatAccessLine(format: LogFormat, r: AccessRecord): string {
       ms: Math.round(r.duration * 100) / 100,
       referer: r.referer ?? null,
       userAgent: r.userAgent ?? null,
+      ...(r.timing && { timing: roundedTimes(r.timing) }),
     });
     return line.replace(C1, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
   }

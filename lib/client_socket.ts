@@ -18,15 +18,11 @@
  * @module
  */
 
-import { withAddedFields } from "./http/added_fields.ts";
-import { serializeErrorResponse } from "./http/response.ts";
+import { closeQuietly, unavailable } from "./refuse.ts";
 import { READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, REPORT_FROM, TAKEN_FROM } from "./pool/flow.ts";
 import { decodeCount, encodeCount, encodeRemoteAddr } from "./pool/frame_payloads.ts";
 import { FrameType } from "./pool/frames.ts";
 import { type Origin, type WriteDone, WriteQueue } from "./write_queue.ts";
-
-/** How long the 503 for a connection past `maxConnections` may take to write (ms). */
-const REFUSE_WAIT = 1000;
 
 /** What a socket needs from the server that owns it. */
 export interface SocketOwner {
@@ -259,37 +255,5 @@ export class ClientSocket {
     this.#owner.toWorker(FrameType.Written, this.id, encodeCount(this.#writtenUnreported));
     this.#unreported -= this.#writtenUnreported;
     this.#writtenUnreported = 0;
-  }
-}
-
-/**
- * Past `maxConnections`: a short 503 and a close, without reading. The write can wait for ever (a TLS
- * client that never starts its handshake), so it is given up after a second.
- */
-export async function refuse(conn: Deno.Conn, addedFields: readonly [string, string][]): Promise<void> {
-  const giveUp = setTimeout(() => closeQuietly(conn), REFUSE_WAIT);
-  try {
-    await conn.write(
-      unavailable("Too many connections, try again shortly", addedFields),
-    );
-  } catch {
-    // The client left first, or we gave up on it.
-  } finally {
-    clearTimeout(giveUp);
-    closeQuietly(conn);
-  }
-}
-
-/** A 503 with `Retry-After` (RFC 9110 §15.6.4): the request may be sent again shortly. */
-function unavailable(message: string, addedFields: readonly [string, string][]): Uint8Array {
-  return serializeErrorResponse(503, message, withAddedFields([["Retry-After", "1"]], addedFields));
-}
-
-/** Closes a connection that may be closed already. */
-function closeQuietly(conn: Deno.Conn): void {
-  try {
-    conn.close();
-  } catch {
-    // Closed before: nothing to release.
   }
 }

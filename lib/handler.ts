@@ -79,12 +79,16 @@ export function createHandler(options: HandlerOptions): Handler {
   const files = options.root === null ? null : new FileServer(options.root, options.files);
   const { app, health = null, metrics = null } = options;
   const scheme = options.secure ? "https" : "http";
-  const fromFiles = (request: IncomingRequest) =>
-    files!.respond({
-      method: request.head.method,
+  const fromFiles = async (request: IncomingRequest) => {
+    const { method } = request.head;
+    const reply = await files!.respond({
+      method,
       target: request.target,
       headers: fieldMap(request.head.headers),
     });
+    reply.answeredBy = "file";
+    return reply;
+  };
 
   return async (request, info) => {
     const { method } = request.head;
@@ -96,9 +100,10 @@ export function createHandler(options: HandlerOptions): Handler {
       }
       if (path === health) {
         // RFC 9110 §15.6.4: a server that cannot serve says so, and when to try again.
-        return info.unavailable === null
-          ? fixedReply(200, "text/plain; charset=utf-8", "ok\n")
-          : textReply(503, info.unavailable, [["Retry-After", "1"], ["Cache-Control", "no-store"]]);
+        return info.unavailable === null ? fixedReply(200, "text/plain; charset=utf-8", "ok\n") : {
+          ...textReply(503, info.unavailable, [["Retry-After", "1"], ["Cache-Control", "no-store"]]),
+          answeredBy: "weft",
+        };
       }
       const page = await info.metricsPage();
       return page === null
@@ -119,13 +124,16 @@ export function createHandler(options: HandlerOptions): Handler {
       throw e;
     }
     const upgrade = upgradeFor(built.request, response);
-    if (upgrade !== null) return { status: 101, headers: upgrade.fields, body: [], files: [], upgrade };
+    if (upgrade !== null) {
+      return { status: 101, headers: upgrade.fields, body: [], files: [], upgrade, answeredBy: "app" };
+    }
     if (response.status < 200) {
       throw new TypeError(
         `the app answered ${response.status}, which only Deno.upgradeWebSocket's response may`,
       );
     }
     const reply = await replyFrom(response, method);
+    reply.answeredBy = "app";
     if (reply.status !== 404 || files === null) return reply;
     // The app has nothing here: a file may. If there is none either, the app's own 404 stands.
     const file = await fromFiles(request);

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { durationSamples } from "./pool/durations.ts";
 import type { WorkerCounters } from "./pool/worker_report.ts";
 
 /** Everything the metrics page reports: the workers' counters, summed, and what the main thread knows. */
@@ -32,7 +33,7 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
  * import { formatMetrics } from "./metrics.ts";
  * const text = formatMetrics({
  *   responses: { "200": 3 }, bytes: 120, inFlight: 1, queueDepth: 1, websockets: 0,
- *   messagesReceived: 0, messagesSent: 0, postsFromMain: 5, postsToMain: 4,
+ *   messagesReceived: 0, messagesSent: 0, postsFromMain: 5, postsToMain: 4, durations: {},
  *   connections: 2, writeQueueBytes: 0, workers: 2, restarts: 0,
  * });
  * assert.equal(text.includes('weft_responses_total{code="200"} 3'), true);
@@ -76,6 +77,11 @@ export function formatMetrics(s: MetricsSnapshot): string {
     ['{direction="to_workers"}', s.postsFromMain],
     ['{direction="to_main"}', s.postsToMain],
   ]);
+  lines.push(
+    "# HELP weft_request_duration_seconds Time from a request's head reaching weft to its response's end, by what answered.",
+    "# TYPE weft_request_duration_seconds histogram",
+    ...durationSamples("weft_request_duration_seconds", s.durations),
+  );
   metric("weft_workers", "gauge", "Workers running.", [["", s.workers]]);
   metric("weft_worker_restarts_total", "counter", "Workers replaced after failing or hanging.", [[
     "",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { formatMetrics } from "./metrics.ts";
+import { DURATION_BUCKETS, type Durations, observeDuration } from "./pool/durations.ts";
 
 Deno.test("the metrics page lists every metric with HELP and TYPE, codes sorted", () => {
   const text = formatMetrics({
@@ -16,6 +17,7 @@ Deno.test("the metrics page lists every metric with HELP and TYPE, codes sorted"
     messagesSent: 8,
     postsFromMain: 9,
     postsToMain: 10,
+    durations: {},
   });
   const lines = text.trimEnd().split("\n");
   const samples = lines.filter((l) => !l.startsWith("#"));
@@ -40,4 +42,45 @@ Deno.test("the metrics page lists every metric with HELP and TYPE, codes sorted"
     assert.ok(lines.some((l) => l.startsWith(`# HELP ${name} `)), name);
   }
   assert.ok(text.endsWith("\n"));
+});
+
+Deno.test("request durations are a Prometheus histogram by what answered: cumulative buckets, sum, count", () => {
+  const durations: Durations = {};
+  for (const seconds of [0.0004, 0.003, 0.003, 20]) observeDuration(durations, "file", seconds);
+  observeDuration(durations, "app", 0.2);
+  const text = formatMetrics({
+    responses: {},
+    bytes: 0,
+    inFlight: 0,
+    queueDepth: 0,
+    connections: 0,
+    writeQueueBytes: 0,
+    workers: 1,
+    restarts: 0,
+    websockets: 0,
+    messagesReceived: 0,
+    messagesSent: 0,
+    postsFromMain: 0,
+    postsToMain: 0,
+    durations,
+  });
+  const lines = text.split("\n");
+  assert.ok(lines.includes("# TYPE weft_request_duration_seconds histogram"));
+  const file = lines.filter((l) => l.startsWith('weft_request_duration_seconds_bucket{answered_by="file"'));
+  assert.equal(file.length, DURATION_BUCKETS.length + 1);
+  const count = (le: string) => Number(file.find((l) => l.includes(`le="${le}"`))!.split(" ")[1]);
+  assert.deepEqual([count("0.0005"), count("0.0025"), count("0.005"), count("10"), count("+Inf")], [
+    1,
+    1,
+    3,
+    3,
+    4,
+  ]);
+  assert.ok(lines.includes('weft_request_duration_seconds_count{answered_by="file"} 4'));
+  assert.ok(lines.includes('weft_request_duration_seconds_bucket{answered_by="app",le="0.25"} 1'));
+  const sum = Number(
+    lines.find((l) => l.startsWith('weft_request_duration_seconds_sum{answered_by="file"}'))!.split(" ")[1],
+  );
+  assert.ok(Math.abs(sum - 20.0064) < 1e-9);
+  assert.ok(lines.includes('weft_request_duration_seconds_count{answered_by="app"} 1'));
 });

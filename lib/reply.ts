@@ -6,6 +6,7 @@
  */
 
 import type { WebSocketUpgrade } from "./app/upgrade.ts";
+import type { AnsweredBy } from "./pool/durations.ts";
 import { errorText } from "./http/response.ts";
 
 /** A byte range of an open file, `end` exclusive. */
@@ -40,6 +41,8 @@ export interface Reply {
   sharedBody?: boolean;
   /** The app upgraded the connection (status 101): after the head, it is this WebSocket's. */
   upgrade?: WebSocketUpgrade;
+  /** What answered, for the latency histogram; absent for an error weft made. */
+  answeredBy?: AnsweredBy;
 }
 
 /**
@@ -86,6 +89,7 @@ export function fixedReply(status: number, contentType: string, text: string): R
     body: [body],
     contentLength: body.length,
     files: [],
+    answeredBy: "weft",
   };
 }
 

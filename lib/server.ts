@@ -18,7 +18,8 @@
 
 import { AccessLogWriter } from "./access_log_writer.ts";
 import { appWorkerEntry } from "./app/app.ts";
-import { ClientSocket, refuse, type SocketOwner } from "./client_socket.ts";
+import { ClientSocket, type SocketOwner } from "./client_socket.ts";
+import { refuse } from "./refuse.ts";
 import type { ServeOptions } from "./config/options.ts";
 import { resolveConfig, type ServerConfig } from "./config/resolve.ts";
 import { listen } from "./listen.ts";

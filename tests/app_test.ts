@@ -306,17 +306,22 @@ serverTest("a chunk line past the limit is refused (400) whether it arrives whol
 }, { options: { app: CONTRACT } });
 
 serverTest(
-  "headers: the option's fields reach an app's responses, replacing the app's own of that name",
+  "headers and serverTiming: the fields reach an app's responses (replacing the app's own), timed as app",
   async (t) => {
     const res = await fetch(t.url("/api/todos"));
     await res.body?.cancel();
     assert.equal(res.headers.get("x-served-by"), "weft");
     assert.equal(res.headers.get("content-type"), "application/json; profile=test", "replaced");
+    assert.match(
+      res.headers.get("server-timing") ?? "",
+      /^queued;dur=[\d.]+, worker;dur=[\d.]+, app;dur=[\d.]+, total/,
+    );
   },
   {
     options: {
       app: new URL("json_api.ts", EXAMPLES),
       headers: [["X-Served-By", "weft"], ["Content-Type", "application/json; profile=test"]],
+      serverTiming: true,
     },
   },
 );

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { eventually } from "../lib/_test_utils.ts";
-import { exchange, parseResponses, serverTest } from "./_helpers.ts";
+import { exchange, parseResponses, serverTest, startDeno, weftArgs } from "./_helpers.ts";
 
 const FAULTY = new URL("./testdata/fault_app.ts", import.meta.url);
 const enc = new TextEncoder();
@@ -85,3 +85,51 @@ serverTest(
   },
   { options: { app: FAULTY, metrics: "/metrics", handlerTimeout: 300 } },
 );
+
+Deno.test("--server-timing: each response says where its time went, the JSON log too; /metrics has the histogram", async () => {
+  const weft = await startDeno(
+    weftArgs(
+      "--port",
+      "0",
+      "--server-timing",
+      "--log-format",
+      "json",
+      "--metrics",
+      "/metrics",
+      "--workers",
+      "1",
+    ),
+  );
+  try {
+    const base = `http://127.0.0.1:${weft.port}`;
+    const page = await fetch(`${base}/`);
+    await page.body?.cancel();
+    const timing = page.headers.get("server-timing") ?? "";
+    const parts =
+      /^queued;dur=(\d+\.\d{3}), worker;dur=(\d+\.\d{3}), fs;dur=(\d+\.\d{3}), total;dur=(\d+\.\d{3})$/
+        .exec(timing);
+    assert.ok(parts, `Server-Timing: ${timing}`);
+    const [queued, worker, fs, total] = parts.slice(1).map(Number);
+    assert.ok(total + 0.002 >= queued + worker + fs, `the parts add up to at most the total: ${timing}`);
+    const missing = await fetch(`${base}/missing`);
+    await missing.body?.cancel();
+    assert.match(missing.headers.get("server-timing") ?? "", /, fs;dur=/, "the file server answered the 404");
+    const refused = await fetch(`${base}/metrics`, { method: "POST" });
+    await refused.body?.cancel();
+    assert.match(refused.headers.get("server-timing") ?? "", /, error;dur=/, "weft refused it (405)");
+    // The histogram counts every response an exchange ended, by what answered it; this scrape counts next time.
+    await (await fetch(`${base}/metrics`)).text();
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const sample = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(metrics)?.[1]);
+    assert.equal(sample('weft_request_duration_seconds_count\\{answered_by="file"\\}'), 2);
+    assert.equal(sample('weft_request_duration_seconds_count\\{answered_by="error"\\}'), 1);
+    assert.equal(sample('weft_request_duration_seconds_count\\{answered_by="weft"\\}'), 1);
+    assert.equal(sample('weft_request_duration_seconds_bucket\\{answered_by="file",le="\\+Inf"\\}'), 2);
+    assert.ok(sample('weft_request_duration_seconds_sum\\{answered_by="file"\\}') > 0);
+  } finally {
+    await weft.stop();
+  }
+  const lines = weft.stdout.trim().split("\n").map((line) => JSON.parse(line));
+  assert.deepEqual(Object.keys(lines[0].timing), ["queued", "worker", "fs", "total"]);
+  assert.ok(lines.every((line) => line.timing.total >= 0), weft.stdout);
+});

@@ -18,6 +18,8 @@ export interface Answered {
   bytes: number;
   /** When the request began (ms since the epoch). */
   startedAt: number;
+  /** Where its time went (ms), with `--server-timing`. */
+  timing?: Record<string, number> | null;
 }
 
 /**
@@ -56,5 +58,6 @@ export function accessLine(
     userAgent: field("user-agent"),
     start: startedAt,
     duration: Date.now() - startedAt,
+    timing: answered.timing ?? undefined,
   });
 }

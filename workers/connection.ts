@@ -54,6 +54,9 @@ export class Connection {
   readonly protocol: ServerConnection;
   /** How many acknowledged bytes may be on their way to the client. */
   readonly window: SendWindow;
+  /** When the main thread handed over the bytes last read, and when they arrived (`epochNow`). */
+  dataSentAt = 0;
+  dataReceivedAt = 0;
   readonly #host: ConnectionHost;
   #exchange: Exchange | null = null;
   /** The WebSocket the connection became, once upgraded. */
@@ -93,10 +96,8 @@ export class Connection {
   }
 
   /**
-   * The client closed its side. An app's exchange under way is then
-   * abandoned: its signal aborts and its body is cancelled, as deno serve
-   * (hyper) does, and as nginx does for a request it proxies. The file server
-   * still answers a client that only half-closed (`printf … | nc`).
+   * The client closed its side: an app's exchange under way is abandoned (its signal aborts, its body is
+   * cancelled), as deno serve and nginx do; the file server still answers a half-closed client (`… | nc`).
    */
   receiveEof(): void {
     if (this.#session !== null) return this.#session.receiveEof();

@@ -11,10 +11,12 @@ import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import { StreamBudget } from "../lib/pool/flow.ts";
 import { decodeCount, decodeRemoteAddr } from "../lib/pool/frame_payloads.ts";
-import { FrameType, isGivenBack, readFrames } from "../lib/pool/frames.ts";
+import { batchSentAt, epochNow, FrameType, isGivenBack, readFrames } from "../lib/pool/frames.ts";
+import { observeDuration } from "../lib/pool/durations.ts";
 import { emptyCounters, type WorkerCounters } from "../lib/pool/worker_report.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
+import type { Took } from "./exchange.ts";
 import { KeptBodies } from "./kept_bodies.ts";
 
 /** How often deadlines are checked (ms), at most. */
@@ -39,6 +41,9 @@ export class Dispatcher implements ConnectionHost {
   readonly budget: StreamBudget = new StreamBudget();
   readonly kept: KeptBodies;
   shuttingDown = false;
+  /** When the main thread handed over the batch being read, and when it arrived (`epochNow`). */
+  batchSentAt = 0;
+  batchReceivedAt = 0;
   readonly #connections = new Map<number, Connection>();
   /** Responses by status, body bytes and requests in flight, reported with each `Pong`. */
   readonly #counters: WorkerCounters = emptyCounters();
@@ -62,6 +67,8 @@ export class Dispatcher implements ConnectionHost {
   receive(buffer: ArrayBuffer): void {
     this.#counters.postsFromMain++;
     if (isGivenBack(buffer)) return this.outbox.reuse(buffer);
+    this.batchSentAt = batchSentAt(buffer);
+    this.batchReceivedAt = epochNow();
     readFrames(buffer, this.onFrame);
   }
 
@@ -82,7 +89,10 @@ export class Dispatcher implements ConnectionHost {
     const connection = this.#connections.get(id);
     switch (type) {
       case FrameType.Data:
-        return connection?.receive(payload);
+        if (connection === undefined) return;
+        connection.dataSentAt = this.batchSentAt;
+        connection.dataReceivedAt = this.batchReceivedAt;
+        return connection.receive(payload);
       case FrameType.Eof:
         return connection?.receiveEof();
       case FrameType.Written:
@@ -108,8 +118,9 @@ export class Dispatcher implements ConnectionHost {
     this.#counters.inFlight++;
   }
 
-  ended(status: number, bytes: number, logLine: string | null): void {
+  ended(status: number, bytes: number, logLine: string | null, took: Took): void {
     this.#counters.inFlight--;
+    observeDuration(this.#counters.durations, took.answeredBy, took.seconds);
     this.count(status, bytes, logLine);
   }
 

@@ -10,6 +10,8 @@
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import type { RequestEvent } from "../lib/http/events.ts";
+import type { AnsweredBy } from "../lib/pool/durations.ts";
+import { epochNow } from "../lib/pool/frames.ts";
 import { type Reply, textReply } from "../lib/reply.ts";
 import { accessLine } from "./access_line.ts";
 import { BodySink } from "./body_sink.ts";
@@ -24,13 +26,22 @@ export interface ExchangeHost {
   readonly shuttingDown: boolean;
   /** An exchange began. */
   began(): void;
-  /** An exchange ended with this status and these body bytes; `logLine` when there is an access log. */
-  ended(status: number, bytes: number, logLine: string | null): void;
+  /** An exchange ended with this status and these body bytes, taking `took`; `logLine` when there is an access log. */
+  ended(status: number, bytes: number, logLine: string | null, took: Took): void;
   /** Asks the main thread for the metrics page on behalf of `connection`. */
   metricsPage(connection: Connection): Promise<string | null>;
   /** Why the worker takes no new work now, or `null` (for the health check). */
   unavailable(): string | null;
 }
+
+/** How long an exchange took, from its head reaching weft to its end, and what answered it. */
+export interface Took {
+  answeredBy: AnsweredBy;
+  seconds: number;
+}
+
+/** The name `Server-Timing` gives the handler's time, by what answered. */
+const HANDLER_METRIC: Record<AnsweredBy, string> = { file: "fs", app: "app", weft: "weft", error: "error" };
 
 /** A request and its response. */
 export class Exchange {
@@ -44,6 +55,14 @@ export class Exchange {
   readonly #cancelBody = new AbortController();
   readonly #completed = Promise.withResolvers<void>();
   readonly #startedAt = Date.now();
+  /** When the main thread handed over the request's head, it reached this worker, the handler began and ended. */
+  readonly #sentAt: number;
+  readonly #receivedAt: number;
+  #handlerStart = 0;
+  #handlerEnd = 0;
+  #answeredBy: AnsweredBy = "error";
+  /** The parts of `Server-Timing` (ms), for the JSON access log too; `null` unless `--server-timing`. */
+  #timing: Record<string, number> | null = null;
   #responded = false;
   /** Counted, logged and its in-flight place given back: once, whichever way it ends. */
   #settled = false;
@@ -59,6 +78,8 @@ export class Exchange {
     this.#connection = connection;
     this.#request = request;
     this.#host = host;
+    this.#sentAt = connection.dataSentAt;
+    this.#receivedAt = connection.dataReceivedAt;
     const readsBody = request.body !== 0 && host.init.app !== null;
     this.sink = readsBody ? new BodySink(() => connection.bodyPulled()) : null;
     if (host.shuttingDown) this.#abort.abort();
@@ -106,6 +127,7 @@ export class Exchange {
   async run(): Promise<void> {
     const connection = this.#connection;
     let reply: Reply | null = null;
+    this.#handlerStart = epochNow();
     try {
       reply = await this.#host.handler(
         { head: this.#request.head, target: this.#request.target, body: this.sink?.stream ?? null },
@@ -117,10 +139,12 @@ export class Exchange {
           unavailable: this.#unavailable,
         },
       );
+      this.#handled(reply.answeredBy ?? "error");
       await sendReply(connection, reply, this);
     } catch (e) {
       if (!connection.isGone) {
         console.error("weft: request failed:", e);
+        this.#handled("error");
         // RFC 9110 §15.6.1: a 500 if nothing was sent yet, and the connection goes on, as under deno
         // serve; a response that has begun can only be cut off.
         if (this.#responded) {
@@ -135,13 +159,43 @@ export class Exchange {
     }
   }
 
+  #handled(answeredBy: AnsweredBy): void {
+    this.#handlerEnd ||= epochNow();
+    this.#answeredBy = answeredBy;
+  }
+
+  /**
+   * The `Server-Timing` value (W3C Server Timing) as the head goes out, or
+   * `null` unless asked for: the hop to the worker (`queued`), the worker's
+   * time before the handler (`worker`: parsing, waiting behind a pipelined
+   * response), the handler's (`fs`, `app`…) and the `total` so far, in ms.
+   */
+  serverTiming(): string | null {
+    if (!this.#host.init.serverTiming) return null;
+    const end = this.#handlerEnd || epochNow();
+    const timing = this.#timing = {
+      queued: this.#receivedAt - this.#sentAt,
+      worker: this.#handlerStart - this.#receivedAt,
+      [HANDLER_METRIC[this.#answeredBy]]: end - this.#handlerStart,
+      total: epochNow() - this.#sentAt,
+    };
+    return Object.entries(timing).map(([name, ms]) => `${name};dur=${Math.max(0, ms).toFixed(3)}`).join(", ");
+  }
+
   /** Counts and logs the exchange, and resolves `completed`: the first time only. */
   #settle(status: number): void {
     if (this.#settled) return;
     this.#settled = true;
     this.#status = status;
-    const answered = { head: this.#request.head, status, bytes: this.bytes, startedAt: this.#startedAt };
-    this.#host.ended(status, this.bytes, accessLine(this.#host.init, this.#connection.remoteAddr, answered));
+    const { head } = this.#request;
+    const answered = { head, status, bytes: this.bytes, startedAt: this.#startedAt, timing: this.#timing };
+    const took = { answeredBy: this.#answeredBy, seconds: (epochNow() - this.#sentAt) / 1000 };
+    this.#host.ended(
+      status,
+      this.bytes,
+      accessLine(this.#host.init, this.#connection.remoteAddr, answered),
+      took,
+    );
     this.#completed.resolve();
   }
 }

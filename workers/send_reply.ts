@@ -23,7 +23,11 @@ export async function sendReply(connection: Connection, reply: Reply, exchange: 
   const { protocol } = connection;
   exchange.responding(reply.status);
   if (reply.upgrade !== undefined) return connection.upgrade(reply.upgrade);
-  const { status, reason, headers, contentLength } = reply;
+  const { status, reason, contentLength } = reply;
+  const timing = exchange.serverTiming();
+  const headers = timing === null
+    ? reply.headers
+    : [...reply.headers, ["Server-Timing", timing] as [string, string]];
   // What is ready leaves as one piece: the head with the parts that follow it at once.
   const ready = [protocol.respond({ status, reason, headers, contentLength })];
   // RFC 9110 §9.3.2: HEAD gets GET's fields and no content; handlers answer it as GET, and this is the one

@@ -81,14 +81,7 @@ export const FLAGS: readonly Flag[] = [
       empty: "--app needs a module path or URL",
     },
   ),
-  int(
-    "cache",
-    "what to serve",
-    "Cache-Control max-age for files; 0 sends no-cache",
-    "cacheSeconds",
-    0,
-    31536000,
-  ),
+  int("cache", "what to serve", "Cache-Control max-age; 0 sends no-cache", "cacheSeconds", 0, 31536000),
   on(
     "no-compress",
     "what to serve",
@@ -129,6 +122,9 @@ export const FLAGS: readonly Flag[] = [
   },
   path("health", "answer GET PATH with 200 ok, or 503 while weft cannot take work (e.g. /healthz)"),
   path("metrics", "serve Prometheus metrics at PATH (e.g. /metrics)"),
+  on("server-timing", "operations", "Server-Timing: queued, worker, fs or app, total (ms); JSON log too", {
+    serverTiming: true,
+  }),
   on("trust-proxy", "operations", "log the client address the proxy reports in --proxy-header", {
     trustProxy: true,
   }),

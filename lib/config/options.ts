@@ -127,6 +127,14 @@ export interface ServeOptions extends ListenOptions, FileServerOptions, ServerLi
    */
   log?: LogFormat;
   /**
+   * Add `Server-Timing` to every response a handler answers: the hop to the
+   * worker (`queued`), the worker's time before the handler (`worker`), the
+   * handler's (`fs` or `app`) and the `total` to the head, in milliseconds;
+   * the JSON access log gets the same as `timing`.
+   * @default {false}
+   */
+  serverTiming?: boolean;
+  /**
    * The peer is a proxy: log the client address it reports in
    * `proxyHeader` (the last entry, the one the proxy added).
    * @default {false}
@@ -210,6 +218,7 @@ export const DEFAULTS = Object.freeze({
   handlerTimeout: 30_000,
   maxInFlight: 1024,
   trustProxy: false,
+  serverTiming: false,
   proxyHeader: "x-forwarded-for" as ProxyHeader,
   trustedProxies: [] as readonly string[],
   drainTimeout: 10_000,

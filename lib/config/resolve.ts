@@ -47,6 +47,8 @@ export interface WorkerInit {
   metrics: string | null;
   /** Fields added to every response (checked). */
   headers: [string, string][];
+  /** Add `Server-Timing` to handlers' responses, and timing to the JSON log. */
+  serverTiming: boolean;
 }
 
 /** The options with defaults filled in and checked: what the main thread runs on. */
@@ -122,6 +124,7 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
       health: options.health ?? null,
       metrics: options.metrics ?? null,
       headers: addedFields(options.headers),
+      serverTiming: options.serverTiming ?? DEFAULTS.serverTiming,
     },
   };
 }

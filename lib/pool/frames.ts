@@ -1,7 +1,8 @@
 /**
  * The frame format between the main thread and the workers, and the whole
  * vocabulary they speak. Many frames travel packed in one transferable
- * `ArrayBuffer`: the first 4 bytes hold the used length, then frames of
+ * `ArrayBuffer`: the first 4 bytes hold the used length, the next 8 when it
+ * was sent ({@linkcode batchSentAt}), then frames of
  * `[type u8][connection id u32][payload length u32][payload]`, little-endian.
  *
  * This module imports nothing of weft's: both sides depend on it, it on
@@ -92,7 +93,8 @@ export function payloadLength(payload: Payload | undefined): number {
 export type FrameHandler = (type: FrameType, id: number, payload: Uint8Array) => void;
 
 const HEADER = 9;
-const EMPTY_SIZE = 4;
+/** The batch's head: its used length (u32), then when it was sent (f64). */
+const EMPTY_SIZE = 12;
 const MIN_CAPACITY = 16 * 1024;
 /** A writer's buffer before its first frame: never written to, as any push reserves room first. */
 const EMPTY = new Uint8Array(EMPTY_SIZE);
@@ -216,6 +218,7 @@ export class FrameWriter {
   take(): ArrayBuffer | null {
     if (this.isEmpty) return null;
     this.#view.setUint32(0, this.#used, true);
+    this.#view.setFloat64(4, epochNow(), true);
     const buffer = this.#bytes.buffer;
     // The next buffer is made by the next push, at the size it needs: a large payload that travels
     // alone then costs one allocation, not a small one thrown away.
@@ -238,6 +241,30 @@ export class FrameWriter {
     this.#bytes = grown;
     this.#view = new DataView(grown.buffer);
   }
+}
+
+/**
+ * When a batch was handed over, in ms since the epoch with sub-millisecond
+ * precision: comparable between threads, for the time a request waited
+ * between them (`--server-timing`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { batchSentAt, FrameType, FrameWriter } from "./frames.ts";
+ * const writer = new FrameWriter();
+ * writer.push(FrameType.Eof, 1);
+ * const sentAt = batchSentAt(writer.take()!);
+ * assert.ok(Math.abs(sentAt - Date.now()) < 1000);
+ * ```
+ */
+export function batchSentAt(buffer: ArrayBuffer): number {
+  return new DataView(buffer).getFloat64(4, true);
+}
+
+/** Now, as {@linkcode batchSentAt} counts time: ms since the epoch, sub-millisecond, the same on every thread. */
+export function epochNow(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /**

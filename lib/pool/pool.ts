@@ -18,6 +18,7 @@
 
 import type { WorkerInit } from "../config/resolve.ts";
 import { waitAtMost } from "../wait_at_most.ts";
+import { addDurations } from "./durations.ts";
 import type { FrameHandler, FrameType } from "./frames.ts";
 import { emptyCounters, type WorkerCounters } from "./worker_report.ts";
 import { PoolWorker } from "./pool_worker.ts";
@@ -248,4 +249,5 @@ function addCounters(total: WorkerCounters, more: WorkerCounters): void {
   total.messagesSent += more.messagesSent;
   total.postsFromMain += more.postsFromMain;
   total.postsToMain += more.postsToMain;
+  addDurations(total.durations, more.durations);
 }

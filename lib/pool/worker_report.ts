@@ -1,10 +1,13 @@
 /**
  * What a worker reports to the main thread besides frames: its counters
  * (with each `Pong`, as JSON) and its status as a plain message. Like the
- * frame format, this module imports nothing of weft's.
+ * frame format, this module imports nothing of weft's but the histogram's
+ * shape (`durations.ts`, which imports nothing).
  *
  * @module
  */
+
+import type { Durations } from "./durations.ts";
 
 /** What a worker has counted, reported with each `Pong`. */
 export interface WorkerCounters {
@@ -24,6 +27,8 @@ export interface WorkerCounters {
   postsFromMain: number;
   /** Messages (batches of frames) the worker posted to the main thread. */
   postsToMain: number;
+  /** How long requests took, by what answered them. */
+  durations: Durations;
 }
 
 /**
@@ -46,6 +51,7 @@ export function emptyCounters(): WorkerCounters {
     messagesSent: 0,
     postsFromMain: 0,
     postsToMain: 0,
+    durations: {},
   };
 }
 
