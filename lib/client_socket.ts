@@ -71,6 +71,10 @@ export class ClientSocket {
   #closing = false;
   #closed = false;
   #wake: (() => void) | null = null;
+  /** A reload asked to move the connection to another worker once it is between requests. */
+  #moveWhenIdle: (() => boolean) | null = null;
+  /** Which worker's counts the writes report to: a move starts a new one. */
+  #generation = 0;
 
   /** Wraps an accepted connection. */
   constructor(id: number, conn: Deno.Conn, owner: SocketOwner) {
@@ -125,6 +129,8 @@ export class ClientSocket {
       case FrameType.End:
         // The worker has read this much: anything sent past it is a request not yet answered.
         this.#request = ((this.#sent >>> 0) - decodeCount(payload)) >>> 0 === 0 ? "none" : "unanswered";
+        // After the rest of the batch: a `Close` that follows `End` must still be the old worker's to give.
+        if (this.#request === "none" && this.#moveWhenIdle !== null) queueMicrotask(() => this.#moveIfIdle());
         break;
       case FrameType.Close:
         this.closeWhenWritten();
@@ -157,16 +163,46 @@ export class ClientSocket {
       );
       this.closeWhenWritten();
     } else if (this.#request === "none" && !this.#closing) {
-      if (!reassign()) return this.closeWhenWritten();
-      // A new worker starts counting afresh.
-      this.untaken = 0;
-      this.pausedByWorker = false;
-      this.#sent = this.#unreported = this.#writtenUnreported = 0;
-      this.#owner.toWorker(FrameType.Open, this.id, encodeRemoteAddr(this.#conn.remoteAddr));
-      this.#wake?.();
+      this.#move(reassign);
     } else {
       this.lost();
     }
+  }
+
+  /**
+   * A reload replaces its worker: the connection moves to another once it is
+   * between requests (at once if it is now), so no request is dropped. One
+   * that is no longer HTTP (a WebSocket) stays, and ends with its worker.
+   */
+  moveWhenIdle(reassign: () => boolean): void {
+    if (this.#request === "upgraded" || this.#closing) return;
+    if (this.#request === "none") return this.#move(reassign);
+    this.#moveWhenIdle = reassign;
+  }
+
+  #moveIfIdle(): void {
+    if (this.#request === "none" && this.#moveWhenIdle !== null && !this.#closing) {
+      this.#move(this.#moveWhenIdle);
+    }
+  }
+
+  /**
+   * Pins the connection, between requests, to the worker `reassign` picks,
+   * which starts counting afresh; closes it if there is none.
+   */
+  #move(reassign: () => boolean): void {
+    this.#moveWhenIdle = null;
+    // The worker it leaves (if it still runs) forgets it; what it still sends of it is dropped.
+    this.#owner.toWorker(FrameType.Gone, this.id);
+    if (!reassign()) return this.closeWhenWritten();
+    this.untaken = 0;
+    this.pausedByWorker = false;
+    this.#sent = this.#unreported = this.#writtenUnreported = 0;
+    // What the old worker queued is still written, but no longer reported: the new worker never counted it.
+    this.#generation++;
+    this.#writes.disown();
+    this.#owner.toWorker(FrameType.Open, this.id, encodeRemoteAddr(this.#conn.remoteAddr));
+    this.#wake?.();
   }
 
   /** Whether a write has made no progress for `timeout` ms. */
@@ -236,7 +272,9 @@ export class ClientSocket {
     this.#writing = true;
     try {
       while (!this.#writes.isEmpty && !this.#closed) {
-        this.#reportWritten(await this.#writes.writeNext());
+        const generation = this.#generation;
+        const done = await this.#writes.writeNext();
+        if (generation === this.#generation) this.#reportWritten(done);
         this.#wake?.();
       }
     } catch {

@@ -48,6 +48,14 @@ export interface Server {
   readonly finished: Promise<void>;
   /** Starts a graceful shutdown, as aborting the signal does; resolves with `finished`. */
   shutdown(): Promise<void>;
+  /**
+   * Replaces the workers one at a time, each loading the app afresh, without
+   * dropping a request: a connection moves to a new worker between requests
+   * (a WebSocket stays with its old worker, which ends once it closes or after
+   * `drainTimeout`). Rejects, leaving the old workers that remain, if a new
+   * one cannot load. SIGHUP does this on the command line.
+   */
+  reload(): Promise<void>;
 }
 
 /** At shutdown, how long the access log may take to drain (ms). */
@@ -120,6 +128,7 @@ class RunningServer implements Server, SocketOwner {
       onFrame: (type, id, payload) => this.#onFrame(type, id, payload),
       onWorkerLost: (ids) => this.#onWorkerLost(ids),
       onFailure: (error) => this.#onFailure(error),
+      drainTimeout: config.drainTimeout,
     });
     this.#sendCheck = setInterval(() => {
       const now = Date.now();
@@ -183,6 +192,13 @@ class RunningServer implements Server, SocketOwner {
   }
 
   /** A worker ended or went silent: each of its connections gets a 503, or moves on, or closes. */
+  reload(): Promise<void> {
+    if (this.#draining) return Promise.reject(new Error("the server is shutting down"));
+    return this.#pool.reload((ids) => {
+      for (const id of ids) this.#sockets.get(id)?.moveWhenIdle(() => this.#pool.reassign(id));
+    });
+  }
+
   #onWorkerLost(ids: number[]): void {
     for (const id of ids) this.#sockets.get(id)?.workerLost(() => this.#pool.assign(id));
   }

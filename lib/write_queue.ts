@@ -75,6 +75,11 @@ export class WriteQueue {
     this.bytes += bytes.length;
   }
 
+  /** Counts what is queued as the main thread's own: its worker has been replaced, and never counted it. */
+  disown(): void {
+    for (const item of this.#items) item.from = "own";
+  }
+
   /** Drops everything queued (the socket is closing). */
   clear(): void {
     this.#items.length = 0;

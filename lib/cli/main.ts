@@ -75,20 +75,30 @@ async function run(options: ServeOptions, quiet: boolean): Promise<number> {
   }
   // stdout carries the access log alone (a pipe into jq or goaccess reads only its lines); notices go to stderr.
   if (!quiet) { for (const line of listeningLines(server)) console.error(line); }
+  // Not console.error: it writes synchronously, and a stderr nobody reads would freeze the drain.
+  const notice = (text: string) =>
+    Deno.stderr.write(new TextEncoder().encode(`weft: ${text}\n`)).catch(() => {});
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const onSignal = () => {
     if (controller.signal.aborted) Deno.exit(130);
-    // Not console.error: it writes synchronously, and a stderr nobody reads would freeze the drain.
-    if (!quiet) {
-      const notice = "weft: shutting down, finishing requests in flight (signal again to quit now)\n";
-      Deno.stderr.write(new TextEncoder().encode(notice)).catch(() => {});
-    }
+    if (!quiet) notice("shutting down, finishing requests in flight (signal again to quit now)");
     controller.abort();
   };
+  // SIGHUP reloads, as nginx does: new workers load the app afresh, and no request is dropped.
+  const onHangup = () => {
+    if (!quiet) notice("reloading: new workers, connections move to them between requests");
+    server.reload().then(
+      () => void (quiet || notice("reloaded")),
+      (e) => notice(`reload failed, the old workers serve on: ${e instanceof Error ? e.message : e}`),
+    );
+  };
   for (const s of signals) Deno.addSignalListener(s, onSignal);
+  const hangup = Deno.build.os === "windows" ? null : "SIGHUP";
+  if (hangup !== null) Deno.addSignalListener(hangup, onHangup);
   // It rejects when weft stopped by itself to be restarted; why was printed when it happened.
   const failed = await server.finished.then(() => false, () => true);
   for (const s of signals) Deno.removeSignalListener(s, onSignal);
+  if (hangup !== null) Deno.removeSignalListener(hangup, onHangup);
   return failed ? 1 : 0;
 }
 

@@ -8,6 +8,10 @@
  *   replaced at once; its connections go to `onWorkerLost`.
  * - A replacement that cannot load is tried again after 1, 2, 4 … 30 s;
  *   if meanwhile no worker is ready at all, the pool has failed.
+ * - `reload` replaces the workers one at a time: a new worker loads (the
+ *   app afresh) and takes the slot, then the old one's connections move to
+ *   live workers as each finishes its request in flight; the old one ends
+ *   once it has none, or after the drain timeout (a WebSocket, a stream).
  * - A worker that answers no ping for `unresponsiveAfter` ms and did not say
  *   it closed is stuck in JavaScript, and Deno cannot stop that (see
  *   `PoolWorker.terminate`): the pool routes nothing more to it and has failed,
@@ -18,9 +22,9 @@
 
 import type { WorkerInit } from "../config/resolve.ts";
 import { waitAtMost } from "../wait_at_most.ts";
-import { addDurations } from "./durations.ts";
 import type { FrameHandler, FrameType } from "./frames.ts";
-import { emptyCounters, type WorkerCounters } from "./worker_report.ts";
+import { letLeave } from "./leave.ts";
+import { addCounters, emptyCounters, type WorkerCounters } from "./worker_report.ts";
 import { PoolWorker } from "./pool_worker.ts";
 
 export { WorkerLoadError } from "./pool_worker.ts";
@@ -41,6 +45,8 @@ export interface WorkerPoolOptions {
   onFailure: (error: Error) => void;
   /** A worker that has not answered a ping for this many milliseconds is stuck. */
   unresponsiveAfter: number;
+  /** On reload, how long an old worker's connections may take to move or finish (ms). */
+  drainTimeout: number;
 }
 
 /** What the workers have counted, together, and the pool's own counts. */
@@ -88,6 +94,10 @@ export class WorkerPool {
   #restarts = 0;
   /** What ended workers had counted, so totals do not go back. */
   readonly #retired: WorkerCounters = emptyCounters();
+  /** Workers in no slot: one loading for a reload, old ones leaving (until their connections are gone). */
+  readonly #outOfSlot = new Set<PoolWorker>();
+  #terminated = false;
+  #reloading: Promise<void> | null = null;
 
   /** Starts `options.size` workers. */
   constructor(options: WorkerPoolOptions) {
@@ -122,13 +132,52 @@ export class WorkerPool {
 
   /** Forgets a connection that has closed. */
   release(id: number): void {
-    this.#owner.get(id)?.connections.delete(id);
+    const worker = this.#owner.get(id);
+    worker?.connections.delete(id);
     this.#owner.delete(id);
+    if (worker?.connections.size === 0) worker.emptied();
+  }
+
+  /** Moves a connection between requests to the best live worker; false (and released) if there is none. */
+  reassign(id: number): boolean {
+    this.release(id);
+    return this.assign(id);
   }
 
   /** Queues a frame for every worker (connection id 0). */
   broadcast(type: FrameType): void {
-    for (const w of this.#workers) w?.outbox.push(type, 0);
+    for (const w of [...this.#workers, ...this.#outOfSlot]) w?.outbox.push(type, 0);
+  }
+
+  /**
+   * Replaces every worker, one at a time, without dropping a request:
+   * `move` is told which connections to move as each finishes its request in
+   * flight (calling {@linkcode WorkerPool.reassign}). Rejects, leaving the
+   * rest of the old workers in place, if a new worker cannot load. A reload
+   * asked for while one runs joins it.
+   */
+  reload(move: (ids: number[]) => void): Promise<void> {
+    this.#reloading ??= this.#reloadAll(move).finally(() => (this.#reloading = null));
+    return this.#reloading;
+  }
+
+  async #reloadAll(move: (ids: number[]) => void): Promise<void> {
+    for (let slot = 0; slot < this.#workers.length && !this.#terminated; slot++) {
+      const fresh = Promise.withResolvers<PoolWorker>();
+      const next = this.#spawn(slot, fresh);
+      this.#outOfSlot.add(next);
+      await fresh.promise.finally(() => this.#outOfSlot.delete(next));
+      if (this.#terminated) return;
+      const old = this.#workers[slot];
+      this.#workers[slot] = next;
+      if (old === null) continue;
+      this.#outOfSlot.add(old);
+      await letLeave(old, move, this.#options.drainTimeout);
+      // Unless it failed meanwhile (and was retired then), or the pool was terminated:
+      if (!this.#outOfSlot.delete(old)) continue;
+      old.terminate();
+      this.#retire(old, "the worker was replaced by a reload", undefined, false);
+    }
   }
 
   /**
@@ -152,8 +201,10 @@ export class WorkerPool {
   terminate(): void {
     clearInterval(this.#heartbeat);
     for (const timer of this.#retries) clearTimeout(timer);
-    for (const w of this.#workers) w?.terminate();
+    for (const w of [...this.#workers, ...this.#outOfSlot]) w?.terminate();
     this.#workers.fill(null);
+    this.#outOfSlot.clear();
+    this.#terminated = true;
     this.#owner.clear();
   }
 
@@ -161,8 +212,8 @@ export class WorkerPool {
    * Takes a worker that ended or went silent out of the pool (`next` takes its
    * slot, if any), and hands its connections on.
    */
-  #retire(worker: PoolWorker, why: string, next: PoolWorker | null = null): void {
-    this.#workers[worker.slot] = next;
+  #retire(worker: PoolWorker, why: string, next: PoolWorker | null = null, inSlot = true): void {
+    if (inSlot) this.#workers[worker.slot] = next;
     if (worker.counters !== null) {
       addCounters(this.#retired, { ...worker.counters, inFlight: 0, websockets: 0 });
     }
@@ -179,14 +230,21 @@ export class WorkerPool {
     this.#options.onFailure(error);
   }
 
-  #spawn(slot: number): PoolWorker {
-    return new PoolWorker(slot, this.#options.url, this.#options.init, {
-      frame: this.#options.onFrame,
+  /** Starts a worker for `slot`; a reload's (`fresh`) hears when it is ready, or why it could not load. */
+  #spawn(slot: number, fresh?: PromiseWithResolvers<PoolWorker>): PoolWorker {
+    const worker: PoolWorker = new PoolWorker(slot, this.#options.url, this.#options.init, {
+      // A connection that moved on a reload is its new worker's: what the old one still says of it is stale.
+      frame: (type, id, payload) => {
+        if (id === 0 || this.#owner.get(id) === worker) this.#options.onFrame(type, id, payload);
+      },
       ready: () => {
         this.#failures[slot] = 0;
+        fresh?.resolve(worker);
         if (this.#workers.every((w) => w?.state === "ready")) this.#starting.resolve();
       },
       ended: (worker, error, during) => {
+        if (fresh !== undefined && during === "loading") return fresh.reject(error);
+        if (this.#outOfSlot.delete(worker)) return this.#retire(worker, error.message, undefined, false);
         if (!this.#started || during === "loading") {
           this.#retire(worker, error.message);
           return this.#started ? this.#retry(slot, error) : this.#fail(error);
@@ -196,6 +254,7 @@ export class WorkerPool {
         this.#retire(worker, error.message, this.#spawn(slot));
       },
     });
+    return worker;
   }
 
   /** A replacement could not load: try again later, and fail if no worker is ready meanwhile. */
@@ -236,18 +295,4 @@ export class WorkerPool {
     }
     for (const w of this.#workers) w?.ping();
   }
-}
-
-function addCounters(total: WorkerCounters, more: WorkerCounters): void {
-  for (const [status, n] of Object.entries(more.responses)) {
-    total.responses[status] = (total.responses[status] ?? 0) + n;
-  }
-  total.bytes += more.bytes;
-  total.inFlight += more.inFlight;
-  total.websockets += more.websockets;
-  total.messagesReceived += more.messagesReceived;
-  total.messagesSent += more.messagesSent;
-  total.postsFromMain += more.postsFromMain;
-  total.postsToMain += more.postsToMain;
-  addDurations(total.durations, more.durations);
 }

@@ -64,6 +64,7 @@ export class PoolWorker {
   readonly #worker: Worker;
   readonly #events: PoolWorkerEvents;
   #onPong: (() => void)[] = [];
+  #onEmpty: (() => void)[] = [];
 
   /** Starts a worker from `url` and sends it `init`. */
   constructor(slot: number, url: URL | string, init: WorkerInit, events: PoolWorkerEvents) {
@@ -93,6 +94,17 @@ export class PoolWorker {
     this.outbox.push(FrameType.Ping, 0);
   }
 
+  /** Resolves once it has no connections (at once if it has none), or when it ends. */
+  whenEmpty(): Promise<void> {
+    if (this.connections.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#onEmpty.push(resolve));
+  }
+
+  /** Its last connection was released or moved. */
+  emptied(): void {
+    for (const resolve of this.#onEmpty.splice(0)) resolve();
+  }
+
   /** Resolves at its next pong, or when it ends. */
   pong(): Promise<void> {
     return new Promise((resolve) => this.#onPong.push(resolve));
@@ -107,6 +119,7 @@ export class PoolWorker {
     this.state = "ended";
     this.#worker.terminate();
     for (const resolve of this.#onPong.splice(0)) resolve();
+    this.emptied();
   }
 
   /** Bytes of its cached bodies kept here (flow rule 9). */

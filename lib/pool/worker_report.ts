@@ -1,13 +1,13 @@
 /**
  * What a worker reports to the main thread besides frames: its counters
  * (with each `Pong`, as JSON) and its status as a plain message. Like the
- * frame format, this module imports nothing of weft's but the histogram's
- * shape (`durations.ts`, which imports nothing).
+ * frame format, this module imports nothing of weft's but the histogram
+ * (`durations.ts`, which imports nothing).
  *
  * @module
  */
 
-import type { Durations } from "./durations.ts";
+import { addDurations, type Durations } from "./durations.ts";
 
 /** What a worker has counted, reported with each `Pong`. */
 export interface WorkerCounters {
@@ -63,3 +63,30 @@ export type WorkerStatus =
   | { kind: "ready" }
   | { kind: "failed"; message: string }
   | { kind: "closed"; how: string };
+
+/**
+ * Adds `more` into `total`: the workers' counts into one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addCounters, emptyCounters } from "./worker_report.ts";
+ * const total = emptyCounters();
+ * addCounters(total, { ...emptyCounters(), responses: { "200": 2 }, bytes: 10 });
+ * addCounters(total, { ...emptyCounters(), responses: { "200": 1 }, bytes: 5 });
+ * assert.deepEqual([total.responses, total.bytes], [{ "200": 3 }, 15]);
+ * ```
+ */
+export function addCounters(total: WorkerCounters, more: WorkerCounters): void {
+  for (const [status, n] of Object.entries(more.responses)) {
+    total.responses[status] = (total.responses[status] ?? 0) + n;
+  }
+  total.bytes += more.bytes;
+  total.inFlight += more.inFlight;
+  total.websockets += more.websockets;
+  total.messagesReceived += more.messagesReceived;
+  total.messagesSent += more.messagesSent;
+  total.postsFromMain += more.postsFromMain;
+  total.postsToMain += more.postsToMain;
+  addDurations(total.durations, more.durations);
+}

@@ -1,0 +1,109 @@
+// Reload without dropping a request: SIGHUP (or server.reload()) replaces the workers one at a time, and
+// keep-alive connections move to the new workers between requests.
+import assert from "node:assert/strict";
+import { eventually } from "../lib/_test_utils.ts";
+import { serve } from "../mod.ts";
+import { startDeno, weftArgs } from "./_helpers.ts";
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const appSource = (version: string) =>
+  `export default { fetch: () => new Response(${JSON.stringify(version)}, { headers: { "x-version": ${
+    JSON.stringify(version)
+  } } }) };\n`;
+
+/**
+ * A keep-alive client on one raw connection: it sends a request, reads its whole response, and goes on
+ * until told to stop. Every answer that is not a 200, and the connection closing, count as failures.
+ */
+function keepAliveClient(port: number) {
+  const seen = new Set<string>();
+  let requests = 0;
+  let failures: string[] = [];
+  let stopping = false;
+  const done = (async () => {
+    const conn = await Deno.connect({ port });
+    const buf = new Uint8Array(4096);
+    try {
+      while (!stopping) {
+        await conn.write(enc.encode("GET /version HTTP/1.1\r\nHost: x\r\n\r\n"));
+        let text = "";
+        for (let end = -1; end === -1 || text.length < end;) {
+          const n = await conn.read(buf);
+          if (n === null) throw new Error(`the server closed the connection after ${requests} requests`);
+          text += dec.decode(buf.subarray(0, n));
+          const head = text.indexOf("\r\n\r\n");
+          if (head !== -1) end = head + 4 + Number(/content-length: (\d+)/i.exec(text)?.[1] ?? 0);
+        }
+        requests++;
+        const status = /^HTTP\/1\.1 (\d+)/.exec(text)?.[1];
+        if (status !== "200") failures.push(text.split("\r\n")[0]);
+        else seen.add(text.slice(text.indexOf("\r\n\r\n") + 4));
+      }
+    } catch (e) {
+      failures = [...failures, (e as Error).message];
+    } finally {
+      conn.close();
+    }
+  })();
+  return {
+    seen,
+    get requests() {
+      return requests;
+    },
+    get failures() {
+      return failures;
+    },
+    stop: () => {
+      stopping = true;
+      return done;
+    },
+  };
+}
+
+Deno.test("reload: SIGHUP while 8 keep-alive clients send requests drops none, and the edited app answers", async () => {
+  const dir = await Deno.makeTempDir();
+  const app = `${dir}/app.ts`;
+  await Deno.writeTextFile(app, appSource("v1"));
+  const weft = await startDeno(weftArgs("--port", "0", "--app", app, "--workers", "2"));
+  const clients = Array.from({ length: 8 }, () => keepAliveClient(weft.port));
+  try {
+    await eventually(() => clients.every((c) => c.seen.has("v1")));
+    await Deno.writeTextFile(app, appSource("v2"));
+    weft.child.kill("SIGHUP");
+    await eventually(() => weft.stderr.includes("weft: reloaded"), 20_000);
+    // The same connections, still open, now reach the new workers.
+    await eventually(() => clients.every((c) => c.seen.has("v2") || c.failures.length > 0), 10_000);
+  } finally {
+    await Promise.all(clients.map((c) => c.stop()));
+    await weft.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+  const failures = clients.flatMap((c) => c.failures);
+  assert.deepEqual(failures, [], "no request failed, no connection closed");
+  assert.ok(clients.every((c) => c.seen.has("v2")), "every connection moved to a new worker");
+  assert.match(weft.stderr, /weft: reloading/);
+  console.log(
+    `reload: ${clients.reduce((n, c) => n + c.requests, 0)} requests on 8 connections, none failed`,
+  );
+});
+
+Deno.test("reload: an app that no longer loads leaves the old workers serving; server.reload() rejects", async () => {
+  const dir = await Deno.makeTempDir();
+  const app = `${dir}/app.ts`;
+  await Deno.writeTextFile(app, appSource("v1"));
+  const server = serve({ port: 0, workers: 1, app, log: undefined });
+  try {
+    await server.ready;
+    const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/`;
+    await Deno.writeTextFile(app, "export default {};\n");
+    await assert.rejects(server.reload(), /has no default export with a fetch/);
+    assert.equal(await (await fetch(url)).text(), "v1");
+    await Deno.writeTextFile(app, appSource("v3"));
+    await server.reload();
+    assert.equal(await (await fetch(url)).text(), "v3");
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
