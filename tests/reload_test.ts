@@ -107,3 +107,25 @@ Deno.test("reload: an app that no longer loads leaves the old workers serving; s
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("reload: a WebSocket stays with its old worker, which ends it (1001) once the drain timeout passes", async () => {
+  const app = new URL("../examples/websocket_echo.ts", import.meta.url);
+  const server = serve({ port: 0, workers: 1, app, drainTimeout: 300 });
+  try {
+    await server.ready;
+    const port = (server.addr as Deno.NetAddr).port;
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/`);
+    const closed = new Promise<number>((resolve) => socket.onclose = (e) => resolve(e.code));
+    const echoed = new Promise<string>((resolve) => socket.onmessage = (e) => resolve(e.data));
+    await new Promise((resolve) => socket.onopen = resolve);
+    socket.send("before");
+    assert.equal(await echoed, "before");
+    await server.reload();
+    assert.equal(await closed, 1001);
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    await res.body?.cancel();
+    assert.ok(res.status < 500, "the new worker answers");
+  } finally {
+    await server.shutdown();
+  }
+});
