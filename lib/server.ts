@@ -20,6 +20,7 @@ import { AccessLogWriter } from "./access_log_writer.ts";
 import { appWorkerEntry } from "./app/app.ts";
 import { ClientSocket, type SocketOwner } from "./client_socket.ts";
 import { refuse } from "./refuse.ts";
+import { type DevChange, type DevWatcher, devWatcher } from "./dev/watch.ts";
 import type { ServeOptions } from "./config/options.ts";
 import { resolveConfig, type ServerConfig } from "./config/resolve.ts";
 import { listen } from "./listen.ts";
@@ -60,6 +61,7 @@ export interface Server {
 
 /** At shutdown, how long the access log may take to drain (ms). */
 const LOG_DRAIN_WAIT = 1000;
+const encoder = new TextEncoder();
 /** How often stalled writes are looked for (ms). */
 const SEND_CHECK_INTERVAL = 1000;
 /** After a failed accept (out of file descriptors, say), how long to wait before the next (ms). */
@@ -111,6 +113,8 @@ class RunningServer implements Server, SocketOwner {
   #onEmpty: (() => void) | null = null;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = () => void this.shutdown();
+  /** What `--dev` watches. */
+  #watcher: DevWatcher | null = null;
 
   constructor(config: ServerConfig, listener: Deno.Listener, secure: boolean, signal?: AbortSignal) {
     this.#config = config;
@@ -147,6 +151,7 @@ class RunningServer implements Server, SocketOwner {
     // A failure is printed when it happens: a caller that never awaits `finished` must not crash on it.
     this.#finished.promise.catch(() => {});
     this.#signal = signal;
+    if (config.worker.dev) this.#watcher = devWatcher(config.worker, (change) => this.#devChanged(change));
     if (signal?.aborted) void this.shutdown();
     else signal?.addEventListener("abort", this.#onAbort, { once: true });
   }
@@ -158,6 +163,7 @@ class RunningServer implements Server, SocketOwner {
   shutdown(): Promise<void> {
     if (!this.#draining) {
       this.#draining = true;
+      this.#watcher?.close();
       this.#drain().then(
         () => this.#failure === null ? this.#finished.resolve() : this.#finished.reject(this.#failure),
         this.#finished.reject,
@@ -197,6 +203,20 @@ class RunningServer implements Server, SocketOwner {
     return this.#pool.reload((ids) => {
       for (const id of ids) this.#sockets.get(id)?.moveWhenIdle(() => this.#pool.reassign(id));
     });
+  }
+
+  /** `--dev`: pages hear of changed files; a changed app is reloaded first (its old workers' pages reload then). */
+  #devChanged(change: DevChange): void {
+    const tell = (cssOnly: boolean) =>
+      this.#pool.broadcast(FrameType.Changed, encoder.encode(JSON.stringify({ cssOnly })));
+    if (!change.app) return tell(change.cssOnly);
+    this.reload().then(
+      () => tell(false),
+      (e) =>
+        console.error(
+          `weft: the changed app did not load, the old one serves on: ${e instanceof Error ? e.message : e}`,
+        ),
+    );
   }
 
   #onWorkerLost(ids: number[]): void {

@@ -22,13 +22,16 @@ export interface PageResult {
 
 /**
  * Opens `url` in a fresh headless Chromium, waits for its load event, then
- * evaluates `expression` (a promise is awaited) and returns its value. Gives
- * up after `timeoutMs`, always closing the browser.
+ * evaluates `expression` (a promise is awaited) and returns its value. With
+ * `reload`, that runs once the page has loaded, and the expression waits for
+ * the page to load again (which `reload` must bring about). Gives up after
+ * `timeoutMs`, always closing the browser.
  */
 export async function loadAndEvaluate(
   url: string,
   expression: string,
   timeoutMs = 30_000,
+  reload?: (reloaded: Promise<void>) => Promise<void>,
 ): Promise<PageResult> {
   const profile = await Deno.makeTempDir({ prefix: "weft-cdp-" });
   const browser = new Deno.Command("chromium", {
@@ -116,6 +119,11 @@ export async function loadAndEvaluate(
     const loaded = new Promise<void>((resolve) => (onLoad = resolve));
     await call("Page.navigate", { url });
     await loaded;
+    if (reload !== undefined) {
+      const reloaded = new Promise<void>((resolve) => (onLoad = resolve));
+      await reload(reloaded);
+      await reloaded;
+    }
     const evaluated = await call("Runtime.evaluate", { expression, awaitPromise: true, returnByValue: true });
     if (evaluated.exceptionDetails) throw new Error(`the page threw: ${evaluated.exceptionDetails.text}`);
     return { value: evaluated.result.value, responses };

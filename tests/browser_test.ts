@@ -207,3 +207,30 @@ serverTest("browser: the chat example carries lines between Chromium's WebSocket
   ]);
   await Promise.all(clients.map((ws) => closeWebSocket(ws)));
 }, { options: { app: CHAT }, ignore: !chromium });
+
+serverTest("browser: with dev, an edited page reloads itself in Chromium (live reload)", async (t) => {
+  const page = (heading: string) =>
+    `<!doctype html><html><head><title>dev</title></head><body><h1>${heading}</h1></body></html>`;
+  await Deno.writeTextFile(`${t.root}/dev.html`, page("before"));
+  let edits = 0;
+  const { value, responses } = await loadAndEvaluate(
+    t.url("/dev.html"),
+    "document.querySelector('h1').textContent",
+    30_000,
+    async (reloaded) => {
+      // The page's EventSource connects after its load event: edit until the page reloads.
+      let done = false;
+      reloaded.then(() => (done = true));
+      for (const deadline = Date.now() + 20_000; !done && Date.now() < deadline;) {
+        await Deno.writeTextFile(`${t.root}/dev.html`, page(`after ${++edits}`));
+        await Promise.race([reloaded, new Promise((resolve) => setTimeout(resolve, 300))]);
+      }
+    },
+  );
+  assert.match(String(value), /^after \d+$/, "the page shows the edited file");
+  const loads = responses.filter((r) => r.url.endsWith("/dev.html"));
+  assert.equal(loads.length, 2, "loaded, then reloaded once");
+  assert.ok(loads.every((r) => r.headers["cache-control"] === "no-store"));
+  assert.ok(responses.some((r) => r.url.endsWith("/__weft/livereload") && r.status === 200));
+  console.log(`live reload: ${edits} edit(s) until the page reloaded`);
+}, { options: { dev: true }, ignore: !chromium });

@@ -18,6 +18,7 @@ import type { Outbox } from "../lib/pool/outbox.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
 import type { Took } from "./exchange.ts";
 import { KeptBodies } from "./kept_bodies.ts";
+import type { LiveReload } from "../lib/dev/live_reload.ts";
 
 /** How often deadlines are checked (ms), at most. */
 const DEADLINE_TICK = 250;
@@ -47,12 +48,15 @@ export class Dispatcher implements ConnectionHost {
   readonly #connections = new Map<number, Connection>();
   /** Responses by status, body bytes and requests in flight, reported with each `Pong`. */
   readonly #counters: WorkerCounters = emptyCounters();
+  /** The live-reload streams, in `--dev`. */
+  readonly #live: LiveReload | null;
   /** Connections waiting for the metrics page from the main thread. */
   readonly #metricsWaiting = new Map<number, (page: string | null) => void>();
 
   /** Starts checking deadlines. */
-  constructor(init: WorkerInit, handler: Handler, outbox: Outbox) {
+  constructor(init: WorkerInit, handler: Handler, outbox: Outbox, live: LiveReload | null = null) {
     this.init = init;
+    this.#live = live;
     this.handler = handler;
     this.outbox = outbox;
     this.kept = new KeptBodies(outbox);
@@ -78,7 +82,12 @@ export class Dispatcher implements ConnectionHost {
       case FrameType.Ping:
         this.#counters.postsToMain = this.outbox.posted;
         return this.outbox.push(FrameType.Pong, 0, encoder.encode(JSON.stringify(this.#counters)));
+      case FrameType.Changed:
+        return this.#live?.changed(JSON.parse(decoder.decode(payload)));
+      case FrameType.Leaving:
+        return this.#live?.end({ cssOnly: false });
       case FrameType.Shutdown:
+        this.#live?.end();
         this.shuttingDown = true;
         for (const connection of [...this.#connections.values()]) connection.shutdown();
         return;

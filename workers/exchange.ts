@@ -10,6 +10,7 @@
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import type { RequestEvent } from "../lib/http/events.ts";
+import { devErrorReply } from "../lib/dev/error_page.ts";
 import type { AnsweredBy } from "../lib/pool/durations.ts";
 import { epochNow } from "../lib/pool/frames.ts";
 import { type Reply, textReply } from "../lib/reply.ts";
@@ -149,7 +150,12 @@ export class Exchange {
         // serve; a response that has begun can only be cut off.
         if (this.#responded) {
           connection.write(connection.protocol.respondToError(500, "The server failed to answer"));
-        } else await sendReply(connection, textReply(500, "The server failed to answer"), this);
+        } else {
+          const failed = this.#host.init.dev
+            ? devErrorReply(e)
+            : textReply(500, "The server failed to answer");
+          await sendReply(connection, failed, this);
+        }
       }
     } finally {
       this.#settle(this.#status || 499);

@@ -12,6 +12,8 @@
 import { loadApp } from "../lib/app/app.ts";
 import { upgradeWebSocket } from "../lib/app/upgrade.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
+import { devHandler } from "../lib/dev/dev_handler.ts";
+import { LiveReload } from "../lib/dev/live_reload.ts";
 import { createHandler } from "../lib/handler.ts";
 import { FrameType, readFrames } from "../lib/pool/frames.ts";
 import { emptyCounters, type WorkerStatus } from "../lib/pool/worker_report.ts";
@@ -72,8 +74,9 @@ async function start(init: WorkerInit): Promise<void> {
   } catch (error) {
     return report({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
   }
+  const live = init.dev ? new LiveReload() : null;
   const handler = createHandler({ ...init, app });
-  dispatcher = new Dispatcher(init, handler, outbox);
+  dispatcher = new Dispatcher(init, live === null ? handler : devHandler(handler, live), outbox, live);
   for (const buffer of early.splice(0)) dispatcher.receive(buffer);
   report({ kind: "ready" });
 }

@@ -122,6 +122,9 @@ export const FLAGS: readonly Flag[] = [
   },
   path("health", "answer GET PATH with 200 ok, or 503 while weft cannot take work (e.g. /healthz)"),
   path("metrics", "serve Prometheus metrics at PATH (e.g. /metrics)"),
+  on("dev", "operations", "development: live reload on file changes, app reloads, no caching, stacks", {
+    dev: true,
+  }),
   on("server-timing", "operations", "Server-Timing: queued, worker, fs or app, total (ms); JSON log too", {
     serverTiming: true,
   }),

@@ -75,6 +75,12 @@ async function run(options: ServeOptions, quiet: boolean): Promise<number> {
   }
   // stdout carries the access log alone (a pipe into jq or goaccess reads only its lines); notices go to stderr.
   if (!quiet) { for (const line of listeningLines(server)) console.error(line); }
+  if (!quiet && options.dev) {
+    console.error(
+      "weft: dev mode: pages reload when files change, the app reloads when it changes, nothing is cached, " +
+        "errors show stacks; not for production",
+    );
+  }
   // Not console.error: it writes synchronously, and a stderr nobody reads would freeze the drain.
   const notice = (text: string) =>
     Deno.stderr.write(new TextEncoder().encode(`weft: ${text}\n`)).catch(() => {});

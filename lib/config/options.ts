@@ -127,6 +127,14 @@ export interface ServeOptions extends ListenOptions, FileServerOptions, ServerLi
    */
   log?: LogFormat;
   /**
+   * Development mode: watch the root (and the app's folder); on a change,
+   * pages reload (stylesheets are swapped in place), and a changed app is
+   * reloaded worker by worker. Nothing is cached, and an app that throws
+   * shows its stack. Not for production.
+   * @default {false}
+   */
+  dev?: boolean;
+  /**
    * Add `Server-Timing` to every response a handler answers: the hop to the
    * worker (`queued`), the worker's time before the handler (`worker`), the
    * handler's (`fs` or `app`) and the `total` to the head, in milliseconds;
@@ -219,6 +227,7 @@ export const DEFAULTS = Object.freeze({
   maxInFlight: 1024,
   trustProxy: false,
   serverTiming: false,
+  dev: false,
   proxyHeader: "x-forwarded-for" as ProxyHeader,
   trustedProxies: [] as readonly string[],
   drainTimeout: 10_000,

@@ -49,6 +49,8 @@ export interface WorkerInit {
   headers: [string, string][];
   /** Add `Server-Timing` to handlers' responses, and timing to the JSON log. */
   serverTiming: boolean;
+  /** Development mode: live reload, nothing cached or compressed, stacks on error pages. */
+  dev: boolean;
 }
 
 /** The options with defaults filled in and checked: what the main thread runs on. */
@@ -101,7 +103,8 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
     worker: {
       root: options.root === undefined && app !== null ? null : resolveRoot(options.root),
       app,
-      files: fileServerOptions(options),
+      // In dev a page is sent as it is, with the live-reload script: compressing it would hide the page.
+      files: fileServerOptions(options.dev ? { ...options, compress: false } : options),
       limits: {
         maxRequestLine: options.maxRequestLine ?? DEFAULTS.maxRequestLine,
         maxHeaderSize: options.maxHeaderSize ?? DEFAULTS.maxHeaderSize,
@@ -125,6 +128,7 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
       metrics: options.metrics ?? null,
       headers: addedFields(options.headers),
       serverTiming: options.serverTiming ?? DEFAULTS.serverTiming,
+      dev: options.dev ?? DEFAULTS.dev,
     },
   };
 }

@@ -30,6 +30,10 @@ export const FrameType = {
   Ping: 7,
   /** The metrics page a worker asked for; payload: Prometheus text. */
   MetricsPage: 8,
+  /** `--dev`: files changed (connection id 0); payload: JSON `{ cssOnly }` for the live-reload streams. */
+  Changed: 9,
+  /** A reload replaces this worker (connection id 0): end what holds a connection open that can end. */
+  Leaving: 10,
   /** Bytes to write. */
   Write: 16,
   /** Bytes to write, answered by `Written` once they are written. */

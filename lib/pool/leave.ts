@@ -1,5 +1,6 @@
 /**
- * How an old worker leaves the pool on a reload: its connections move to
+ * How an old worker leaves the pool on a reload: it is told (`Leaving`: in
+ * `--dev`, its live-reload streams end), its connections move to
  * live workers as each finishes its request in flight; what cannot move (a
  * WebSocket, a stream that outlives the drain timeout) is shut down with it,
  * as a graceful shutdown would; its last counts are fetched so that totals
@@ -34,6 +35,7 @@ export async function letLeave(
   move: (ids: number[]) => void,
   drainTimeout: number,
 ): Promise<void> {
+  old.outbox.push(FrameType.Leaving, 0);
   if (old.connections.size > 0) {
     move([...old.connections]);
     await waitAtMost(old.whenEmpty(), drainTimeout);

@@ -145,8 +145,8 @@ export class WorkerPool {
   }
 
   /** Queues a frame for every worker (connection id 0). */
-  broadcast(type: FrameType): void {
-    for (const w of [...this.#workers, ...this.#outOfSlot]) w?.outbox.push(type, 0);
+  broadcast(type: FrameType, payload?: Uint8Array): void {
+    for (const w of [...this.#workers, ...this.#outOfSlot]) w?.outbox.push(type, 0, payload);
   }
 
   /**
