@@ -114,6 +114,18 @@ async function metric(port: number, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(page)?.[1]);
 }
 
+/** The bytes queued to clients once the server has settled: the count no longer changes between two looks. */
+async function settledQueue(port: number): Promise<number> {
+  let queued = await metric(port, "weft_write_queue_bytes");
+  for (let settled = false, deadline = Date.now() + 30_000; !settled && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = await metric(port, "weft_write_queue_bytes");
+    settled = now === queued;
+    queued = now;
+  }
+  return queued;
+}
+
 Deno.test({
   name: "memory: a pipelining client that never reads costs about a megabyte, not a response per request",
   ignore: Deno.build.os !== "linux",
@@ -139,14 +151,7 @@ Deno.test({
         if (wrote === "stalled") stalled = true;
         else sent += batch.length;
       }
-      // Wait until the server has settled: its queue no longer changes between two looks.
-      let queued = await metric(port, "weft_write_queue_bytes");
-      for (let settled = false, deadline = Date.now() + 30_000; !settled && Date.now() < deadline;) {
-        await new Promise((r) => setTimeout(r, 250));
-        const now = await metric(port, "weft_write_queue_bytes");
-        settled = now === queued;
-        queued = now;
-      }
+      const queued = await settledQueue(port);
       const grew = await growth.stop();
       console.log(`pipelining non-reader: ${sent} request bytes taken, ${queued} response bytes queued`);
       assert.ok(queued < 4 * 1024 * 1024, `${queued} bytes queued for one client that never reads`);
@@ -181,13 +186,7 @@ Deno.test({
         await conn.write(request);
         assert.notEqual(await conn.read(new Uint8Array(4096)), null);
       }));
-      let queued = await metric(port, "weft_write_queue_bytes");
-      for (let settled = false, deadline = Date.now() + 30_000; !settled && Date.now() < deadline;) {
-        await new Promise((r) => setTimeout(r, 250));
-        const now = await metric(port, "weft_write_queue_bytes");
-        settled = now === queued;
-        queued = now;
-      }
+      const queued = await settledQueue(port);
       // A fast reader meanwhile gets the whole file.
       const fast = await (await fetch(`http://127.0.0.1:${port}/one.bin`)).bytes();
       assert.ok(fast.length === body.length && fast.every((x, i) => x === body[i]), "the fast reader's copy");

@@ -128,7 +128,8 @@ export class Exchange {
   async run(): Promise<void> {
     const connection = this.#connection;
     let reply: Reply | null = null;
-    this.#handlerStart = epochNow();
+    // Only Server-Timing needs the handler's own time; the histogram needs the whole exchange's.
+    if (this.#host.init.serverTiming) this.#handlerStart = epochNow();
     try {
       reply = await this.#host.handler(
         { head: this.#request.head, target: this.#request.target, body: this.sink?.stream ?? null },
@@ -166,7 +167,7 @@ export class Exchange {
   }
 
   #handled(answeredBy: AnsweredBy): void {
-    this.#handlerEnd ||= epochNow();
+    if (this.#host.init.serverTiming) this.#handlerEnd ||= epochNow();
     this.#answeredBy = answeredBy;
   }
 
