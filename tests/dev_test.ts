@@ -50,7 +50,8 @@ Deno.test("--dev: a file change reaches the live-reload stream within a second; 
   );
   const base = `http://127.0.0.1:${weft.port}`;
   try {
-    assert.match(weft.stderr, /dev mode/);
+    // Printed right after the address, which is what startDeno waits for.
+    await eventually(() => /weft: dev mode/.test(weft.stderr));
     const page = await fetch(`${base}/`);
     const html = await page.text();
     assert.match(
