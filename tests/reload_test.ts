@@ -7,38 +7,60 @@ import { startDeno, weftArgs } from "./_helpers.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+// The app reads each request's body (an upload streams to it) and answers with its version.
 const appSource = (version: string) =>
-  `export default { fetch: () => new Response(${JSON.stringify(version)}, { headers: { "x-version": ${
+  `export default { fetch: async (request: Request) => (await request.arrayBuffer(), new Response(${
     JSON.stringify(version)
-  } } }) };\n`;
+  })) };\n`;
+
+/** What a client sends each round: one GET, three GETs in one write (pipelined), or a 100 kB POST. */
+type Round = "get" | "pipelined" | "upload";
+
+const UPLOAD = new Uint8Array(100_000).fill(0x61);
+const ROUNDS: Record<Round, Uint8Array[]> = {
+  get: [enc.encode("GET /version HTTP/1.1\r\nHost: x\r\n\r\n")],
+  pipelined: [enc.encode("GET /version HTTP/1.1\r\nHost: x\r\n\r\n".repeat(3))],
+  upload: [
+    enc.encode(`POST /version HTTP/1.1\r\nHost: x\r\nContent-Length: ${UPLOAD.length}\r\n\r\n`),
+    UPLOAD,
+  ],
+};
 
 /**
- * A keep-alive client on one raw connection: it sends a request, reads its whole response, and goes on
- * until told to stop. Every answer that is not a 200, and the connection closing, count as failures.
+ * A keep-alive client on one raw connection: it sends a round of requests, reads their whole responses, and
+ * goes on until told to stop. Every answer that is not a 200, and the connection closing, count as failures.
  */
-function keepAliveClient(port: number) {
+function keepAliveClient(port: number, round: Round) {
   const seen = new Set<string>();
   let requests = 0;
   let failures: string[] = [];
   let stopping = false;
+  const expected = round === "pipelined" ? 3 : 1;
   const done = (async () => {
     const conn = await Deno.connect({ port });
     const buf = new Uint8Array(4096);
+    let text = "";
     try {
       while (!stopping) {
-        await conn.write(enc.encode("GET /version HTTP/1.1\r\nHost: x\r\n\r\n"));
-        let text = "";
-        for (let end = -1; end === -1 || text.length < end;) {
+        for (const bytes of ROUNDS[round]) await conn.write(bytes);
+        for (let answered = 0; answered < expected;) {
+          const head = text.indexOf("\r\n\r\n");
+          const end = head === -1
+            ? -1
+            : head + 4 + Number(/content-length: (\d+)/i.exec(text.slice(0, head))?.[1]);
+          if (end !== -1 && text.length >= end) {
+            const status = /^HTTP\/1\.1 (\d+)/.exec(text)?.[1];
+            if (status !== "200") failures.push(text.split("\r\n")[0]);
+            else seen.add(text.slice(head + 4, end));
+            text = text.slice(end);
+            answered++;
+            requests++;
+            continue;
+          }
           const n = await conn.read(buf);
           if (n === null) throw new Error(`the server closed the connection after ${requests} requests`);
           text += dec.decode(buf.subarray(0, n));
-          const head = text.indexOf("\r\n\r\n");
-          if (head !== -1) end = head + 4 + Number(/content-length: (\d+)/i.exec(text)?.[1] ?? 0);
         }
-        requests++;
-        const status = /^HTTP\/1\.1 (\d+)/.exec(text)?.[1];
-        if (status !== "200") failures.push(text.split("\r\n")[0]);
-        else seen.add(text.slice(text.indexOf("\r\n\r\n") + 4));
       }
     } catch (e) {
       failures = [...failures, (e as Error).message];
@@ -61,12 +83,13 @@ function keepAliveClient(port: number) {
   };
 }
 
-Deno.test("reload: SIGHUP while 8 keep-alive clients send requests drops none, and the edited app answers", async () => {
+Deno.test("reload: SIGHUP while 8 keep-alive clients send, pipeline and upload drops none; the edited app answers", async () => {
   const dir = await Deno.makeTempDir();
   const app = `${dir}/app.ts`;
   await Deno.writeTextFile(app, appSource("v1"));
   const weft = await startDeno(weftArgs("--port", "0", "--app", app, "--workers", "2"));
-  const clients = Array.from({ length: 8 }, () => keepAliveClient(weft.port));
+  const rounds: Round[] = ["get", "get", "get", "get", "pipelined", "pipelined", "upload", "upload"];
+  const clients = rounds.map((round) => keepAliveClient(weft.port, round));
   try {
     await eventually(() => clients.every((c) => c.seen.has("v1")));
     await Deno.writeTextFile(app, appSource("v2"));
