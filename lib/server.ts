@@ -201,6 +201,8 @@ class RunningServer implements Server, SocketOwner {
   reload(): Promise<void> {
     if (this.#draining) return Promise.reject(new Error("the server is shutting down"));
     return this.#pool.reload((ids) => {
+      // A shutdown that began meanwhile closes them where they are.
+      if (this.#draining) return;
       for (const id of ids) this.#sockets.get(id)?.moveWhenIdle(() => this.#pool.reassign(id));
     });
   }
