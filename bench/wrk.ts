@@ -31,7 +31,7 @@ import { median, spawn, stop, waitForPort } from "./_shared.ts";
 const { values } = parseArgs({
   args: Deno.args,
   options: {
-    scenario: { type: "string", default: "hello,404,gzip,1m,pipeline,idle,json,cpu,stream,upload" },
+    scenario: { type: "string", default: "hello,404,gzip,1m,64m,pipeline,idle,json,cpu,stream,upload" },
     std: { type: "string" },
     rounds: { type: "string", default: "3" },
     duration: { type: "string", default: "5" },
@@ -57,6 +57,13 @@ await Deno.writeTextFile(`${root}/text.txt`, words.slice(0, 64 * 1024));
 const oneMiB = new Uint8Array(1024 * 1024);
 for (let i = 0; i < oneMiB.length; i += 65536) crypto.getRandomValues(oneMiB.subarray(i, i + 65536));
 await Deno.writeFile(`${root}/one.bin`, oneMiB);
+// 64 MiB, beyond the workers' caches: streamed from disk by every server.
+const big = await Deno.open(`${root}/big.bin`, { write: true, create: true });
+for (let i = 0; i < 64; i++) {
+  const chunk = oneMiB.map((b) => b ^ i);
+  for (let at = 0; at < chunk.length;) at += await big.write(chunk.subarray(at));
+}
+big.close();
 await new Deno.Command("chmod", { args: ["-R", "a+rX", root] }).output();
 
 interface Peer {
@@ -184,6 +191,7 @@ const SCENARIOS: Scenario[] = [
   { name: "404", path: "/missing", connections: 64, peers: filePeers },
   { name: "gzip", path: "/text.txt", connections: 16, headers: ["Accept-Encoding: gzip"], peers: filePeers },
   { name: "1m", path: "/one.bin", connections: 16, peers: filePeers },
+  { name: "64m", path: "/big.bin", connections: 4, peers: filePeers },
   { name: "pipeline", path: "/", connections: 64, script: `${here}peers/pipeline.lua`, peers: filePeers },
   { name: "json", path: "/json", connections: 64, peers: appPeers },
   { name: "cpu", path: "/cpu?rows=600", connections: 16, peers: appPeers },

@@ -71,8 +71,9 @@ export async function readReply(reply: Reply): Promise<ReadReply> {
         parts.push(new Uint8Array(await new Response(part).arrayBuffer()));
       } else {
         const bytes = new Uint8Array(part.end - part.start);
-        await part.file.seek(part.start, Deno.SeekMode.Start);
-        for (let at = 0; at < bytes.length;) at += (await part.file.read(bytes.subarray(at))) ?? bytes.length;
+        using file = await Deno.open(part.path);
+        await file.seek(part.start, Deno.SeekMode.Start);
+        for (let at = 0; at < bytes.length;) at += (await file.read(bytes.subarray(at))) ?? bytes.length;
         parts.push(bytes);
       }
     }

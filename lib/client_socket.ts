@@ -1,26 +1,22 @@
 /**
- * One client's socket on the main thread: its read loop, its write queue,
- * and the rules for closing it. Bytes read go to the connection's worker as
- * frames; the frames the worker sends back are applied here. HTTP is never
- * parsed on this side: what a socket knows of its requests is only whether
- * one waits for its answer, for when its worker is lost.
+ * One client's socket on the main thread: its read loop, its write queue, and the rules for closing it.
+ * Bytes read go to the connection's worker as frames; the frames the worker sends back are applied here.
+ * HTTP is never parsed on this side: a socket knows of its requests only whether one waits for its answer.
  *
  * Close rules:
  * - `Close` from the worker: close once everything queued before it is written;
- * - a read or write fails, or a write makes no progress for the send timeout
- *   (a client that stopped reading): the socket is lost: `Gone` to the
- *   worker, and close at once;
+ * - a read or write fails, or a write makes no progress for the send timeout (a client that stopped
+ *   reading): the socket is lost: `Gone` to the worker, and close at once;
  * - the client half-closes: `Eof` to the worker, which decides;
- * - the worker is lost: a request waiting for its answer gets a 503 and a
- *   close; a connection between requests moves to another worker; one whose
- *   response was under way, or that was upgraded (a WebSocket), is lost.
+ * - the worker is lost: a request waiting for its answer gets a 503 and a close; a connection between
+ *   requests moves to another worker; one whose response was under way, or upgraded, is lost.
  *
  * @module
  */
 
 import { closeQuietly, unavailable } from "./refuse.ts";
 import { READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, REPORT_FROM, TAKEN_FROM } from "./pool/flow.ts";
-import { decodeCount, encodeCount, encodeRemoteAddr } from "./pool/frame_payloads.ts";
+import { decodeCount, decodeRegion, encodeCount, encodeRemoteAddr } from "./pool/frame_payloads.ts";
 import { FrameType } from "./pool/frames.ts";
 import { type Origin, type WriteDone, WriteQueue } from "./write_queue.ts";
 
@@ -107,21 +103,15 @@ export class ClientSocket {
     switch (type) {
       case FrameType.Write:
       case FrameType.WriteAck:
-        this.#unreported += payload.length;
-        // A payload is a view of the worker's batch. One that waits behind a
-        // write under way (a slow client) is copied out if small, so it does not
-        // pin the whole batch; the rest are merged into one write at once.
-        if (this.#request !== "upgraded") this.#request = "answering";
-        this.#enqueue(
-          this.#writing && payload.length * 2 < payload.buffer.byteLength ? payload.slice() : payload,
-          type === FrameType.WriteAck ? "ack" : "write",
-        );
-        break;
       case FrameType.WriteKept:
-        // A body the main thread keeps for the worker (flow rule 9): written as it is, never copied nor given back.
-        this.#unreported += payload.length;
-        this.#request = "answering";
-        this.#enqueue(payload, "kept");
+      case FrameType.WriteFile:
+        if (this.#request !== "upgraded") this.#request = "answering";
+        if (type === FrameType.WriteFile) this.#writes.pushRegion(decodeRegion(payload));
+        else {this.#queueBytes(
+            payload,
+            type === FrameType.Write ? "write" : type === FrameType.WriteAck ? "ack" : "kept",
+          );}
+        this.#writeSoon();
         break;
       case FrameType.Upgraded:
         this.#request = "upgraded";
@@ -149,18 +139,15 @@ export class ClientSocket {
     }
   }
 
-  /**
-   * Its worker ended or went silent. `reassign` pins the connection to a live
-   * worker (false if there is none); it is called only when nothing was lost
-   * (between requests).
-   */
+  /** Its worker ended or went silent; `reassign` (false: no live worker) is called only between requests. */
   workerLost(reassign: () => boolean): void {
     // RFC 9110 §15.6.4: 503 and Retry-After; the request may be sent again.
     if (this.#request === "unanswered") {
-      this.#enqueue(
+      this.#writes.push(
         unavailable("The worker handling this request failed", this.#owner.addedFields),
         "own",
       );
+      this.#writeSoon();
       this.closeWhenWritten();
     } else if (this.#request === "none" && !this.#closing) {
       this.#move(reassign);
@@ -170,9 +157,8 @@ export class ClientSocket {
   }
 
   /**
-   * A reload replaces its worker: the connection moves to another once it is
-   * between requests (at once if it is now), so no request is dropped. One
-   * that is no longer HTTP (a WebSocket) stays, and ends with its worker.
+   * A reload replaces its worker: the connection moves to another once it is between requests (at once if it
+   * is now), so no request is dropped. One that is no longer HTTP (a WebSocket) stays, and ends with it.
    */
   moveWhenIdle(reassign: () => boolean): void {
     if (this.#request === "upgraded" || this.#closing) return;
@@ -186,10 +172,7 @@ export class ClientSocket {
     }
   }
 
-  /**
-   * Pins the connection, between requests, to the worker `reassign` picks,
-   * which starts counting afresh; closes it if there is none.
-   */
+  /** Pins the connection, between requests, to the worker `reassign` picks (counting afresh), or closes it. */
   #move(reassign: () => boolean): void {
     this.#moveWhenIdle = null;
     // The worker it leaves (if it still runs) forgets it; what it still sends of it is dropped.
@@ -256,8 +239,18 @@ export class ClientSocket {
     }
   }
 
-  #enqueue(bytes: Uint8Array, from: Origin): void {
-    this.#writes.push(bytes, from);
+  /**
+   * Queues the worker's bytes to write. A payload is a view of the worker's batch: one that waits behind a
+   * write under way (a slow client) is copied out if small, so it does not pin the batch. A kept body (flow
+   * rule 9) is the main thread's own copy: never copied again, nor given back.
+   */
+  #queueBytes(payload: Uint8Array, from: Origin): void {
+    this.#unreported += payload.length;
+    const copy = from !== "kept" && this.#writing && payload.length * 2 < payload.buffer.byteLength;
+    this.#writes.push(copy ? payload.slice() : payload, from);
+  }
+
+  #writeSoon(): void {
     // Start once the current batch of frames has been read, so a response's
     // head and body, and pipelined responses, leave in one write.
     if (this.#writing || this.#writeScheduled) return;
@@ -275,6 +268,9 @@ export class ClientSocket {
         const generation = this.#generation;
         const done = await this.#writes.writeNext();
         if (generation === this.#generation) this.#reportWritten(done);
+        if (done.fileWritten && generation === this.#generation) {
+          this.#owner.toWorker(FrameType.FileWritten, this.id);
+        }
         this.#wake?.();
       }
     } catch {

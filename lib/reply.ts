@@ -7,17 +7,11 @@
 
 import type { WebSocketUpgrade } from "./app/upgrade.ts";
 import type { AnsweredBy } from "./pool/durations.ts";
+import type { FileRegion } from "./pool/frame_payloads.ts";
 import { errorText } from "./http/response.ts";
 
-/** A byte range of an open file, `end` exclusive. */
-export interface FileSlice {
-  file: Deno.FsFile;
-  start: number;
-  end: number;
-}
-
-/** A piece of a response body. */
-export type BodyPart = Uint8Array | FileSlice | ReadableStream<Uint8Array>;
+/** A piece of a response body: bytes, a region of a file (read and written by the main thread), or a stream. */
+export type BodyPart = Uint8Array | FileRegion | ReadableStream<Uint8Array>;
 
 /** A response, ready for the connection to frame. */
 export interface Reply {
@@ -29,7 +23,7 @@ export interface Reply {
   body: BodyPart[];
   /** The content's length (also for HEAD); absent when it is only known once sent. */
   contentLength?: number;
-  /** Files the body reads from; the sender closes them when done. */
+  /** Files the body's streams read from; the sender closes them when done. */
   files: Deno.FsFile[];
   /**
    * The byte parts belong to a cache and are shared with other responses, so

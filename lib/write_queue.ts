@@ -1,14 +1,15 @@
 /**
  * A socket's unwritten response bytes, on the main thread: written in order,
  * one `write` at a time, queued pieces merged up to 64 KiB per write (flow
- * rule 6). A write counts as progress once it has moved 16 KiB (or finished),
+ * rule 6), and file regions read and written a chunk at a time (rule 10). A write counts as progress once it has moved 16 KiB (or finished),
  * so a client that reads a trickle (slow read) still meets the send timeout:
  * the floor is 16 KiB per send timeout, about 550 B/s at the default.
  *
  * @module
  */
 
-import { MERGE_LIMIT } from "./pool/flow.ts";
+import { MERGE_LIMIT, REGION_CHUNK_FIRST, REGION_CHUNK_MOST } from "./pool/flow.ts";
+import type { FileRegion } from "./pool/frame_payloads.ts";
 import { isOnlyFrame } from "./pool/frames.ts";
 
 /**
@@ -25,7 +26,12 @@ export interface WriteDone {
   acked: boolean;
   /** The worker's buffers that held only what was written, free now to go back (flow rule 8). */
   freed: ArrayBuffer[];
+  /** It was a file region, written in full (flow rule 10): the worker is waiting to hear so. */
+  fileWritten: boolean;
 }
+
+/** What is queued: bytes, or a file region to read as it is written. */
+type Item = { bytes: Uint8Array; from: Origin } | { region: FileRegion };
 
 const PROGRESS_BYTES = 16 * 1024;
 
@@ -42,12 +48,12 @@ const PROGRESS_BYTES = 16 * 1024;
  * queue.push(new Uint8Array(3), "write");
  * queue.push(new Uint8Array(4), "ack");
  * const done = await queue.writeNext();
- * assert.deepEqual([written, done], [[7], { fromWorker: 7, acked: true, freed: [] }]);
+ * assert.deepEqual([written, done], [[7], { fromWorker: 7, acked: true, freed: [], fileWritten: false }]);
  * ```
  */
 export class WriteQueue {
   readonly #socket: { write(p: Uint8Array): Promise<number> };
-  #items: { bytes: Uint8Array; from: Origin }[] = [];
+  #items: Item[] = [];
   /** Bytes queued and not yet written. */
   bytes = 0;
   /** When the write under way last made progress, and the bytes it moved since. */
@@ -75,9 +81,15 @@ export class WriteQueue {
     this.bytes += bytes.length;
   }
 
+  /** Queues a file region, to be read as it is written. */
+  pushRegion(region: FileRegion): void {
+    this.#items.push({ region });
+    this.bytes += region.end - region.start;
+  }
+
   /** Counts what is queued as the main thread's own: its worker has been replaced, and never counted it. */
   disown(): void {
-    for (const item of this.#items) item.from = "own";
+    for (const item of this.#items) if ("from" in item) item.from = "own";
   }
 
   /** Drops everything queued (the socket is closing). */
@@ -85,15 +97,22 @@ export class WriteQueue {
     this.#items.length = 0;
   }
 
-  /** Writes the next pieces, merged, in full; throws if the socket fails. */
+  /** Writes the next pieces, merged, or the next file region, in full; throws if the socket or the file fails. */
   async writeNext(): Promise<WriteDone> {
-    let taken = 1;
-    let size = this.#items[0].bytes.length;
-    while (taken < this.#items.length && size + this.#items[taken].bytes.length <= MERGE_LIMIT) {
-      size += this.#items[taken++].bytes.length;
+    const first = this.#items[0];
+    if ("region" in first) {
+      this.#items.shift();
+      await this.#writeRegion(first.region);
+      return { fromWorker: 0, acked: false, freed: [], fileWritten: true };
     }
-    const items = this.#items.splice(0, taken);
-    const done: WriteDone = { fromWorker: 0, acked: false, freed: [] };
+    let taken = 1;
+    let size = first.bytes.length;
+    for (let next = this.#items[1]; next !== undefined && "bytes" in next; next = this.#items[++taken]) {
+      if (size + next.bytes.length > MERGE_LIMIT) break;
+      size += next.bytes.length;
+    }
+    const items = this.#items.splice(0, taken) as { bytes: Uint8Array; from: Origin }[];
+    const done: WriteDone = { fromWorker: 0, acked: false, freed: [], fileWritten: false };
     for (const item of items) {
       if (item.from !== "own") done.fromWorker += item.bytes.length;
       if (item.from === "ack" || item.from === "kept") done.acked = true;
@@ -113,9 +132,35 @@ export class WriteQueue {
     return done;
   }
 
-  async #writeAll(bytes: Uint8Array): Promise<void> {
+  /**
+   * Reads a file region through one buffer and writes it. The worker's head
+   * promised that version's bytes: a file that changed, or shrank, cannot
+   * complete the response, and the socket is lost.
+   */
+  async #writeRegion({ path, start, end, size, mtime }: FileRegion): Promise<void> {
+    using file = await Deno.open(path);
+    const info = await file.stat();
+    if (info.size !== size || (info.mtime?.getTime() ?? 0) !== mtime) throw new Error(`${path} changed`);
+    await file.seek(start, Deno.SeekMode.Start);
+    let buffer = new Uint8Array(Math.min(REGION_CHUNK_FIRST, end - start));
+    for (let at = start; at < end;) {
+      const n = await file.read(buffer.subarray(0, Math.min(buffer.length, end - at)));
+      if (n === null) throw new Error(`${path} shrank`);
+      const writes = await this.#writeAll(buffer.subarray(0, n));
+      this.bytes -= n;
+      at += n;
+      // The socket took the chunk in one write: it keeps up, so read more at a time (flow rule 10).
+      if (writes === 1 && buffer.length < REGION_CHUNK_MOST && end - at > buffer.length) {
+        buffer = new Uint8Array(Math.min(buffer.length * 2, end - at));
+      }
+    }
+  }
+
+  /** Writes all of `bytes`, counting progress for the send timeout; returns how many writes it took. */
+  async #writeAll(bytes: Uint8Array): Promise<number> {
     if (this.#movedSinceProgress === 0) this.#lastProgress = Date.now();
-    for (let at = 0; at < bytes.length;) {
+    let writes = 0;
+    for (let at = 0; at < bytes.length; writes++) {
       const n = await this.#socket.write(bytes.subarray(at));
       at += n;
       this.#movedSinceProgress += n;
@@ -124,5 +169,6 @@ export class WriteQueue {
         this.#movedSinceProgress = 0;
       }
     }
+    return writes;
   }
 }

@@ -12,7 +12,7 @@
  */
 
 import { MAX_QUEUED, PAUSE_ABOVE, SendWindow, type StreamBudget, TAKEN_FROM } from "../lib/pool/flow.ts";
-import { encodeCount } from "../lib/pool/frame_payloads.ts";
+import { encodeCount, encodeRegion, type FileRegion } from "../lib/pool/frame_payloads.ts";
 import { FrameType, type Payload, payloadLength } from "../lib/pool/frames.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
@@ -130,6 +130,13 @@ export class Connection {
     if (early.length > 0) this.#session.receive(early);
   }
 
+  /** Has the main thread read and write a file region (flow rule 10); resolves once it is out, or gone. */
+  writeFile(region: FileRegion): Promise<void> {
+    const written = this.window.regionWritten();
+    this.#host.outbox.push(FrameType.WriteFile, this.id, encodeRegion(region));
+    return written;
+  }
+
   /** Hands over shared or produced bytes, then waits while the window is full (flow rule 4). */
   async writeAcked(bytes: Uint8Array): Promise<void> {
     if (bytes.length === 0) return;
@@ -145,11 +152,7 @@ export class Connection {
     this.#host.outbox.push(FrameType.WriteKept, this.id, encodeCount(key));
   }
 
-  /**
-   * The response is complete: its last bytes, and `End` with how many request
-   * bytes have been read so far, so the main thread knows whether it sent more
-   * (a pipelined request) that is not answered yet.
-   */
+  /** The response is complete: its last bytes, and `End` with the request bytes read so far (pipelining). */
   endResponse(ready: Uint8Array[] = []): void {
     ready.push(this.protocol.endResponse());
     this.write(ready);
@@ -234,9 +237,8 @@ export class Connection {
   }
 
   /**
-   * Ends the connection if the client or the handler took too long: 503 for a
-   * handler that has not started its response (its signal aborts), 408 (RFC
-   * 9110 §15.5.9) for a request that stopped arriving, a quiet close when idle.
+   * Ends the connection if the client or the handler took too long: 503 for a handler that has not started
+   * its response (its signal aborts), 408 (RFC 9110 §15.5.9) for a request that stopped, a quiet close if idle.
    */
   expire(now: number): void {
     if (this.#session !== null) return this.#session.expire(now);
@@ -257,9 +259,8 @@ export class Connection {
   }
 
   /**
-   * Answers with an error (or only ends a response under way) and closes.
-   * The response is logged and counted once: by the exchange under way, with
-   * this status, or here, with the request's head if it was read.
+   * Answers with an error (or only ends a response under way) and closes. It is logged and counted once: by
+   * the exchange under way, with this status, or here, with the request's head if it was read.
    */
   refuse(
     status: number,
@@ -285,9 +286,8 @@ export class Connection {
   }
 
   /**
-   * The connection is over, whichever end closed it: stop counting what it
-   * had unwritten, and release whatever waits on it (its handler's signal,
-   * body stream and send window).
+   * The connection is over, whichever end closed it: stop counting what it had unwritten, and release
+   * whatever waits on it (its handler's signal, body stream and send window).
    */
   forget(why: string): void {
     if (this.#gone) return;

@@ -106,6 +106,8 @@ export class Dispatcher implements ConnectionHost {
         return connection?.receiveEof();
       case FrameType.Written:
         return connection?.window.written(decodeCount(payload));
+      case FrameType.FileWritten:
+        return connection?.window.fileWritten();
       case FrameType.Gone:
         return connection?.forget("the client went away");
       case FrameType.MetricsPage:

@@ -9,8 +9,9 @@
  * @module
  */
 
-import { FILE_CHUNK, SOLO_PAYLOAD } from "../lib/pool/flow.ts";
-import { assertBytes, type FileSlice, type Reply } from "../lib/reply.ts";
+import { SOLO_PAYLOAD } from "../lib/pool/flow.ts";
+import type { FileRegion } from "../lib/pool/frame_payloads.ts";
+import { assertBytes, type Reply } from "../lib/reply.ts";
 import type { Connection } from "./connection.ts";
 import type { Exchange } from "./exchange.ts";
 
@@ -51,7 +52,7 @@ export async function sendReply(connection: Connection, reply: Reply, exchange: 
       if (framed === part) connection.writeKept(part);
       else connection.write(framed);
     } else if (part instanceof ReadableStream) await sendStream(connection, part, exchange);
-    else await sendSlice(connection, part, exchange);
+    else await sendRegion(connection, part, exchange);
     if (connection.isGone) return;
   }
   connection.endResponse(ready);
@@ -63,20 +64,12 @@ function sendPiece(connection: Connection, data: Uint8Array, exchange: Exchange)
   return connection.writeAcked(connection.protocol.sendBody(data));
 }
 
-/**
- * Sends bytes `start` to `end` of a file in chunks no larger than the
- * window. Each chunk is read into a fresh array that the frame copies, so a
- * stream waiting on a slow client holds no buffer of its own.
- */
-async function sendSlice(connection: Connection, slice: FileSlice, exchange: Exchange): Promise<void> {
-  await slice.file.seek(slice.start, Deno.SeekMode.Start);
-  for (let at = slice.start; at < slice.end && !connection.isGone;) {
-    const chunk = new Uint8Array(Math.min(FILE_CHUNK, connection.window.limit, slice.end - at));
-    const n = await slice.file.read(chunk);
-    if (n === null) throw new Error(`file shrank while being sent (${at} of ${slice.end} bytes)`);
-    at += n;
-    if (!connection.isGone) await sendPiece(connection, chunk.subarray(0, n), exchange);
-  }
+/** Has the main thread send a file region (flow rule 10), and waits until it is out. */
+async function sendRegion(connection: Connection, region: FileRegion, exchange: Exchange): Promise<void> {
+  // The protocol counts the region's bytes against the Content-Length, though they never pass through here.
+  connection.protocol.sendBody(region.end - region.start);
+  exchange.bytes += region.end - region.start;
+  await connection.writeFile(region);
 }
 
 /** Sends what a stream yields, each chunk as it comes; a stream left unfinished is cancelled. */

@@ -10,6 +10,7 @@
  */
 
 import type { ResolvedFileServerOptions } from "../config/options.ts";
+import type { FileRegion } from "../pool/frame_payloads.ts";
 import { type Reply, textReply } from "../reply.ts";
 import { entityTag, evaluatePreconditions, ifRangeHolds, type Validators } from "./conditional.ts";
 import { type Coding, COMPRESS_MIN_SIZE, isCompressible, negotiateCoding } from "./compression.ts";
@@ -179,22 +180,22 @@ export class FileReplies {
     ranges: ByteRange[],
     type: string,
   ): Promise<Reply> {
-    const file = await Deno.open(path);
+    await assertReadable(path);
     if (ranges.length === 1) {
       const { start, end } = ranges[0];
       headers.push(["Content-Range", `bytes ${start}-${end - 1}/${info.size}`]);
       return {
         status: 206,
         headers,
-        body: [{ file, start, end }],
+        body: [region(path, info, start, end)],
         contentLength: end - start,
-        files: [file],
+        files: [],
       };
     }
     const multipart = multipartBody(ranges, info.size, type, crypto.randomUUID().replaceAll("-", ""));
     headers[0] = ["Content-Type", multipart.contentType];
-    const body = multipart.parts.map((p) => p instanceof Uint8Array ? p : { file, ...p });
-    return { status: 206, headers, body, contentLength: multipart.length, files: [file] };
+    const body = multipart.parts.map((p) => p instanceof Uint8Array ? p : region(path, info, p.start, p.end));
+    return { status: 206, headers, body, contentLength: multipart.length, files: [] };
   }
 
   /** The whole of a file as the body: from the cache when small, streamed from disk when large. */
@@ -204,16 +205,29 @@ export class FileReplies {
     { path, info }: Found,
   ): Promise<Reply> {
     if (info.size > SMALL_FILE) {
-      const file = await Deno.open(path);
+      await assertReadable(path);
       return {
         status,
         headers,
-        body: [{ file, start: 0, end: info.size }],
+        body: [region(path, info, 0, info.size)],
         contentLength: info.size,
-        files: [file],
+        files: [],
       };
     }
     const bytes = this.#cache.bytes(path, info);
     return { status, headers, body: [bytes], contentLength: bytes.length, files: [], sharedBody: true };
   }
+}
+
+/** Bytes `start` to `end` of this version of the file, for the main thread to read and write (flow rule 10). */
+function region(path: string, info: Deno.FileInfo, start: number, end: number): FileRegion {
+  return { path, start, end, size: info.size, mtime: info.mtime?.getTime() ?? 0 };
+}
+
+/**
+ * Opens and closes the file: one that cannot be read is a 403 now (the file
+ * server's catch), not a response cut off after its head.
+ */
+async function assertReadable(path: string): Promise<void> {
+  (await Deno.open(path)).close();
 }

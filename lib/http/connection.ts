@@ -248,8 +248,8 @@ export class ServerConnection {
     return bytes;
   }
 
-  /** Frames a piece of the response body. Answers to HEAD, 204 and 304 drop it. */
-  sendBody(data: Uint8Array): Uint8Array {
+  /** Frames a piece of the body, or counts one written by other means (`BodyFramer.frame`). HEAD, 204, 304 drop it. */
+  sendBody(data: Uint8Array | number): Uint8Array {
     if (this.#writing !== "body") throw new Error("No response body is being sent");
     return this.#body.frame(data);
   }

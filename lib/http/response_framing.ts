@@ -133,6 +133,9 @@ const EMPTY = new Uint8Array(0);
  * const body = new BodyFramer("length", 5);
  * body.frame(new Uint8Array(3));
  * assert.equal(body.end().complete, false);
+ * assert.equal(body.frame(2).length, 0, "two bytes written by other means are counted, not framed");
+ * assert.equal(body.end().complete, true);
+ * assert.throws(() => new BodyFramer("chunked").frame(10), /needs a Content-Length/);
  * ```
  */
 export class BodyFramer {
@@ -146,18 +149,26 @@ export class BodyFramer {
     this.#remaining = length;
   }
 
-  /** The bytes to send for `data`. Throws past the declared length, which would break the framing. */
-  frame(data: Uint8Array): Uint8Array {
+  /**
+   * The bytes to send for `data`; for a number, counts that many bytes that
+   * reach the peer by other means (a file region the I/O side reads and
+   * writes itself) and returns none, which only a body framed by its length
+   * or by the close allows. Throws past the declared length, which would
+   * break the framing.
+   */
+  frame(data: Uint8Array | number): Uint8Array {
+    const length = typeof data === "number" ? data : data.length;
     switch (this.mode) {
       case "none":
         return EMPTY;
       case "length":
-        if (data.length > this.#remaining) throw new Error("Response body is longer than its Content-Length");
-        this.#remaining -= data.length;
-        return data;
+        if (length > this.#remaining) throw new Error("Response body is longer than its Content-Length");
+        this.#remaining -= length;
+        return typeof data === "number" ? EMPTY : data;
       case "close":
-        return data;
+        return typeof data === "number" ? EMPTY : data;
       case "chunked":
+        if (typeof data === "number") throw new Error("A body written by other means needs a Content-Length");
         return encodeChunk(data);
     }
   }

@@ -47,6 +47,14 @@
  *    held anyway, so a slow reader pins nothing more) but counted as
  *    unwritten (rule 5). Once the worker's cache has let go of a body and it
  *    is collected, `Drop` frees the copy (`workers/kept_bodies.ts`).
+ * 10. A region of a file on disk (a large file, a range) is named by the
+ *    worker (`WriteFile`) and read and written by the main thread itself,
+ *    through one buffer: no hop and no window per chunk. The buffer starts at
+ *    {@linkcode REGION_CHUNK_FIRST} and doubles, to {@linkcode REGION_CHUNK_MOST},
+ *    while the socket takes each chunk in one write: few reads for a fast
+ *    reader, and a slow reader pins a small chunk. Its bytes are
+ *    never the worker's unwritten; the worker goes on with the response once
+ *    `FileWritten` says the region is out ({@linkcode SendWindow.regionWritten}).
  *
  * @module
  */
@@ -69,8 +77,10 @@ export const PAUSE_ABOVE = 64 * 1024;
 export const MERGE_LIMIT = 64 * 1024;
 /** Payloads from this size on leave in a message of their own. */
 export const SOLO_PAYLOAD = 32 * 1024;
-/** File bytes read per step of a streamed body (at most; never more than the window). */
-export const FILE_CHUNK = 128 * 1024;
+/** The first chunk of a file region the main thread reads and writes (rule 10). */
+export const REGION_CHUNK_FIRST = 64 * 1024;
+/** The largest chunk of a file region (rule 10): a read of a megabyte costs little more than one of 64 KiB. */
+export const REGION_CHUNK_MOST = 1024 * 1024;
 /** A connection's first send window. */
 export const INITIAL_WINDOW = 64 * 1024;
 /** How far any connection's window grows. */
@@ -147,6 +157,7 @@ export class SendWindow {
   #unwritten = 0;
   #closed = false;
   #wake: (() => void) | null = null;
+  #regionOut: (() => void) | null = null;
 
   /** A window that shares `budget` with the worker's other connections. */
   constructor(budget: StreamBudget) {
@@ -186,11 +197,25 @@ export class SendWindow {
     }
   }
 
+  /** Resolves once the file region handed over last is written (`FileWritten`, rule 10), or the window is closed. */
+  regionWritten(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    return new Promise((resolve) => (this.#regionOut = resolve));
+  }
+
+  /** `FileWritten` came, or the connection is gone: the sender of a file region goes on. */
+  fileWritten(): void {
+    const resolve = this.#regionOut;
+    this.#regionOut = null;
+    resolve?.();
+  }
+
   /** The connection is gone: what it had unwritten leaves the budget, and a waiting sender goes on. */
   close(): void {
     this.#closed = true;
     this.#budget.unwritten -= this.#unwritten;
     this.#unwritten = 0;
     this.#wake?.();
+    this.fileWritten();
   }
 }

@@ -1,7 +1,7 @@
 /**
- * What the small frames carry, encoded: a byte count (`Written`, `End`) and
- * the client's address (`Open`). Like the frame format, this module imports
- * nothing of weft's.
+ * What the small frames carry, encoded: a byte count (`Written`, `End`), the
+ * client's address (`Open`) and a file region (`WriteFile`). Like the frame
+ * format, this module imports nothing of weft's.
  *
  * @module
  */
@@ -33,6 +33,45 @@ export function encodeCount(n: number): Uint8Array {
 /** Reads what {@linkcode encodeCount} wrote. */
 export function decodeCount(payload: Uint8Array): number {
   return (payload[0] | payload[1] << 8 | payload[2] << 16 | payload[3] << 24) >>> 0;
+}
+
+/**
+ * Bytes `start` to `end` (exclusive) of the file at `path` as it was when the
+ * worker looked (its `size` and `mtime` in ms): the main thread reads and
+ * writes them (flow rule 10), and cuts the response off if the file is no
+ * longer that version.
+ */
+export interface FileRegion {
+  path: string;
+  start: number;
+  end: number;
+  size: number;
+  mtime: number;
+}
+
+/**
+ * A file region as `WriteFile` carries it: four f64s, then the path as UTF-8.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { decodeRegion, encodeRegion } from "./frame_payloads.ts";
+ * const region = { path: "/srv/ü.bin", start: 5, end: 3e9, size: 4e9, mtime: 1_700_000_000_123 };
+ * assert.deepEqual(decodeRegion(encodeRegion(region)), region);
+ * ```
+ */
+export function encodeRegion(region: FileRegion): Uint8Array {
+  const path = encoder.encode(region.path);
+  const bytes = new Uint8Array(32 + path.length);
+  new Float64Array(bytes.buffer, 0, 4).set([region.start, region.end, region.size, region.mtime]);
+  bytes.set(path, 32);
+  return bytes;
+}
+
+/** Reads what {@linkcode encodeRegion} wrote (from any offset: the numbers are copied out first). */
+export function decodeRegion(payload: Uint8Array): FileRegion {
+  const [start, end, size, mtime] = new Float64Array(payload.slice(0, 32).buffer);
+  return { path: decoder.decode(payload.subarray(32)), start, end, size, mtime };
 }
 
 /**

@@ -34,6 +34,8 @@ export const FrameType = {
   Changed: 9,
   /** A reload replaces this worker (connection id 0): end what holds a connection open that can end. */
   Leaving: 10,
+  /** The file region the connection's `WriteFile` named has been written in full. */
+  FileWritten: 11,
   /** Bytes to write. */
   Write: 16,
   /** Bytes to write, answered by `Written` once they are written. */
@@ -59,15 +61,14 @@ export const FrameType = {
    * reads is never a request to answer with 503, and it never moves to another worker.
    */
   Upgraded: 27,
-  /**
-   * Keep these bytes, a large body from the worker's file cache, under the key
-   * in the id field, until `Drop` (flow rule 9); payload: the body.
-   */
+  /** Keep this large body from the worker's file cache under the key in the id field, until `Drop` (rule 9). */
   Keep: 28,
   /** Write a kept body whole, answered by `Written` like `WriteAck`; payload: its key (`encodeCount`). */
   WriteKept: 29,
   /** The worker no longer holds the body kept under the key in the id field: forget it. */
   Drop: 30,
+  /** Read a file region and write it (flow rule 10), then answer `FileWritten`; payload: `encodeRegion`. */
+  WriteFile: 31,
 } as const;
 
 /** One of {@linkcode FrameType}'s values. */
