@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MERGE_LIMIT, REGION_CHUNK_FIRST, REGION_CHUNK_MOST } from "./pool/flow.ts";
+import { MERGE_LIMIT, REGION_BUFFERS_MOST, REGION_CHUNK_FIRST, REGION_CHUNK_MOST } from "./pool/flow.ts";
 import type { FileRegion } from "./pool/frame_payloads.ts";
 import { isOnlyFrame } from "./pool/frames.ts";
 
@@ -34,6 +34,8 @@ export interface WriteDone {
 type Item = { bytes: Uint8Array; from: Origin } | { region: FileRegion };
 
 const PROGRESS_BYTES = 16 * 1024;
+/** The region buffers of every socket's queue together, against `REGION_BUFFERS_MOST` (flow rule 10). */
+let regionBuffers = 0;
 
 /**
  * The write side of one socket.
@@ -143,16 +145,26 @@ export class WriteQueue {
     if (info.size !== size || (info.mtime?.getTime() ?? 0) !== mtime) throw new Error(`${path} changed`);
     await file.seek(start, Deno.SeekMode.Start);
     let buffer = new Uint8Array(Math.min(REGION_CHUNK_FIRST, end - start));
-    for (let at = start; at < end;) {
-      const n = await file.read(buffer.subarray(0, Math.min(buffer.length, end - at)));
-      if (n === null) throw new Error(`${path} shrank`);
-      const writes = await this.#writeAll(buffer.subarray(0, n));
-      this.bytes -= n;
-      at += n;
-      // The socket took the chunk in one write: it keeps up, so read more at a time (flow rule 10).
-      if (writes === 1 && buffer.length < REGION_CHUNK_MOST && end - at > buffer.length) {
-        buffer = new Uint8Array(Math.min(buffer.length * 2, end - at));
+    regionBuffers += buffer.length;
+    try {
+      for (let at = start; at < end;) {
+        const n = await file.read(buffer.subarray(0, Math.min(buffer.length, end - at)));
+        if (n === null) throw new Error(`${path} shrank`);
+        const writes = await this.#writeAll(buffer.subarray(0, n));
+        this.bytes -= n;
+        at += n;
+        // The socket took the chunk in one write: it keeps up, so read more at a time, within the budget.
+        const grown = Math.min(buffer.length * 2, REGION_CHUNK_MOST, end - at);
+        if (
+          writes === 1 && grown > buffer.length &&
+          regionBuffers + grown - buffer.length <= REGION_BUFFERS_MOST
+        ) {
+          regionBuffers += grown - buffer.length;
+          buffer = new Uint8Array(grown);
+        }
       }
+    } finally {
+      regionBuffers -= buffer.length;
     }
   }
 

@@ -51,8 +51,9 @@
  *    worker (`WriteFile`) and read and written by the main thread itself,
  *    through one buffer: no hop and no window per chunk. The buffer starts at
  *    {@linkcode REGION_CHUNK_FIRST} and doubles, to {@linkcode REGION_CHUNK_MOST},
- *    while the socket takes each chunk in one write: few reads for a fast
- *    reader, and a slow reader pins a small chunk. Its bytes are
+ *    while the socket takes each chunk in one write and all sockets' region
+ *    buffers stay under {@linkcode REGION_BUFFERS_MOST}: few reads for a
+ *    fast reader, and a thousand slow ones pin little. Its bytes are
  *    never the worker's unwritten; the worker goes on with the response once
  *    `FileWritten` says the region is out ({@linkcode SendWindow.regionWritten}).
  *
@@ -81,6 +82,8 @@ export const SOLO_PAYLOAD = 32 * 1024;
 export const REGION_CHUNK_FIRST = 64 * 1024;
 /** The largest chunk of a file region (rule 10): a read of a megabyte costs little more than one of 64 KiB. */
 export const REGION_CHUNK_MOST = 1024 * 1024;
+/** Region buffers of all sockets together past which none grows beyond the first chunk (rule 10). */
+export const REGION_BUFFERS_MOST = 32 * 1024 * 1024;
 /** A connection's first send window. */
 export const INITIAL_WINDOW = 64 * 1024;
 /** How far any connection's window grows. */
