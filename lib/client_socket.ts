@@ -20,6 +20,13 @@ import { decodeCount, decodeRegion, encodeCount, encodeRemoteAddr } from "./pool
 import { FrameType } from "./pool/frames.ts";
 import { type Origin, type WriteDone, WriteQueue } from "./write_queue.ts";
 
+/** Who queued the bytes of each frame type that carries them (`write_queue.ts`). */
+const ORIGIN: Partial<Record<FrameType, Origin>> = {
+  [FrameType.Write]: "write",
+  [FrameType.WriteAck]: "ack",
+  [FrameType.WriteKept]: "kept",
+};
+
 /** What a socket needs from the server that owns it. */
 export interface SocketOwner {
   /** Queues a frame for the socket's worker. */
@@ -107,10 +114,7 @@ export class ClientSocket {
       case FrameType.WriteFile:
         if (this.#request !== "upgraded") this.#request = "answering";
         if (type === FrameType.WriteFile) this.#writes.pushRegion(decodeRegion(payload));
-        else {this.#queueBytes(
-            payload,
-            type === FrameType.Write ? "write" : type === FrameType.WriteAck ? "ack" : "kept",
-          );}
+        else this.#queueBytes(payload, ORIGIN[type]!);
         this.#writeSoon();
         break;
       case FrameType.Upgraded:
@@ -268,9 +272,6 @@ export class ClientSocket {
         const generation = this.#generation;
         const done = await this.#writes.writeNext();
         if (generation === this.#generation) this.#reportWritten(done);
-        if (done.fileWritten && generation === this.#generation) {
-          this.#owner.toWorker(FrameType.FileWritten, this.id);
-        }
         this.#wake?.();
       }
     } catch {
@@ -282,8 +283,9 @@ export class ClientSocket {
   }
 
   /** Tells the worker its bytes were written (rules 4, 5): at once after `WriteAck` bytes, else once it cares. */
-  #reportWritten({ fromWorker, acked, freed }: WriteDone): void {
+  #reportWritten({ fromWorker, acked, freed, fileWritten }: WriteDone): void {
     for (const buffer of freed) this.#owner.giveBack(this.id, buffer);
+    if (fileWritten) this.#owner.toWorker(FrameType.FileWritten, this.id);
     this.#writtenUnreported += fromWorker;
     if (this.#writtenUnreported === 0 || !acked && this.#unreported < REPORT_FROM) return;
     this.#owner.toWorker(FrameType.Written, this.id, encodeCount(this.#writtenUnreported));

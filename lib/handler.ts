@@ -18,6 +18,7 @@ import { FileServer } from "./files/file_server.ts";
 import { fieldMap, type RequestHead } from "./http/request_head.ts";
 import type { RequestTarget } from "./http/request_target.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
+import type { AnsweredBy } from "./pool/durations.ts";
 import { fixedReply, type Reply, textReply } from "./reply.ts";
 import { HandshakeError } from "./websocket/handshake.ts";
 
@@ -79,16 +80,12 @@ export function createHandler(options: HandlerOptions): Handler {
   const files = options.root === null ? null : new FileServer(options.root, options.files);
   const { app, health = null, metrics = null } = options;
   const scheme = options.secure ? "https" : "http";
-  const fromFiles = async (request: IncomingRequest) => {
-    const { method } = request.head;
-    const reply = await files!.respond({
-      method,
+  const fromFiles = (request: IncomingRequest) =>
+    files!.respond({
+      method: request.head.method,
       target: request.target,
       headers: fieldMap(request.head.headers),
     });
-    reply.answeredBy = "file";
-    return reply;
-  };
 
   return async (request, info) => {
     const { method } = request.head;
@@ -100,17 +97,17 @@ export function createHandler(options: HandlerOptions): Handler {
       }
       if (path === health) {
         // RFC 9110 §15.6.4: a server that cannot serve says so, and when to try again.
-        return info.unavailable === null ? fixedReply(200, "text/plain; charset=utf-8", "ok\n") : {
-          ...textReply(503, info.unavailable, [["Retry-After", "1"], ["Cache-Control", "no-store"]]),
-          answeredBy: "weft",
-        };
+        return info.unavailable === null ? fixedReply(200, "text/plain; charset=utf-8", "ok\n") : answered(
+          textReply(503, info.unavailable, [["Retry-After", "1"], ["Cache-Control", "no-store"]]),
+          "weft",
+        );
       }
       const page = await info.metricsPage();
       return page === null
         ? textReply(503, "The metrics are not available")
         : fixedReply(200, METRICS_CONTENT_TYPE, page);
     }
-    if (app === null) return await fromFiles(request);
+    if (app === null) return answered(await fromFiles(request), "file");
     const built = buildRequest(request.head, request.target, request.body, info.signal, scheme);
     if (!built.ok) return textReply(built.status, built.reason);
     allowUpgrade(built.request, { minorVersion: request.head.minorVersion, hasBody: request.body !== null });
@@ -133,10 +130,10 @@ export function createHandler(options: HandlerOptions): Handler {
       );
     }
     const reply = await replyFrom(response, method);
-    reply.answeredBy = "app";
+    answered(reply, "app");
     if (reply.status !== 404 || files === null) return reply;
     // The app has nothing here: a file may. If there is none either, the app's own 404 stands.
-    const file = await fromFiles(request);
+    const file = answered(await fromFiles(request), "file");
     if (file.status === 404) {
       for (const f of file.files) f.close();
       return reply;
@@ -144,6 +141,12 @@ export function createHandler(options: HandlerOptions): Handler {
     for (const part of reply.body) if (part instanceof ReadableStream) await part.cancel();
     return file;
   };
+}
+
+/** `reply`, marked with what answered it (for the latency histogram). */
+function answered(reply: Reply, by: AnsweredBy): Reply {
+  reply.answeredBy = by;
+  return reply;
 }
 
 /** Runs the app, and checks that it answered with a `Response` weft can send. */

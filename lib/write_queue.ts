@@ -1,9 +1,10 @@
 /**
  * A socket's unwritten response bytes, on the main thread: written in order,
  * one `write` at a time, queued pieces merged up to 64 KiB per write (flow
- * rule 6), and file regions read and written a chunk at a time (rule 10). A write counts as progress once it has moved 16 KiB (or finished),
- * so a client that reads a trickle (slow read) still meets the send timeout:
- * the floor is 16 KiB per send timeout, about 550 B/s at the default.
+ * rule 6), and file regions read and written a chunk at a time (rule 10). A
+ * write counts as progress once it has moved 16 KiB (or finished), so a
+ * client that reads a trickle (slow read) still meets the send timeout: the
+ * floor is 16 KiB per send timeout, about 550 B/s at the default.
  *
  * @module
  */

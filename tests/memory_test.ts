@@ -114,6 +114,23 @@ async function metric(port: number, name: string): Promise<number> {
   return Number(new RegExp(`^${name} (\\S+)$`, "m").exec(page)?.[1]);
 }
 
+/**
+ * Opens `count` clients (into `conns`, which the caller closes) that each send `request`, read the start of
+ * the response, then stop reading.
+ */
+async function slowReaders(
+  conns: Deno.Conn[],
+  port: number,
+  request: Uint8Array,
+  count: number,
+): Promise<void> {
+  for (let i = 0; i < count; i++) conns.push(await Deno.connect({ port }));
+  await Promise.all(conns.map(async (conn) => {
+    await conn.write(request);
+    assert.notEqual(await conn.read(new Uint8Array(4096)), null);
+  }));
+}
+
 /** The bytes queued to clients once the server has settled: the count no longer changes between two looks. */
 async function settledQueue(port: number): Promise<number> {
   let queued = await metric(port, "weft_write_queue_bytes");
@@ -180,12 +197,7 @@ Deno.test({
       const growth = await rssGrowth(child.pid);
       // Eight pipelined requests each: more than the kernel's socket buffers take, so responses wait in weft.
       const request = new TextEncoder().encode("GET /one.bin HTTP/1.1\r\nHost: x\r\n\r\n".repeat(8));
-      for (let i = 0; i < 1000; i++) conns.push(await Deno.connect({ port }));
-      // Each reads the start of its response, then stops reading.
-      await Promise.all(conns.map(async (conn) => {
-        await conn.write(request);
-        assert.notEqual(await conn.read(new Uint8Array(4096)), null);
-      }));
+      await slowReaders(conns, port, request, 1000);
       const queued = await settledQueue(port);
       // A fast reader meanwhile gets the whole file.
       const fast = await (await fetch(`http://127.0.0.1:${port}/one.bin`)).bytes();
@@ -218,11 +230,7 @@ Deno.test({
     try {
       const growth = await rssGrowth(child.pid);
       const request = new TextEncoder().encode("GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
-      for (let i = 0; i < 1000; i++) conns.push(await Deno.connect({ port }));
-      await Promise.all(conns.map(async (conn) => {
-        await conn.write(request);
-        assert.notEqual(await conn.read(new Uint8Array(4096)), null);
-      }));
+      await slowReaders(conns, port, request, 1000);
       const queued = await settledQueue(port);
       const fast = await (await fetch(`http://127.0.0.1:${port}/big.bin`)).bytes();
       assert.equal(fast.length, 64 * 1024 * 1024, "a fast reader meanwhile gets the whole file");

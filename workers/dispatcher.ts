@@ -43,8 +43,8 @@ export class Dispatcher implements ConnectionHost {
   readonly kept: KeptBodies;
   shuttingDown = false;
   /** When the main thread handed over the batch being read, and when it arrived (`epochNow`). */
-  batchSentAt = 0;
-  batchReceivedAt = 0;
+  #batchSentAt = 0;
+  #batchReceivedAt = 0;
   readonly #connections = new Map<number, Connection>();
   /** Responses by status, body bytes and requests in flight, reported with each `Pong`. */
   readonly #counters: WorkerCounters = emptyCounters();
@@ -71,8 +71,8 @@ export class Dispatcher implements ConnectionHost {
   receive(buffer: ArrayBuffer): void {
     this.#counters.postsFromMain++;
     if (isGivenBack(buffer)) return this.outbox.reuse(buffer);
-    this.batchSentAt = batchSentAt(buffer);
-    this.batchReceivedAt = epochNow();
+    this.#batchSentAt = batchSentAt(buffer);
+    this.#batchReceivedAt = epochNow();
     readFrames(buffer, this.onFrame);
   }
 
@@ -99,8 +99,8 @@ export class Dispatcher implements ConnectionHost {
     switch (type) {
       case FrameType.Data:
         if (connection === undefined) return;
-        connection.dataSentAt = this.batchSentAt;
-        connection.dataReceivedAt = this.batchReceivedAt;
+        connection.dataSentAt = this.#batchSentAt;
+        connection.dataReceivedAt = this.#batchReceivedAt;
         return connection.receive(payload);
       case FrameType.Eof:
         return connection?.receiveEof();

@@ -176,7 +176,7 @@ export class WorkerPool {
       // Unless it failed meanwhile (and was retired then), or the pool was terminated:
       if (!this.#outOfSlot.delete(old)) continue;
       old.terminate();
-      this.#retire(old, "the worker was replaced by a reload", undefined, false);
+      this.#forget(old, "the worker was replaced by a reload");
     }
   }
 
@@ -208,12 +208,14 @@ export class WorkerPool {
     this.#owner.clear();
   }
 
-  /**
-   * Takes a worker that ended or went silent out of the pool (`next` takes its
-   * slot, if any), and hands its connections on.
-   */
-  #retire(worker: PoolWorker, why: string, next: PoolWorker | null = null, inSlot = true): void {
-    if (inSlot) this.#workers[worker.slot] = next;
+  /** Takes a worker that ended or went silent out of its slot (`next` takes it, if any), and forgets it. */
+  #retire(worker: PoolWorker, why: string, next: PoolWorker | null = null): void {
+    this.#workers[worker.slot] = next;
+    this.#forget(worker, why);
+  }
+
+  /** Keeps what a worker that left counted, and hands its connections on. */
+  #forget(worker: PoolWorker, why: string): void {
     if (worker.counters !== null) {
       addCounters(this.#retired, { ...worker.counters, inFlight: 0, websockets: 0 });
     }
@@ -244,7 +246,7 @@ export class WorkerPool {
       },
       ended: (worker, error, during) => {
         if (fresh !== undefined && during === "loading") return fresh.reject(error);
-        if (this.#outOfSlot.delete(worker)) return this.#retire(worker, error.message, undefined, false);
+        if (this.#outOfSlot.delete(worker)) return this.#forget(worker, error.message);
         if (!this.#started || during === "loading") {
           this.#retire(worker, error.message);
           return this.#started ? this.#retry(slot, error) : this.#fail(error);

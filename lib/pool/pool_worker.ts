@@ -59,8 +59,6 @@ export class PoolWorker {
   counters: WorkerCounters | null = null;
   /** Its large cached bodies, by key (flow rule 9). */
   readonly #kept = new Map<number, Uint8Array>();
-  /** Their bytes together. */
-  #keptBytes = 0;
   readonly #worker: Worker;
   readonly #events: PoolWorkerEvents;
   #onPong: (() => void)[] = [];
@@ -122,17 +120,11 @@ export class PoolWorker {
     this.emptied();
   }
 
-  /** Bytes of its cached bodies kept here (flow rule 9). */
-  get keptBytes(): number {
-    return this.#keptBytes;
-  }
-
   readonly #onFrame = (type: FrameType, id: number, payload: Uint8Array): void => {
     switch (type) {
       case FrameType.Keep:
         return this.#keep(id, payload);
       case FrameType.Drop:
-        this.#keptBytes -= this.#kept.get(id)?.length ?? 0;
         this.#kept.delete(id);
         return;
       case FrameType.WriteKept: {
@@ -157,7 +149,6 @@ export class PoolWorker {
    */
   #keep(key: number, body: Uint8Array): void {
     this.#kept.set(key, body.slice());
-    this.#keptBytes += body.length;
     if (isOnlyFrame(body)) this.outbox.giveBack(body.buffer as ArrayBuffer);
   }
 
