@@ -284,3 +284,30 @@ serverTest(
     });
   },
 );
+
+serverTest(
+  "a large file from disk and a range of it, on one keep-alive connection: both answered whole, the connection kept",
+  async (t) => {
+    const big = new Uint8Array(3 * 1024 * 1024).map((_, i) => (i * 11 + (i >> 12)) % 256);
+    await Deno.writeFile(`${t.root}/disk.bin`, big);
+    const conn = await Deno.connect({ port: t.port });
+    try {
+      const ask = (fields = "") =>
+        conn.write(new TextEncoder().encode(`GET /disk.bin HTTP/1.1\r\nHost: x\r\n${fields}\r\n`));
+      await ask();
+      await ask("Range: bytes=1000-2999999\r\n");
+      const [whole, range] = await readResponses(conn, 2);
+      assert.deepEqual([whole.status, range.status], [200, 206]);
+      // Bodies come as latin1 text: one character per byte.
+      const same = (body: string, from: number, length: number) =>
+        body.length === length &&
+        [...Array(length).keys()].every((i) => body.charCodeAt(i) === big[from + i]);
+      assert.ok(same(whole.body, 0, big.length), "the whole file, byte for byte");
+      assert.ok(same(range.body, 1000, 2999000), "the range, byte for byte");
+      await ask();
+      assert.equal((await readResponses(conn, 1))[0].status, 200, "the connection is still open after them");
+    } finally {
+      conn.close();
+    }
+  },
+);
