@@ -99,11 +99,16 @@ export async function exchange(
 ): Promise<{ text: string; closed: boolean }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   try {
-    await conn.write(typeof request === "string" ? enc.encode(request) : request);
+    await writeAll(conn, typeof request === "string" ? enc.encode(request) : request);
     return await readAll(conn, timeoutMs);
   } finally {
     conn.close();
   }
+}
+
+/** Writes all of `bytes`: one `write` may take only part of a large array. */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
 }
 
 /** Reads from `conn` until EOF or `timeoutMs` of silence. */

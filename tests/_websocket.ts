@@ -7,6 +7,7 @@
  */
 
 import { encodeFrame } from "../lib/websocket/frame.ts";
+import { writeAll } from "./_helpers.ts";
 
 const enc = new TextEncoder();
 const KEY = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -93,7 +94,7 @@ export async function rawWebSocket(
     send: (opcode, payload, options = {}) => {
       const bytes = typeof payload === "string" ? enc.encode(payload) : payload;
       const mask = options.masked === false ? undefined : crypto.getRandomValues(new Uint8Array(4));
-      return conn.write(encodeFrame(opcode, bytes, { fin: options.fin, mask })).then(() => {});
+      return writeAll(conn, encodeFrame(opcode, bytes, { fin: options.fin, mask }));
     },
     next: async (timeoutMs = 5000) => {
       for (;;) {

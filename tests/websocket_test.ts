@@ -2,13 +2,14 @@
 // echo example passes the same checks under weft and under deno serve; what deno serve does not do (close
 // codes for protocol errors, handshake refusals with a status) is checked against weft alone.
 import assert from "node:assert/strict";
-import { Opcode } from "../lib/websocket/frame.ts";
-import { exchange, serverTest, startDeno, weftArgs } from "./_helpers.ts";
+import { encodeFrame, Opcode } from "../lib/websocket/frame.ts";
+import { exchange, serverTest, startDeno, weftArgs, writeAll } from "./_helpers.ts";
 import { closeOf, closeWebSocket, inbox, openWebSocket, rawWebSocket, within } from "./_websocket.ts";
 
 const ECHO = new URL("../examples/websocket_echo.ts", import.meta.url).pathname;
 const CONTRACT = new URL("testdata/ws_contract_app.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
+const MASK = new Uint8Array([0x37, 0xfa, 0x21, 0x3d]);
 
 /** The checks the echo app passes under any server: handshake, echoes, fragments, ping, close. */
 async function echoChecks(port: number): Promise<void> {
@@ -90,6 +91,29 @@ serverTest(
     await closeWebSocket(ws);
   },
   { options: { app: ECHO, maxMessageSize: 1024 } },
+);
+
+serverTest(
+  "a 15 MB fragment and 32,768 one-byte continuations are echoed at once, and the worker goes on (RFC 6455 §5.4)",
+  async (t) => {
+    // Copying the message again for each continuation took minutes here, with every request on the
+    // worker waiting; any split is allowed, so joining must cost time linear in the message.
+    const raw = await rawWebSocket(t.port);
+    const first = 15 * 1024 * 1024;
+    const continuations = 32768;
+    await raw.send(Opcode.Binary, new Uint8Array(first).fill(7), { fin: false });
+    const one = encodeFrame(Opcode.Continuation, new Uint8Array([7]), { fin: false, mask: MASK });
+    const tail = new Uint8Array(one.length * continuations);
+    for (let i = 0; i < continuations; i++) tail.set(one, i * one.length);
+    tail[tail.length - one.length] |= 0x80; // the last one ends the message
+    await writeAll(raw.conn, tail);
+    const echo = await raw.next(20_000);
+    assert.deepEqual([echo?.opcode, echo?.payload.length], [Opcode.Binary, first + continuations]);
+    assert.ok(echo?.payload.every((b) => b === 7), "the message comes back byte for byte");
+    raw.close();
+    assert.equal(await (await fetch(t.url("/"))).text(), "a WebSocket echo: connect with ws://\n");
+  },
+  { options: { app: ECHO, workers: 1 } },
 );
 
 serverTest(

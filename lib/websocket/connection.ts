@@ -161,14 +161,7 @@ export class WebSocketConnection {
   /** Copies `n` payload bytes into the message, unmasking them, and checks text as it goes. */
   #appendPayload(frame: FrameHeader, n: number): void {
     const at = this.#messageLength;
-    if (at + n > this.#message.length) {
-      // Room grows with the bytes that came, doubling, never past the frame's end: a header that
-      // announces a large frame reserves nothing until its payload arrives.
-      const frameEnd = at - this.#frameRead + frame.length;
-      const grown = new Uint8Array(Math.min(Math.max(at + n, this.#message.length * 2), frameEnd));
-      grown.set(this.#message.subarray(0, at));
-      this.#message = grown;
-    }
+    if (at + n > this.#message.length) this.#growMessage(frame, at + n);
     const piece = this.#message.subarray(at, at + n);
     piece.set(this.#bytes.subarray(this.#start, this.#start + n));
     const seen = applyMask(piece, frame.mask, this.#frameRead);
@@ -184,6 +177,20 @@ export class WebSocketConnection {
       this.#decoding = true;
       this.#text += this.#decode(piece, true);
     }
+  }
+
+  /**
+   * Makes room for `needed` bytes of the message. Room doubles with the bytes that came (never with what
+   * a header announces, so a large frame reserves nothing until its payload arrives), so a message in
+   * any number of fragments costs amortized linear time (RFC 6455 §5.4 allows any split). A final
+   * frame's end is the message's end: room stops there, so a message that came whole is sized exactly.
+   */
+  #growMessage(frame: FrameHeader, needed: number): void {
+    const frameEnd = this.#messageLength - this.#frameRead + frame.length;
+    const limit = frame.fin ? frameEnd : this.#maxMessageSize;
+    const grown = new Uint8Array(Math.min(Math.max(needed, this.#message.length * 2), limit));
+    grown.set(this.#message.subarray(0, this.#messageLength));
+    this.#message = grown;
   }
 
   #endMessage(): WebSocketEvent {

@@ -8,7 +8,7 @@
  */
 
 import { CloseCode, WebSocketError } from "./close.ts";
-import { applyMask } from "./mask.ts";
+import { applyMask, maskKey } from "./mask.ts";
 
 /** Frame opcodes (RFC 6455 §5.2, §11.8); the others are reserved. */
 export const Opcode = {
@@ -30,8 +30,8 @@ export interface FrameHeader {
   opcode: number;
   /** The payload's length in bytes. */
   length: number;
-  /** The masking key: four bytes, always present on a client's frame. */
-  mask: Uint8Array;
+  /** The masking key, always present on a client's frame: its four bytes as a big-endian number. */
+  mask: number;
   /** How many bytes the header took. */
   size: number;
 }
@@ -94,8 +94,7 @@ export function parseFrameHeader(
     throw new WebSocketError(CloseCode.TooBig, `A message is larger than ${maxPayload} bytes`);
   }
   if (end - at < 4) return null;
-  const mask = bytes.slice(at, at + 4);
-  return { fin, opcode, length, mask, size: at + 4 - start };
+  return { fin, opcode, length, mask: maskKey(bytes, at), size: at + 4 - start };
 }
 
 /**
@@ -155,7 +154,7 @@ export function encodeFrame(
   frame.set(mask, header.length);
   const at = header.length + 4;
   frame.set(payload, at);
-  applyMask(frame.subarray(at), mask, 0);
+  applyMask(frame.subarray(at), maskKey(mask, 0), 0);
   return frame;
 }
 
