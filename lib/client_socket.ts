@@ -155,6 +155,10 @@ export class ClientSocket {
       this.closeWhenWritten();
     } else if (this.#request === "none" && !this.#closing) {
       this.#move(reassign);
+    } else if (this.#request === "answering") {
+      // What it queued is still written (a file region, which this thread reads itself, to its end: a reload
+      // does not cut a long download), then the connection closes: no more of the answer will come.
+      this.closeWhenWritten();
     } else {
       this.lost();
     }

@@ -133,6 +133,7 @@ class RunningServer implements Server, SocketOwner {
       onWorkerLost: (ids) => this.#onWorkerLost(ids),
       onFailure: (error) => this.#onFailure(error),
       drainTimeout: config.drainTimeout,
+      loadTimeout: config.loadTimeout,
     });
     this.#sendCheck = setInterval(() => {
       const now = Date.now();

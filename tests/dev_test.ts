@@ -97,3 +97,42 @@ Deno.test("--dev: a file change reaches the live-reload stream within a second; 
     await Deno.remove(project, { recursive: true });
   }
 });
+
+/** How many inotify watches a process holds, from /proc. */
+async function inotifyWatches(pid: number): Promise<number> {
+  let watches = 0;
+  for await (const fd of Deno.readDir(`/proc/${pid}/fdinfo`)) {
+    const info = await Deno.readTextFile(`/proc/${pid}/fdinfo/${fd.name}`).catch(() => "");
+    watches += info.split("\n").filter((line) => line.startsWith("inotify wd:")).length;
+  }
+  return watches;
+}
+
+Deno.test({
+  name: "--dev: a link to a large folder out of the root costs no watch; a folder made later is watched",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    const project = await Deno.realPath(await Deno.makeTempDir());
+    const outside = await Deno.makeTempDir();
+    for (let i = 0; i < 300; i++) await Deno.mkdir(`${outside}/d${i}`);
+    await Deno.mkdir(`${project}/public/sub`, { recursive: true });
+    await Deno.writeTextFile(`${project}/public/index.html`, "<h1>one</h1>");
+    await Deno.symlink(outside, `${project}/public/linked`);
+    const weft = await startDeno(weftArgs("--port", "0", "--dev", "--root", `${project}/public`));
+    try {
+      await eventually(() => /weft: dev mode/.test(weft.stderr));
+      // The root and sub/: a recursive watch followed the link, 302 and more.
+      const watches = await inotifyWatches(weft.child.pid);
+      assert.ok(watches <= 4, `${watches} inotify watches`);
+      const live = events((await fetch(`http://127.0.0.1:${weft.port}/__weft/livereload`)).body!);
+      await Deno.mkdir(`${project}/public/new`);
+      await eventually(() => live.seen.length === 1, 5000);
+      await Deno.writeTextFile(`${project}/public/new/site.css`, "h1 { color: blue }");
+      await eventually(() => live.seen.includes('{"cssOnly":true}'), 5000);
+    } finally {
+      await weft.stop();
+      await Deno.remove(project, { recursive: true });
+      await Deno.remove(outside, { recursive: true });
+    }
+  },
+});

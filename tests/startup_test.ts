@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { serve } from "../mod.ts";
+import { eventually } from "../lib/_test_utils.ts";
 import { weftArgs } from "./_helpers.ts";
 
 const testdata = new URL("./testdata/", import.meta.url);
@@ -52,13 +53,8 @@ Deno.test("a client that connects while a broken app loads is refused, and the c
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
-  let conn: Deno.Conn | null = null;
   // The port is bound at once; the app takes half a second to fail.
-  for (const deadline = Date.now() + 5000; conn === null && Date.now() < deadline;) {
-    conn = await Deno.connect({ port }).catch(() => null);
-    if (conn === null) await new Promise((r) => setTimeout(r, 20));
-  }
-  assert.ok(conn, "weft never listened");
+  const conn = await connectWhenListening(port);
   try {
     await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n")).catch(() => 0);
     // No answer, and no socket held open: the read ends (EOF or reset) when weft gives up.
@@ -75,3 +71,72 @@ Deno.test("a client that connects while a broken app loads is refused, and the c
     conn.close();
   }
 });
+
+Deno.test("an app that never finishes loading stops the start at --load-timeout, in one line; clients are let go", async () => {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: weftArgs(
+      "--port",
+      String(port),
+      "--load-timeout",
+      "2",
+      "--app",
+      new URL("hang_on_load_app.ts", testdata).pathname,
+    ),
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const conn = await connectWhenListening(port);
+  try {
+    // The connection waits in the kernel's queue, unanswered, until weft gives up; then it ends.
+    await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n")).catch(() => 0);
+    assert.equal(await conn.read(new Uint8Array(1024)).catch(() => null), null);
+    assert.equal((await child.status).code, 1);
+    const lines = (await stderr).trim().split("\n");
+    assert.deepEqual(lines.length, 1, lines.join("\n"));
+    assert.match(
+      lines[0],
+      /^weft: cannot start the workers: the app did not load within 2 s \(--load-timeout\)$/,
+    );
+  } finally {
+    conn.close();
+  }
+});
+
+Deno.test("a SIGHUP while the app loads is kept for when it has loaded, not fatal", async () => {
+  const port = freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: weftArgs("--port", String(port), "--app", new URL("slow_load_app.ts", testdata).pathname),
+    env: { NO_COLOR: "1" },
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let stderr = "";
+  const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (text) => void (stderr += text) }),
+  );
+  // Listening means serve() has returned, and the SIGHUP handler is installed with it.
+  (await connectWhenListening(port)).close();
+  child.kill("SIGHUP");
+  try {
+    await eventually(() => stderr.includes("weft: reloaded\n"), 15_000);
+    assert.equal(await (await fetch(`http://127.0.0.1:${port}/`)).text(), "loaded");
+  } finally {
+    child.kill("SIGTERM");
+    assert.equal((await child.status).code, 0, stderr);
+    await reading;
+  }
+  assert.match(stderr, /weft listening on/);
+});
+
+/** A connection to `port` once something listens there (5 s at most). */
+async function connectWhenListening(port: number): Promise<Deno.Conn> {
+  for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+    const conn = await Deno.connect({ port }).catch(() => null);
+    if (conn !== null) return conn;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`nothing listened on ${port} within 5 s`);
+}

@@ -67,6 +67,7 @@ export const FLAGS: readonly Flag[] = [
   }),
   int("workers", "listening", "worker count", "workers", 1, 1024, "CPU cores"),
   time("drain-timeout", "listening", "on shutdown, how long requests in flight may take", "drainTimeout", 0),
+  time("load-timeout", "listening", "how long a worker may take to load the app", "loadTimeout", 0.001),
   text("root", "DIR", "what to serve", "folder to serve (none by default when --app is given)", "root", {
     shown: "`static/` beside `mod.ts`",
   }),

@@ -59,18 +59,38 @@ export async function main(args: string[]): Promise<number> {
 /** Serves until a signal, and returns the exit code. */
 async function run(options: ServeOptions, quiet: boolean): Promise<number> {
   const controller = new AbortController();
-  let server;
+  // Not console.error: it writes synchronously, and a stderr nobody reads would freeze the drain.
+  const notice = (text: string) =>
+    Deno.stderr.write(new TextEncoder().encode(`weft: ${text}\n`)).catch(() => {});
+  // SIGHUP reloads, as nginx does: new workers load the app afresh, and no request is dropped. It is heard
+  // from before the port is bound (by default it would end the process); one that comes before the workers
+  // are ready waits for them.
+  let server: Server | undefined;
+  let hungUpEarly = false;
+  const onHangup = () => {
+    if (server === undefined) return void (hungUpEarly = true);
+    if (!quiet) notice("reloading: new workers, connections move to them between requests");
+    server.reload().then(
+      () => void (quiet || notice("reloaded")),
+      (e) => notice(`reload failed, the old workers serve on: ${e instanceof Error ? e.message : e}`),
+    );
+  };
+  const hangup = Deno.build.os === "windows" ? null : "SIGHUP";
+  if (hangup !== null) Deno.addSignalListener(hangup, onHangup);
   try {
     server = serve({ ...options, signal: controller.signal });
   } catch (e) {
     console.error(`weft: ${startupMessage(e, options)}`);
+    if (hangup !== null) Deno.removeSignalListener(hangup, onHangup);
     return 1;
   }
+  if (hungUpEarly) onHangup();
   try {
     await server.ready;
   } catch (e) {
     console.error(`weft: ${e instanceof Error ? e.message : e}`);
     await server.finished;
+    if (hangup !== null) Deno.removeSignalListener(hangup, onHangup);
     return 1;
   }
   // stdout carries the access log alone (a pipe into jq or goaccess reads only its lines); notices go to stderr.
@@ -81,26 +101,13 @@ async function run(options: ServeOptions, quiet: boolean): Promise<number> {
         "errors show stacks; not for production",
     );
   }
-  // Not console.error: it writes synchronously, and a stderr nobody reads would freeze the drain.
-  const notice = (text: string) =>
-    Deno.stderr.write(new TextEncoder().encode(`weft: ${text}\n`)).catch(() => {});
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   const onSignal = () => {
     if (controller.signal.aborted) Deno.exit(130);
     if (!quiet) notice("shutting down, finishing requests in flight (signal again to quit now)");
     controller.abort();
   };
-  // SIGHUP reloads, as nginx does: new workers load the app afresh, and no request is dropped.
-  const onHangup = () => {
-    if (!quiet) notice("reloading: new workers, connections move to them between requests");
-    server.reload().then(
-      () => void (quiet || notice("reloaded")),
-      (e) => notice(`reload failed, the old workers serve on: ${e instanceof Error ? e.message : e}`),
-    );
-  };
   for (const s of signals) Deno.addSignalListener(s, onSignal);
-  const hangup = Deno.build.os === "windows" ? null : "SIGHUP";
-  if (hangup !== null) Deno.addSignalListener(hangup, onHangup);
   // It rejects when weft stopped by itself to be restarted; why was printed when it happened.
   const failed = await server.finished.then(() => false, () => true);
   for (const s of signals) Deno.removeSignalListener(s, onSignal);

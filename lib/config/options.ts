@@ -180,6 +180,12 @@ export interface ServeOptions extends ListenOptions, FileServerOptions, ServerLi
   /** Milliseconds to let in-flight requests finish after abort, then close the rest. @default {10000} */
   drainTimeout?: number;
   /**
+   * Milliseconds a worker may take to load the app, at start and on a reload:
+   * past it, the start fails (or the reload, and the old workers serve on)
+   * with a line saying so. @default {60000}
+   */
+  loadTimeout?: number;
+  /**
    * Fields added to every response, files' and apps' and weft's own errors'
    * alike, in place of fields of the same name (`{ "X-Frame-Options": "DENY" }`,
    * or pairs to repeat a name). Framing fields (`Content-Length`,
@@ -231,6 +237,7 @@ export const DEFAULTS = Object.freeze({
   proxyHeader: "x-forwarded-for" as ProxyHeader,
   trustedProxies: [] as readonly string[],
   drainTimeout: 10_000,
+  loadTimeout: 60_000,
 });
 
 /** File server options with every default filled in. */

@@ -59,6 +59,8 @@ export interface ServerConfig {
   workers: number;
   /** Milliseconds requests in flight may take after shutdown starts. */
   drainTimeout: number;
+  /** Milliseconds a worker may take to load the app. */
+  loadTimeout: number;
   /** Open connections at most. */
   maxConnections: number;
   /** Milliseconds a write may make no progress. */
@@ -98,6 +100,7 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
   return {
     workers,
     drainTimeout: options.drainTimeout ?? DEFAULTS.drainTimeout,
+    loadTimeout: options.loadTimeout ?? DEFAULTS.loadTimeout,
     maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
     sendTimeout: options.sendTimeout ?? DEFAULTS.sendTimeout,
     worker: {

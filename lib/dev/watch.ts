@@ -5,6 +5,12 @@
  * stylesheets, or more), or the app (anything else in its folder), which
  * the server answers with a reload of its workers.
  *
+ * Rule: it watches only folders of its own. Each folder is watched by itself,
+ * found by a walk that follows no symlink (a recursive watch followed them: a
+ * link to /usr cost 15,777 watches, for files weft refuses to serve), skips
+ * what no page or app is made of, and stops at {@linkcode MOST_FOLDERS} with
+ * one warning. A burst that created, removed or renamed something walks again.
+ *
  * @module
  */
 
@@ -20,6 +26,44 @@ export interface DevChange {
 const SETTLE = 50;
 /** Paths no page or app is made of: version control, dependencies, editors' swap and backup files. */
 const IGNORED = /(^|\/)(\.git|node_modules)(\/|$)|~$|\.sw[a-p]x?$|(^|\/)\.#/;
+/** Folders watched at most (each costs the system a watch); changes in the others are not seen. */
+export const MOST_FOLDERS = 4096;
+
+/**
+ * The folders under `tops` (themselves included), breadth first, to `most`
+ * of them: a symlink is never followed, and ignored folders are left out.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { foldersUnder } from "./watch.ts";
+ * const top = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.mkdirSync(`${top}/a/b`, { recursive: true });
+ * Deno.mkdirSync(`${top}/node_modules/x`, { recursive: true });
+ * Deno.symlinkSync("/usr", `${top}/usr`);
+ * assert.deepEqual(foldersUnder([top], 10), { folders: [top, `${top}/a`, `${top}/a/b`], capped: false });
+ * assert.deepEqual(foldersUnder([top], 2), { folders: [top, `${top}/a`], capped: true });
+ * ```
+ */
+export function foldersUnder(tops: string[], most: number): { folders: string[]; capped: boolean } {
+  const folders: string[] = [];
+  const pending = [...tops];
+  for (let at = 0; at < pending.length; at++) {
+    if (folders.length === most) return { folders, capped: true };
+    folders.push(pending[at]);
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(pending[at])].sort((a, b) => a.name < b.name ? -1 : 1);
+    } catch {
+      continue; // gone since, or not readable: nothing of it is served either
+    }
+    for (const entry of entries) {
+      const path = `${pending[at]}/${entry.name}`;
+      if (entry.isDirectory && !entry.isSymlink && !IGNORED.test(path)) pending.push(path);
+    }
+  }
+  return { folders, capped: false };
+}
 
 /**
  * Watches for `--dev`; `close` stops it.
@@ -32,49 +76,78 @@ const IGNORED = /(^|\/)(\.git|node_modules)(\/|$)|~$|\.sw[a-p]x?$|(^|\/)\.#/;
  * ```
  */
 export class DevWatcher {
-  readonly #watcher: Deno.FsWatcher;
   readonly #root: string | null;
+  readonly #tops: string[];
+  readonly #onChange: (change: DevChange) => void;
+  #watcher: Deno.FsWatcher | null = null;
+  /** The folders watched now, one per line, to tell whether a walk found others. */
+  #watched = "";
+  #warned = false;
+  #changed = new Set<string>();
+  /** The burst created, removed or renamed something: the folders may be others now. */
+  #moved = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Watches `root` and `appFolder` (either may be `null`) and calls `onChange` once a burst settles. */
   constructor(root: string | null, appFolder: string | null, onChange: (change: DevChange) => void) {
     this.#root = root;
+    this.#onChange = onChange;
     const folders = [root, appFolder].filter((folder) => folder !== null);
-    // A folder inside another is watched once, through the outer one.
-    const watched = folders.filter((f) => !folders.some((other) => other !== f && f.startsWith(`${other}/`)));
-    this.#watcher = Deno.watchFs([...new Set(watched)], { recursive: true });
-    void this.#watch(onChange);
+    // A folder inside another is walked once, through the outer one.
+    this.#tops = [...new Set(folders.filter((f) => !folders.some((o) => o !== f && f.startsWith(`${o}/`))))];
+    this.#watchFolders();
   }
 
   /** Stops watching. */
   close(): void {
+    clearTimeout(this.#timer);
+    this.#stopWatcher();
+  }
+
+  #watchFolders(): void {
+    const { folders, capped } = foldersUnder(this.#tops, MOST_FOLDERS);
+    if (capped && !this.#warned) {
+      this.#warned = true;
+      console.error(
+        `weft: --dev watches ${MOST_FOLDERS} folders at most; changes in the others are not seen`,
+      );
+    }
+    const watched = folders.join("\n");
+    if (watched === this.#watched || folders.length === 0) return;
+    this.#watched = watched;
+    this.#stopWatcher();
+    const watcher = this.#watcher = Deno.watchFs(folders, { recursive: false });
+    void this.#listen(watcher);
+  }
+
+  #stopWatcher(): void {
     try {
-      this.#watcher.close();
+      this.#watcher?.close();
     } catch {
       // Closed already.
     }
   }
 
-  async #watch(onChange: (change: DevChange) => void): Promise<void> {
-    let changed = new Set<string>();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const tell = () => {
-      const paths = [...changed];
-      changed = new Set();
-      const app = paths.some((path) => !this.#underRoot(path));
-      onChange({ app, cssOnly: !app && paths.every((path) => path.endsWith(".css")) });
-    };
-    try {
-      for await (const event of this.#watcher) {
-        if (event.kind === "access") continue;
-        const paths = event.paths.filter((path) => !IGNORED.test(path));
-        if (paths.length === 0) continue;
-        for (const path of paths) changed.add(path);
-        clearTimeout(timer);
-        timer = setTimeout(tell, SETTLE);
-      }
-    } finally {
-      clearTimeout(timer);
+  async #listen(watcher: Deno.FsWatcher): Promise<void> {
+    for await (const event of watcher) {
+      if (event.kind === "access") continue;
+      const paths = event.paths.filter((path) => !IGNORED.test(path));
+      if (paths.length === 0) continue;
+      for (const path of paths) this.#changed.add(path);
+      if (event.kind === "create" || event.kind === "remove" || event.kind === "rename") this.#moved = true;
+      clearTimeout(this.#timer);
+      this.#timer = setTimeout(() => this.#tell(), SETTLE);
     }
+  }
+
+  #tell(): void {
+    const paths = [...this.#changed];
+    this.#changed = new Set();
+    // Walked again before telling: what a page asks for next may be in a folder made just now.
+    if (this.#moved) this.#watchFolders();
+    this.#moved = false;
+    const app = paths.some((path) => !this.#underRoot(path));
+    this.#onChange({ app, cssOnly: !app && paths.every((path) => path.endsWith(".css")) });
   }
 
   #underRoot(path: string): boolean {

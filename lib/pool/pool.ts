@@ -12,10 +12,14 @@
  *   app afresh) and takes the slot, then the old one's connections move to
  *   live workers as each finishes its request in flight; the old one ends
  *   once it has none, or after the drain timeout (a WebSocket, a stream).
+ *   Reloads run one after another (`reload_queue.ts`), none before `ready`.
+ * - A worker not ready within `loadTimeout` has failed to load: at start the
+ *   pool fails, on a reload the reload does.
  * - A worker that answers no ping for `unresponsiveAfter` ms and did not say
  *   it closed is stuck in JavaScript, and Deno cannot stop that (see
  *   `PoolWorker.terminate`): the pool routes nothing more to it and has failed,
- *   so that the process can be restarted instead of pretending.
+ *   so that the process can be restarted instead of pretending. Every worker
+ *   is watched, in a slot or not (one loading for a reload, one leaving).
  *
  * @module
  */
@@ -23,11 +27,15 @@
 import type { WorkerInit } from "../config/resolve.ts";
 import { waitAtMost } from "../wait_at_most.ts";
 import type { FrameHandler, FrameType } from "./frames.ts";
+import { leastLoaded } from "./balance.ts";
 import { letLeave } from "./leave.ts";
+import { ReloadQueue } from "./reload_queue.ts";
+import { freshCounters, type PoolCounters } from "./pool_counters.ts";
 import { addCounters, emptyCounters, type WorkerCounters } from "./worker_report.ts";
 import { PoolWorker } from "./pool_worker.ts";
 
 export { WorkerLoadError } from "./pool_worker.ts";
+export type { PoolCounters } from "./pool_counters.ts";
 
 /** Options for {@linkcode WorkerPool}. */
 export interface WorkerPoolOptions {
@@ -47,20 +55,12 @@ export interface WorkerPoolOptions {
   unresponsiveAfter: number;
   /** On reload, how long an old worker's connections may take to move or finish (ms). */
   drainTimeout: number;
-}
-
-/** What the workers have counted, together, and the pool's own counts. */
-export interface PoolCounters extends WorkerCounters {
-  /** Workers running. */
-  workers: number;
-  /** Workers replaced after failing or hanging. */
-  restarts: number;
+  /** How long a worker may take to load (ms). */
+  loadTimeout: number;
 }
 
 /** How often each worker is pinged (ms). */
 const PING_INTERVAL = 500;
-/** How long {@linkcode WorkerPool.counters} waits for fresh counts before using the last ones (ms). */
-const FRESH_COUNTERS_WAIT = 1000;
 /** The first and the longest wait before loading a replacement again (ms). */
 const RETRY_FIRST = 1000;
 const RETRY_MOST = 30_000;
@@ -97,7 +97,7 @@ export class WorkerPool {
   /** Workers in no slot: one loading for a reload, old ones leaving (until their connections are gone). */
   readonly #outOfSlot = new Set<PoolWorker>();
   #terminated = false;
-  #reloading: Promise<void> | null = null;
+  readonly #reloads = new ReloadQueue();
 
   /** Starts `options.size` workers. */
   constructor(options: WorkerPoolOptions) {
@@ -108,12 +108,9 @@ export class WorkerPool {
     this.#heartbeat = setInterval(() => this.#checkHealth(), PING_INTERVAL);
   }
 
-  /** Pins a connection to the ready worker with the fewest connections (a loading one if none is ready). */
+  /** Pins a connection to a worker (`balance.ts`); false when there is none. */
   assign(id: number): boolean {
-    const rank = (w: PoolWorker) =>
-      (w.state === "ready" ? 0 : Number.MAX_SAFE_INTEGER / 2) + w.connections.size;
-    let best: PoolWorker | null = null;
-    for (const w of this.#workers) if (w !== null && (best === null || rank(w) < rank(best))) best = w;
+    const best = leastLoaded(this.#workers);
     if (best === null || this.#failed) return false;
     best.connections.add(id);
     this.#owner.set(id, best);
@@ -154,11 +151,14 @@ export class WorkerPool {
    * `move` is told which connections to move as each finishes its request in
    * flight (calling {@linkcode WorkerPool.reassign}). Rejects, leaving the
    * rest of the old workers in place, if a new worker cannot load. A reload
-   * asked for while one runs joins it.
+   * asked for while one runs starts after it; one asked for before `ready`
+   * starts once the pool is ready.
    */
   reload(move: (ids: number[]) => void): Promise<void> {
-    this.#reloading ??= this.#reloadAll(move).finally(() => (this.#reloading = null));
-    return this.#reloading;
+    return this.#reloads.ask(async () => {
+      await this.ready;
+      await this.#reloadAll(move);
+    });
   }
 
   async #reloadAll(move: (ids: number[]) => void): Promise<void> {
@@ -184,17 +184,8 @@ export class WorkerPool {
    * The workers' counters, fresh: every worker is pinged and answers with
    * its counts (one that does not within a second is taken as last reported).
    */
-  async counters(): Promise<PoolCounters> {
-    const live = this.#workers.filter((w) => w !== null);
-    const answered = live.map((w) => w.pong());
-    for (const w of live) w.ping();
-    await waitAtMost(Promise.all(answered), FRESH_COUNTERS_WAIT);
-    const ready = live.filter((w) => w.state === "ready");
-    const total: PoolCounters = { ...emptyCounters(), workers: ready.length, restarts: this.#restarts };
-    for (const counted of [this.#retired, ...live.map((w) => w.counters)]) {
-      if (counted !== null) addCounters(total, counted);
-    }
-    return total;
+  counters(): Promise<PoolCounters> {
+    return freshCounters(this.#workers.filter((w) => w !== null), this.#retired, this.#restarts);
   }
 
   /** Stops every worker at once. */
@@ -247,6 +238,8 @@ export class WorkerPool {
       ended: (worker, error, during) => {
         if (fresh !== undefined && during === "loading") return fresh.reject(error);
         if (this.#outOfSlot.delete(worker)) return this.#forget(worker, error.message);
+        // A pool that has failed (a worker stuck) replaces no worker: it is stopping.
+        if (this.#failed) return this.#retire(worker, error.message);
         if (!this.#started || during === "loading") {
           this.#retire(worker, error.message);
           return this.#started ? this.#retry(slot, error) : this.#fail(error);
@@ -255,7 +248,7 @@ export class WorkerPool {
         this.#restarts++;
         this.#retire(worker, error.message, this.#spawn(slot));
       },
-    });
+    }, this.#options.loadTimeout);
     return worker;
   }
 
@@ -279,22 +272,23 @@ export class WorkerPool {
     this.#retries.add(timer);
   }
 
-  /** Takes out workers that answer no ping (stuck in JavaScript), then pings every worker. */
+  /** Takes out workers that answer no ping (stuck in JavaScript), in a slot or not, then pings them all. */
   #checkHealth(): void {
     const now = Date.now();
-    for (const w of this.#workers) {
-      if (w === null || now - w.lastAnswer <= this.#options.unresponsiveAfter) continue;
+    const live = [...this.#workers, ...this.#outOfSlot].filter((w): w is PoolWorker =>
+      w?.state !== "ended" && w !== null
+    );
+    for (const w of live) {
+      if (now - w.lastAnswer <= this.#options.unresponsiveAfter) continue;
       const silent = `worker ${w.slot + 1} has answered nothing for ${
         ((now - w.lastAnswer) / 1000).toFixed(1)
       } s`;
-      w.terminate();
-      this.#retire(w, silent);
+      // Failed first, so that the worker's end replaces nothing.
       this.#fail(
-        new Error(
-          `${silent}: its JavaScript never yields, and Deno cannot stop it; weft must be restarted`,
-        ),
+        new Error(`${silent}: its JavaScript never yields, and Deno cannot stop it; weft must be restarted`),
       );
+      w.end(new Error(silent));
     }
-    for (const w of this.#workers) w?.ping();
+    for (const w of live) w.ping();
   }
 }

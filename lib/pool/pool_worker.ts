@@ -57,32 +57,46 @@ export class PoolWorker {
   lastAnswer: number = Date.now();
   /** What it reported with its last pong. */
   counters: WorkerCounters | null = null;
-  /** Its large cached bodies, by key (flow rule 9). */
+  /** Its large cached bodies, by key (flow rule 9), and their bytes. */
   readonly #kept = new Map<number, Uint8Array>();
+  keptBytes = 0;
   readonly #worker: Worker;
   readonly #events: PoolWorkerEvents;
+  readonly #loadTimer: ReturnType<typeof setTimeout>;
   #onPong: (() => void)[] = [];
   #onEmpty: (() => void)[] = [];
 
-  /** Starts a worker from `url` and sends it `init`. */
-  constructor(slot: number, url: URL | string, init: WorkerInit, events: PoolWorkerEvents) {
+  /** Starts a worker from `url` and sends it `init`; one not ready within `loadTimeout` ms has failed to load. */
+  constructor(
+    slot: number,
+    url: URL | string,
+    init: WorkerInit,
+    events: PoolWorkerEvents,
+    loadTimeout: number,
+  ) {
     this.slot = slot;
     this.#events = events;
+    // An app whose loading awaits for ever still answers pings: only a deadline tells it from a slow one.
+    this.#loadTimer = setTimeout(() => {
+      const seconds = loadTimeout / 1000;
+      this.end(new WorkerLoadError(`the app did not load within ${seconds} s (--load-timeout)`));
+    }, loadTimeout);
     const worker = this.#worker = new Worker(url, { type: "module" });
     this.outbox = new Outbox((buffer) => worker.postMessage(buffer, [buffer]));
     worker.onmessage = (e: MessageEvent<ArrayBuffer | WorkerStatus>) => {
       if (e.data instanceof ArrayBuffer) return readFrames(e.data, this.#onFrame);
       if (e.data.kind === "ready") {
+        clearTimeout(this.#loadTimer);
         this.state = "ready";
         this.lastAnswer = Date.now();
         return events.ready(this);
       }
       const why = e.data.kind === "failed" ? e.data.message : `the app ended its worker (${e.data.how})`;
-      this.#end(new Error(why));
+      this.end(new Error(why));
     };
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
-      this.#end(this.state === "loading" ? new WorkerLoadError(e.message) : new Error(e.message));
+      this.end(this.state === "loading" ? new WorkerLoadError(e.message) : new Error(e.message));
     };
     worker.postMessage(init);
   }
@@ -114,6 +128,7 @@ export class PoolWorker {
    * process exits.
    */
   terminate(): void {
+    clearTimeout(this.#loadTimer);
     this.state = "ended";
     this.#worker.terminate();
     for (const resolve of this.#onPong.splice(0)) resolve();
@@ -125,11 +140,12 @@ export class PoolWorker {
       case FrameType.Keep:
         return this.#keep(id, payload);
       case FrameType.Drop:
+        this.keptBytes -= this.#kept.get(id)?.length ?? 0;
         this.#kept.delete(id);
         return;
       case FrameType.WriteKept: {
         const body = this.#kept.get(decodeCount(payload));
-        if (body === undefined) return this.#end(new Error("the worker named a body it never had kept"));
+        if (body === undefined) return this.end(new Error("the worker named a body it never had kept"));
         return this.#events.frame(type, id, body);
       }
       case FrameType.Pong:
@@ -149,10 +165,12 @@ export class PoolWorker {
    */
   #keep(key: number, body: Uint8Array): void {
     this.#kept.set(key, body.slice());
+    this.keptBytes += body.length;
     if (isOnlyFrame(body)) this.outbox.giveBack(body.buffer as ArrayBuffer);
   }
 
-  #end(error: Error): void {
+  /** It has failed (`error` says how): it is stopped, and the pool hears why and when. */
+  end(error: Error): void {
     const during = this.state;
     if (during === "ended") return;
     this.terminate();
