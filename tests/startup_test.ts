@@ -36,7 +36,12 @@ for (
   });
 }
 
-Deno.test("a client that connects while a broken app loads is refused, and the command exits 1", async () => {
+/**
+ * Starts weft on `app` (with `flags`) and connects while it loads: the connection waits unanswered in the
+ * kernel's queue, and ends (EOF or reset, no socket held open) when weft gives up, which it does within
+ * 10 s, exiting 1 with one line matching `line`.
+ */
+async function failedStart(app: string, flags: string[], line: RegExp): Promise<void> {
   const port = freePort();
   const child = new Deno.Command(Deno.execPath(), {
     // A long drain timeout: a held connection would keep weft from exiting for half a minute.
@@ -45,65 +50,45 @@ Deno.test("a client that connects while a broken app loads is refused, and the c
       String(port),
       "--drain-timeout",
       "30",
+      ...flags,
       "--app",
-      new URL("slow_broken_app.ts", testdata).pathname,
+      new URL(app, testdata).pathname,
     ),
     env: { NO_COLOR: "1" },
     stdout: "null",
     stderr: "piped",
   }).spawn();
   const stderr = new Response(child.stderr).text();
-  // The port is bound at once; the app takes half a second to fail.
+  // The port is bound at once; the app takes a while to fail.
   const conn = await connectWhenListening(port);
   try {
     await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n")).catch(() => 0);
-    // No answer, and no socket held open: the read ends (EOF or reset) when weft gives up.
     const read = await conn.read(new Uint8Array(1024)).catch(() => null);
     assert.equal(read, null);
     const connected = Date.now();
-    const status = await child.status;
-    assert.equal(status.code, 1);
+    assert.equal((await child.status).code, 1);
     assert.ok(Date.now() - connected < 10_000, `weft took ${Date.now() - connected} ms to give up`);
     const lines = (await stderr).trim().split("\n");
     assert.equal(lines.length, 1, lines.join("\n"));
-    assert.match(lines[0], /^weft: cannot load app .*slow_broken_app\.ts: .*the database is not there/);
+    assert.match(lines[0], line);
   } finally {
     conn.close();
   }
-});
+}
 
-Deno.test("an app that never finishes loading stops the start at --load-timeout, in one line; clients are let go", async () => {
-  const port = freePort();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: weftArgs(
-      "--port",
-      String(port),
-      "--load-timeout",
-      "2",
-      "--app",
-      new URL("hang_on_load_app.ts", testdata).pathname,
-    ),
-    env: { NO_COLOR: "1" },
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const stderr = new Response(child.stderr).text();
-  const conn = await connectWhenListening(port);
-  try {
-    // The connection waits in the kernel's queue, unanswered, until weft gives up; then it ends.
-    await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n")).catch(() => 0);
-    assert.equal(await conn.read(new Uint8Array(1024)).catch(() => null), null);
-    assert.equal((await child.status).code, 1);
-    const lines = (await stderr).trim().split("\n");
-    assert.deepEqual(lines.length, 1, lines.join("\n"));
-    assert.match(
-      lines[0],
-      /^weft: cannot start the workers: the app did not load within 2 s \(--load-timeout\)$/,
-    );
-  } finally {
-    conn.close();
-  }
-});
+Deno.test("a client that connects while a broken app loads is refused, and the command exits 1", () =>
+  failedStart(
+    "slow_broken_app.ts",
+    [],
+    /^weft: cannot load app .*slow_broken_app\.ts: .*the database is not there/,
+  ));
+
+Deno.test("an app that never finishes loading stops the start at --load-timeout, in one line; clients are let go", () =>
+  failedStart(
+    "hang_on_load_app.ts",
+    ["--load-timeout", "2"],
+    /^weft: cannot start the workers: the app did not load within 2 s \(--load-timeout\)$/,
+  ));
 
 Deno.test("a SIGHUP while the app loads is kept for when it has loaded, not fatal", async () => {
   const port = freePort();
