@@ -18,6 +18,7 @@ import { encodeCount, encodeRemoteAddr } from "../lib/pool/frame_payloads.ts";
 import { FrameType, FrameWriter, readFrames } from "../lib/pool/frames.ts";
 import { Outbox } from "../lib/pool/outbox.ts";
 import { Dispatcher } from "../workers/dispatcher.ts";
+import { KeptBodies } from "../workers/kept_bodies.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -51,7 +52,9 @@ const outbox = new Outbox((buffer) => {
   });
   if (ended % connections === 0) wake?.();
 });
-const dispatcher = new Dispatcher(init, createHandler({ ...init, app }), outbox);
+const kept = new KeptBodies(outbox);
+const handler = createHandler({ ...init, app, cacheDropped: (body) => kept.release(body) });
+const dispatcher = new Dispatcher(init, handler, outbox, kept);
 const deliver = () => {
   const buffer = toWorker.take();
   if (buffer !== null) readFrames(buffer, dispatcher.onFrame);

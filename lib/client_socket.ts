@@ -39,6 +39,8 @@ export interface SocketOwner {
   closed(socket: ClientSocket): void;
   /** Fields added to every response, the main thread's own 503s too. */
   readonly addedFields: readonly [string, string][];
+  /** The folder file regions must lie in once opened; null where links may lead out of it. */
+  readonly regionsWithin: string | null;
 }
 
 /**
@@ -84,14 +86,19 @@ export class ClientSocket {
     this.id = id;
     this.#conn = conn;
     this.#owner = owner;
-    this.#writes = new WriteQueue(conn);
+    this.#writes = new WriteQueue(conn, owner.regionsWithin);
     // Responses leave whole in one write: Nagle's delay would only add latency.
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
   }
 
   /** Response bytes queued and not yet written. */
   get queuedBytes(): number {
-    return this.#writes.bytes;
+    return this.#writes.bytes + this.#writes.fileBytes;
+  }
+
+  /** The part of them held in memory, and the part still on disk (file regions, flow rule 10). */
+  get queuedParts(): { held: number; file: number } {
+    return { held: this.#writes.bytes, file: this.#writes.fileBytes };
   }
 
   /** Whether a request has been read and its answer has not started. */

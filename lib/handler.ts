@@ -43,6 +43,8 @@ export interface HandlerOptions {
   root: string | null;
   /** How to serve it. */
   files?: FileServerOptions;
+  /** Told of each body the file cache lets go of (the worker's copies kept elsewhere follow it). */
+  cacheDropped?: (body: Uint8Array) => void;
   /** The app, or `null` for none. */
   app: App | null;
   /** The health check's path, or `null`. */
@@ -77,7 +79,9 @@ export type Handler = (request: IncomingRequest, info: RequestInfo) => Promise<R
  * ```
  */
 export function createHandler(options: HandlerOptions): Handler {
-  const files = options.root === null ? null : new FileServer(options.root, options.files);
+  const files = options.root === null
+    ? null
+    : new FileServer(options.root, options.files, options.cacheDropped);
   const { app, health = null, metrics = null } = options;
   const scheme = options.secure ? "https" : "http";
   const fromFiles = (request: IncomingRequest) =>

@@ -13,12 +13,16 @@ export interface MetricsSnapshot extends WorkerCounters {
   queueDepth: number;
   /** Open client connections. */
   connections: number;
-  /** Response bytes waiting to be written to clients. */
+  /** Response bytes held in memory, waiting to be written to clients. */
   writeQueueBytes: number;
+  /** Bytes of file regions still to be read from disk and written to clients (flow rule 10). */
+  fileRegionBytes: number;
   /** Workers running. */
   workers: number;
   /** Workers replaced after failing or hanging, since start. */
   restarts: number;
+  /** Bytes of cached bodies the main thread keeps for the workers (flow rule 9). */
+  keptBodyBytes: number;
 }
 
 /** The content type of the page, as Prometheus expects it. */
@@ -34,7 +38,7 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
  * const text = formatMetrics({
  *   responses: { "200": 3 }, bytes: 120, inFlight: 1, queueDepth: 1, websockets: 0,
  *   messagesReceived: 0, messagesSent: 0, postsFromMain: 5, postsToMain: 4, durations: {},
- *   connections: 2, writeQueueBytes: 0, workers: 2, restarts: 0,
+ *   connections: 2, writeQueueBytes: 0, fileRegionBytes: 0, workers: 2, restarts: 0, keptBodyBytes: 0,
  * });
  * assert.equal(text.includes('weft_responses_total{code="200"} 3'), true);
  * ```
@@ -64,9 +68,27 @@ export function formatMetrics(s: MetricsSnapshot): string {
     ]],
   );
   metric("weft_connections_open", "gauge", "Open client connections.", [["", s.connections]]);
-  metric("weft_write_queue_bytes", "gauge", "Response bytes waiting to be written to clients.", [[
+  metric(
+    "weft_write_queue_bytes",
+    "gauge",
+    "Response bytes held in memory, waiting to be written to clients.",
+    [[
+      "",
+      s.writeQueueBytes,
+    ]],
+  );
+  metric(
+    "weft_file_region_bytes",
+    "gauge",
+    "Bytes of files still to be read from disk and sent to clients.",
+    [[
+      "",
+      s.fileRegionBytes,
+    ]],
+  );
+  metric("weft_kept_body_bytes", "gauge", "Bytes of the workers' cached files kept on the main thread.", [[
     "",
-    s.writeQueueBytes,
+    s.keptBodyBytes,
   ]]);
   metric("weft_websockets_open", "gauge", "Open WebSocket connections.", [["", s.websockets]]);
   metric("weft_websocket_messages_total", "counter", "WebSocket messages, by direction.", [

@@ -97,6 +97,7 @@ class RunningServer implements Server, SocketOwner {
   readonly secure: boolean;
   readonly ready: Promise<void>;
   readonly addedFields: readonly [string, string][];
+  readonly regionsWithin: string | null;
   readonly #config: ServerConfig;
   readonly #listener: Deno.Listener;
   readonly #sockets = new Map<number, ClientSocket>();
@@ -119,6 +120,7 @@ class RunningServer implements Server, SocketOwner {
   constructor(config: ServerConfig, listener: Deno.Listener, secure: boolean, signal?: AbortSignal) {
     this.#config = config;
     this.addedFields = config.worker.headers;
+    this.regionsWithin = config.worker.files.followSymlinks ? null : config.worker.root;
     this.#listener = listener;
     this.addr = listener.addr as Deno.NetAddr | Deno.UnixAddr;
     this.secure = secure;
@@ -240,11 +242,15 @@ class RunningServer implements Server, SocketOwner {
     const counters = await this.#pool.counters();
     let queueDepth = 0;
     let writeQueueBytes = 0;
+    let fileRegionBytes = 0;
     for (const socket of this.#sockets.values()) {
       if (socket.isUnanswered) queueDepth++;
-      writeQueueBytes += socket.queuedBytes;
+      const { held, file } = socket.queuedParts;
+      writeQueueBytes += held;
+      fileRegionBytes += file;
     }
-    const page = formatMetrics({ ...counters, queueDepth, connections: this.#sockets.size, writeQueueBytes });
+    const connections = this.#sockets.size;
+    const page = formatMetrics({ ...counters, queueDepth, connections, writeQueueBytes, fileRegionBytes });
     this.#pool.send(FrameType.MetricsPage, id, new TextEncoder().encode(page));
   }
 

@@ -12,6 +12,7 @@
 import { MERGE_LIMIT, REGION_BUFFERS_MOST, REGION_CHUNK_FIRST, REGION_CHUNK_MOST } from "./pool/flow.ts";
 import type { FileRegion } from "./pool/frame_payloads.ts";
 import { isOnlyFrame } from "./pool/frames.ts";
+import { openInside } from "./open_inside.ts";
 
 /**
  * Who queued bytes: the worker (`write`, or `ack` to hear of it at once, or
@@ -47,7 +48,7 @@ let regionBuffers = 0;
  * import { WriteQueue } from "./write_queue.ts";
  * const written: number[] = [];
  * const socket = { write: (p: Uint8Array) => Promise.resolve(written.push(p.length) && p.length) };
- * const queue = new WriteQueue(socket);
+ * const queue = new WriteQueue(socket, null);
  * queue.push(new Uint8Array(3), "write");
  * queue.push(new Uint8Array(4), "ack");
  * const done = await queue.writeNext();
@@ -56,16 +57,20 @@ let regionBuffers = 0;
  */
 export class WriteQueue {
   readonly #socket: { write(p: Uint8Array): Promise<number> };
+  readonly #regionsWithin: string | null;
   #items: Item[] = [];
-  /** Bytes queued and not yet written. */
+  /** Bytes held in memory, queued and not yet written. */
   bytes = 0;
+  /** Bytes of file regions not yet written: on disk, not in memory (a chunk at a time is). */
+  fileBytes = 0;
   /** When the write under way last made progress, and the bytes it moved since. */
   #lastProgress = 0;
   #movedSinceProgress = 0;
 
-  /** Writes to `socket`. */
-  constructor(socket: { write(p: Uint8Array): Promise<number> }) {
+  /** Writes to `socket`; file regions must lie under `regionsWithin` once opened (null: anywhere). */
+  constructor(socket: { write(p: Uint8Array): Promise<number> }, regionsWithin: string | null) {
     this.#socket = socket;
+    this.#regionsWithin = regionsWithin;
   }
 
   /** Whether nothing is queued. */
@@ -87,7 +92,7 @@ export class WriteQueue {
   /** Queues a file region, to be read as it is written. */
   pushRegion(region: FileRegion): void {
     this.#items.push({ region });
-    this.bytes += region.end - region.start;
+    this.fileBytes += region.end - region.start;
   }
 
   /** Counts what is queued as the main thread's own: its worker has been replaced, and never counted it. */
@@ -137,11 +142,12 @@ export class WriteQueue {
 
   /**
    * Reads a file region through one buffer and writes it. The worker's head
-   * promised that version's bytes: a file that changed, or shrank, cannot
-   * complete the response, and the socket is lost.
+   * promised that version's bytes: a file that changed, shrank, or now leads
+   * out of the root (`open_inside.ts`) cannot complete the response, and the
+   * socket is lost.
    */
   async #writeRegion({ path, start, end, size, mtime }: FileRegion): Promise<void> {
-    using file = await Deno.open(path);
+    using file = await openRegionFile(path, this.#regionsWithin);
     const info = await file.stat();
     if (info.size !== size || (info.mtime?.getTime() ?? 0) !== mtime) throw new Error(`${path} changed`);
     await file.seek(start, Deno.SeekMode.Start);
@@ -152,7 +158,7 @@ export class WriteQueue {
         const n = await file.read(buffer.subarray(0, Math.min(buffer.length, end - at)));
         if (n === null) throw new Error(`${path} shrank`);
         const writes = await this.#writeAll(buffer.subarray(0, n));
-        this.bytes -= n;
+        this.fileBytes -= n;
         at += n;
         // The socket took the chunk in one write: it keeps up, so read more at a time, within the budget.
         const grown = Math.min(buffer.length * 2, REGION_CHUNK_MOST, end - at);
@@ -183,5 +189,16 @@ export class WriteQueue {
       }
     }
     return writes;
+  }
+}
+
+/** Opens a region's file, once it is found under `within`. */
+async function openRegionFile(path: string, within: string | null): Promise<Deno.FsFile> {
+  const opened = openInside(path, within);
+  if (opened === null || opened === "outside") throw new Error(`${path} is gone or leads outside the root`);
+  try {
+    return await Deno.open(opened.via);
+  } finally {
+    opened.close();
   }
 }

@@ -145,9 +145,13 @@ export class Connection {
     await this.window.room();
   }
 
-  /** Has the main thread write its copy of a cached body (flow rule 9): no window, but unwritten until written. */
+  /**
+   * Has the main thread write its copy of a cached body (flow rule 9): no window, but unwritten until
+   * written. A body the cache let go of meanwhile is not kept again: its bytes go as they are.
+   */
   writeKept(body: Uint8Array): void {
     const key = this.#host.kept.keyOf(body);
+    if (key === null) return this.write(body);
     this.window.sent(body.length);
     this.#host.outbox.push(FrameType.WriteKept, this.id, encodeCount(key));
   }

@@ -17,7 +17,7 @@ import { emptyCounters, type WorkerCounters } from "../lib/pool/worker_report.ts
 import type { Outbox } from "../lib/pool/outbox.ts";
 import { Connection, type ConnectionHost } from "./connection.ts";
 import type { Took } from "./exchange.ts";
-import { KeptBodies } from "./kept_bodies.ts";
+import type { KeptBodies } from "./kept_bodies.ts";
 import type { LiveReload } from "../lib/dev/live_reload.ts";
 
 /** How often deadlines are checked (ms), at most. */
@@ -31,7 +31,7 @@ const decoder = new TextDecoder();
  * @example
  * ```ts ignore
  * import { Dispatcher } from "./dispatcher.ts";
- * const dispatcher = new Dispatcher(init, handler, outbox);
+ * const dispatcher = new Dispatcher(init, handler, outbox, new KeptBodies(outbox));
  * dispatcher.receive(buffer);
  * ```
  */
@@ -53,13 +53,19 @@ export class Dispatcher implements ConnectionHost {
   /** Connections waiting for the metrics page from the main thread. */
   readonly #metricsWaiting = new Map<number, (page: string | null) => void>();
 
-  /** Starts checking deadlines. */
-  constructor(init: WorkerInit, handler: Handler, outbox: Outbox, live: LiveReload | null = null) {
+  /** Starts checking deadlines; `kept` are the bodies of the handler's file cache kept on the main thread. */
+  constructor(
+    init: WorkerInit,
+    handler: Handler,
+    outbox: Outbox,
+    kept: KeptBodies,
+    live: LiveReload | null = null,
+  ) {
     this.init = init;
     this.#live = live;
     this.handler = handler;
     this.outbox = outbox;
-    this.kept = new KeptBodies(outbox);
+    this.kept = kept;
     const { header, idle, body } = init.timeouts;
     setInterval(() => {
       const now = Date.now();

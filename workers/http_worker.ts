@@ -19,6 +19,7 @@ import { FrameType, readFrames } from "../lib/pool/frames.ts";
 import { emptyCounters, type WorkerStatus } from "../lib/pool/worker_report.ts";
 import { Outbox } from "../lib/pool/outbox.ts";
 import { Dispatcher } from "./dispatcher.ts";
+import { KeptBodies } from "./kept_bodies.ts";
 
 let dispatcher: Dispatcher | null = null;
 const early: ArrayBuffer[] = [];
@@ -75,8 +76,9 @@ async function start(init: WorkerInit): Promise<void> {
     return report({ kind: "failed", message: error instanceof Error ? error.message : String(error) });
   }
   const live = init.dev ? new LiveReload() : null;
-  const handler = createHandler({ ...init, app });
-  dispatcher = new Dispatcher(init, live === null ? handler : devHandler(handler, live), outbox, live);
+  const kept = new KeptBodies(outbox);
+  const handler = createHandler({ ...init, app, cacheDropped: (body) => kept.release(body) });
+  dispatcher = new Dispatcher(init, live === null ? handler : devHandler(handler, live), outbox, kept, live);
   for (const buffer of early.splice(0)) dispatcher.receive(buffer);
   report({ kind: "ready" });
 }

@@ -6,9 +6,13 @@
  * worker still decides every byte of every response; what it no longer does
  * is copy a megabyte into a message per response.
  *
- * A key lives as long as the worker holds the body: once the cache lets go of
- * it and the garbage collector takes it, `Drop` tells the main thread to
- * forget its copy, so the main thread keeps no more than the caches do.
+ * A key lives as long as the worker's file cache holds the body: when the
+ * cache lets go of it (a newer version, or room for others), `Drop` tells
+ * the main thread to forget its copy at once, so the main thread never keeps
+ * more than the caches do (32 MiB a worker). Frames reach the main thread in
+ * order, so a response that named the body before has its bytes already.
+ * A body let go of is never kept again: a response still holding it sends
+ * its bytes.
  *
  * @module
  */
@@ -34,13 +38,16 @@ export interface KeptBodiesOutbox {
  * const key = kept.keyOf(body);
  * assert.equal(kept.keyOf(body), key, "the same body, the same key");
  * assert.notEqual(kept.keyOf(new Uint8Array(100_000)), key);
- * assert.deepEqual(frames, [FrameType.Keep, FrameType.Keep], "each body crosses once");
+ * kept.release(body);
+ * assert.equal(kept.keyOf(body), null, "let go of: sent as bytes");
+ * assert.deepEqual(frames, [FrameType.Keep, FrameType.Keep, FrameType.Drop]);
  * ```
  */
 export class KeptBodies {
   readonly #outbox: KeptBodiesOutbox;
-  readonly #keys = new WeakMap<Uint8Array, number>();
-  readonly #collected: FinalizationRegistry<{ key: number; size: number }>;
+  readonly #keys = new Map<Uint8Array, number>();
+  /** Bodies the cache has let go of. */
+  readonly #released = new WeakSet<Uint8Array>();
   #next = 1;
   /** Bytes sent in `Keep` frames and not yet dropped. */
   bytes = 0;
@@ -48,24 +55,31 @@ export class KeptBodies {
   /** Sends `Keep` and `Drop` through `outbox`. */
   constructor(outbox: KeptBodiesOutbox) {
     this.#outbox = outbox;
-    this.#collected = new FinalizationRegistry((held: { key: number; size: number }) => {
-      this.bytes -= held.size;
-      outbox.push(FrameType.Drop, held.key);
-    });
   }
 
   /**
    * The key under which the main thread keeps `body`, sending it now if it
-   * has not been kept yet. `body` must not change afterwards: it is a cache's.
+   * has not been kept yet; null for a body the cache has let go of. `body`
+   * must not change afterwards: it is a cache's.
    */
-  keyOf(body: Uint8Array): number {
+  keyOf(body: Uint8Array): number | null {
     let key = this.#keys.get(body);
     if (key !== undefined) return key;
+    if (this.#released.has(body)) return null;
     key = this.#next++;
     this.#keys.set(body, key);
-    this.#collected.register(body, { key, size: body.length });
     this.bytes += body.length;
     this.#outbox.push(FrameType.Keep, key, body);
     return key;
+  }
+
+  /** The cache has let go of `body`: the main thread forgets its copy, if it has one. */
+  release(body: Uint8Array): void {
+    this.#released.add(body);
+    const key = this.#keys.get(body);
+    if (key === undefined) return;
+    this.#keys.delete(body);
+    this.bytes -= body.length;
+    this.#outbox.push(FrameType.Drop, key);
   }
 }

@@ -33,17 +33,28 @@ interface CacheEntry {
  * import { FileCache } from "./file_cache.ts";
  * const path = Deno.makeTempFileSync();
  * Deno.writeTextFileSync(path, "hello");
- * const cache = new FileCache();
+ * const cache = new FileCache(Deno.readFileSync);
  * assert.equal(new TextDecoder().decode(cache.bytes(path, Deno.statSync(path))), "hello");
  * ```
  */
 export class FileCache {
   readonly #entries = new Map<string, CacheEntry>();
+  readonly #read: (path: string) => Uint8Array;
+  readonly #dropped: (body: Uint8Array) => void;
   #size = 0;
+
+  /**
+   * Reads files with `read` (the file server's checks where a file lies, `FileLookup.read`); `dropped` is
+   * told of every body it lets go of, stale or evicted, once it no longer hands it out.
+   */
+  constructor(read: (path: string) => Uint8Array, dropped: (body: Uint8Array) => void = () => {}) {
+    this.#read = read;
+    this.#dropped = dropped;
+  }
 
   /** A small file's bytes. */
   bytes(path: string, info: Deno.FileInfo): Uint8Array {
-    return this.#entry(path, info).bytes ??= Deno.readFileSync(path);
+    return this.#entry(path, info).bytes ??= this.#read(path);
   }
 
   /** A file's body compressed with `coding`, from the cache or made now. */
@@ -51,7 +62,7 @@ export class FileCache {
     const entry = this.#entry(path, info);
     let bytes = entry.encoded.get(coding);
     if (bytes === undefined) {
-      bytes = compress(entry.bytes ?? Deno.readFileSync(path), coding);
+      bytes = compress(entry.bytes ?? this.#read(path), coding);
       entry.encoded.set(coding, bytes);
       this.#charge(entry, bytes.length);
     }
@@ -63,14 +74,11 @@ export class FileCache {
     const mtime = info.mtime?.getTime() ?? 0;
     let entry = this.#entries.get(path);
     if (entry !== undefined && entry.mtime === mtime && entry.size === info.size) return entry;
-    if (entry !== undefined) {
-      this.#entries.delete(path);
-      this.#size -= entry.cost;
-    }
+    if (entry !== undefined) this.#drop(path, entry);
     entry = { mtime, size: info.size, bytes: null, encoded: new Map(), cost: 0 };
     this.#entries.set(path, entry);
     if (info.size <= SMALL_FILE) {
-      entry.bytes = Deno.readFileSync(path);
+      entry.bytes = this.#read(path);
       this.#charge(entry, entry.bytes.length);
     }
     return entry;
@@ -82,8 +90,14 @@ export class FileCache {
     this.#size += bytes;
     for (const [path, oldest] of this.#entries) {
       if (this.#size <= CACHE_BYTES || oldest === entry) break;
-      this.#entries.delete(path);
-      this.#size -= oldest.cost;
+      this.#drop(path, oldest);
     }
+  }
+
+  #drop(path: string, entry: CacheEntry): void {
+    this.#entries.delete(path);
+    this.#size -= entry.cost;
+    if (entry.bytes !== null) this.#dropped(entry.bytes);
+    for (const bytes of entry.encoded.values()) this.#dropped(bytes);
   }
 }

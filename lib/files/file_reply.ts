@@ -64,14 +64,19 @@ const SIBLINGS: Readonly<Partial<Record<Coding, string>>> = { br: ".br", gzip: "
 export class FileReplies {
   readonly #options: ResolvedFileServerOptions;
   readonly #lookup: FileLookup;
-  readonly #cache = new FileCache();
+  readonly #cache: FileCache;
   readonly #cacheControl: string;
   readonly #facts = new WeakMap<Deno.FileInfo, FileFacts>();
 
-  /** Replies with `options`, finding precompressed siblings with `lookup`. */
-  constructor(options: ResolvedFileServerOptions, lookup: FileLookup) {
+  /** Replies with `options`, finding files and siblings with `lookup`; `cacheDropped` as for the cache. */
+  constructor(
+    options: ResolvedFileServerOptions,
+    lookup: FileLookup,
+    cacheDropped: (body: Uint8Array) => void = () => {},
+  ) {
     this.#options = options;
     this.#lookup = lookup;
+    this.#cache = new FileCache((path) => lookup.read(path), cacheDropped);
     this.#cacheControl = options.cacheSeconds > 0 ? `public, max-age=${options.cacheSeconds}` : "no-cache";
   }
 
@@ -123,7 +128,7 @@ export class FileReplies {
         sharedBody: true,
       };
     }
-    const file = await Deno.open(path);
+    const file = await this.#lookup.open(path);
     const stream = file.readable.pipeThrough(new CompressionStream(coding.coding as "gzip" | "deflate"));
     return { status, headers, body: [stream], files: [] };
   }
@@ -173,6 +178,14 @@ export class FileReplies {
     return streamed === null ? null : { coding: streamed, sibling: null };
   }
 
+  /**
+   * Opens and closes the file: one that cannot be read is a 403 now (the file
+   * server's catch), not a response cut off after its head.
+   */
+  async #assertReadable(path: string): Promise<void> {
+    (await this.#lookup.open(path)).close();
+  }
+
   /** A 206 with one range, or several as multipart/byteranges (RFC 9110 §14.6). */
   async #ranges(
     headers: [string, string][],
@@ -180,7 +193,7 @@ export class FileReplies {
     ranges: ByteRange[],
     type: string,
   ): Promise<Reply> {
-    await assertReadable(path);
+    await this.#assertReadable(path);
     if (ranges.length === 1) {
       const { start, end } = ranges[0];
       headers.push(["Content-Range", `bytes ${start}-${end - 1}/${info.size}`]);
@@ -205,7 +218,7 @@ export class FileReplies {
     { path, info }: Found,
   ): Promise<Reply> {
     if (info.size > SMALL_FILE) {
-      await assertReadable(path);
+      await this.#assertReadable(path);
       return {
         status,
         headers,
@@ -222,12 +235,4 @@ export class FileReplies {
 /** Bytes `start` to `end` of this version of the file, for the main thread to read and write (flow rule 10). */
 function region(path: string, info: Deno.FileInfo, start: number, end: number): FileRegion {
   return { path, start, end, size: info.size, mtime: info.mtime?.getTime() ?? 0 };
-}
-
-/**
- * Opens and closes the file: one that cannot be read is a 403 now (the file
- * server's catch), not a response cut off after its head.
- */
-async function assertReadable(path: string): Promise<void> {
-  (await Deno.open(path)).close();
 }

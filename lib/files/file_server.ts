@@ -61,12 +61,19 @@ export class FileServer {
   readonly #lookup: FileLookup;
   readonly #replies: FileReplies;
 
-  /** Serves `root`, an absolute path without symlinks (as `Deno.realPath` gives). */
-  constructor(root: string, options: FileServerOptions = {}) {
+  /**
+   * Serves `root`, an absolute path without symlinks (as `Deno.realPath` gives); `cacheDropped` hears of
+   * each body the file cache lets go of.
+   */
+  constructor(
+    root: string,
+    options: FileServerOptions = {},
+    cacheDropped: (body: Uint8Array) => void = () => {},
+  ) {
     this.#root = root;
     this.#options = fileServerOptions(options);
     this.#lookup = new FileLookup(root, this.#options.followSymlinks);
-    this.#replies = new FileReplies(this.#options, this.#lookup);
+    this.#replies = new FileReplies(this.#options, this.#lookup, cacheDropped);
   }
 
   /** The response to a request. */
@@ -169,7 +176,7 @@ export class FileServer {
 
   async #listing(dir: string, urlPath: string): Promise<Reply> {
     const entries: ListingEntry[] = [];
-    for await (const entry of Deno.readDir(dir)) {
+    for (const entry of await this.#lookup.list(dir)) {
       if (entry.name.startsWith(".") && this.#options.dotfiles !== "allow") continue;
       const found = this.#lookup.find(join(dir, entry.name));
       if (found === null || found === "outside") continue;
