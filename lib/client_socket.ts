@@ -18,14 +18,7 @@ import { closeQuietly, unavailable } from "./refuse.ts";
 import { READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, REPORT_FROM, TAKEN_FROM } from "./pool/flow.ts";
 import { decodeCount, decodeRegion, encodeCount, encodeRemoteAddr } from "./pool/frame_payloads.ts";
 import { FrameType } from "./pool/frames.ts";
-import { type Origin, type WriteDone, WriteQueue } from "./write_queue.ts";
-
-/** Who queued the bytes of each frame type that carries them (`write_queue.ts`). */
-const ORIGIN: Partial<Record<FrameType, Origin>> = {
-  [FrameType.Write]: "write",
-  [FrameType.WriteAck]: "ack",
-  [FrameType.WriteKept]: "kept",
-};
+import { ORIGIN, type Origin, type WriteDone, WriteQueue } from "./write_queue.ts";
 
 /** What a socket needs from the server that owns it. */
 export interface SocketOwner {
@@ -96,9 +89,9 @@ export class ClientSocket {
     return this.#writes.bytes + this.#writes.fileBytes;
   }
 
-  /** The part of them held in memory, and the part still on disk (file regions, flow rule 10). */
-  get queuedParts(): { held: number; file: number } {
-    return { held: this.#writes.bytes, file: this.#writes.fileBytes };
+  /** The part of them held in memory (`bytes`), and the part still on disk (`fileBytes`, flow rule 10). */
+  get queued(): Readonly<Pick<WriteQueue, "bytes" | "fileBytes">> {
+    return this.#writes;
   }
 
   /** Whether a request has been read and its answer has not started. */

@@ -240,14 +240,11 @@ class RunningServer implements Server, SocketOwner {
   /** Gathers the metrics and hands the page to the worker that asked for it. */
   async #sendMetrics(id: number): Promise<void> {
     const counters = await this.#pool.counters();
-    let queueDepth = 0;
-    let writeQueueBytes = 0;
-    let fileRegionBytes = 0;
+    let [queueDepth, writeQueueBytes, fileRegionBytes] = [0, 0, 0];
     for (const socket of this.#sockets.values()) {
       if (socket.isUnanswered) queueDepth++;
-      const { held, file } = socket.queuedParts;
-      writeQueueBytes += held;
-      fileRegionBytes += file;
+      writeQueueBytes += socket.queued.bytes;
+      fileRegionBytes += socket.queued.fileBytes;
     }
     const connections = this.#sockets.size;
     const page = formatMetrics({ ...counters, queueDepth, connections, writeQueueBytes, fileRegionBytes });

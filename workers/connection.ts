@@ -1,12 +1,10 @@
 /**
- * One client connection as its worker sees it: the protocol state machine
- * fed with the bytes the main thread read, the deadlines the client must
- * meet (`client_deadline.ts`), and the exchange (request and response) under
- * way; or, once an app upgraded it, its WebSocket session.
+ * One client connection as its worker sees it: the protocol state machine fed with the bytes the main
+ * thread read, the deadlines the client must meet (`client_deadline.ts`), and the exchange (request and
+ * response) under way; or, once an app upgraded it, its WebSocket session.
  *
- * `drive` runs the protocol's events synchronously until it needs bytes or
- * must wait; an exchange runs on its own, fed its request body through a
- * stream, and calls `exchangeEnded` when its response is over.
+ * `drive` runs the protocol's events synchronously until it needs bytes or must wait; an exchange runs on
+ * its own, fed its request body through a stream, and calls `exchangeEnded` when its response is over.
  *
  * @module
  */
@@ -145,10 +143,7 @@ export class Connection {
     await this.window.room();
   }
 
-  /**
-   * Has the main thread write its copy of a cached body (flow rule 9): no window, but unwritten until
-   * written. A body the cache let go of meanwhile is not kept again: its bytes go as they are.
-   */
+  /** Has the main thread write its copy of a cached body (flow rule 9), or the bytes of one let go of. */
   writeKept(body: Uint8Array): void {
     const key = this.#host.kept.keyOf(body);
     if (key === null) return this.write(body);

@@ -25,7 +25,6 @@
  */
 
 import type { WorkerInit } from "../config/resolve.ts";
-import { waitAtMost } from "../wait_at_most.ts";
 import type { FrameHandler, FrameType } from "./frames.ts";
 import { leastLoaded } from "./balance.ts";
 import { letLeave } from "./leave.ts";
