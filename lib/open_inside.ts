@@ -7,9 +7,14 @@
  * kernel's (`/proc/self/fd/N`), and everything after the check (stat, read,
  * list) goes through it, so it reaches the file that was checked whatever the
  * path has become since. Where `/proc` cannot be read (another system, or
- * Deno may not read it), the check is the path's real path taken after the
- * open, and the opened file must be the one found there (same device and
- * inode); the reads then use that real path.
+ * Deno may not: it asks for `--allow-all` to read `/proc/self/fd` for a
+ * regular file, so this is the common case), the check is the path's real
+ * path taken after the open, and the opened file must be the one found there
+ * (same device and inode). Whole reads then come from the checked
+ * descriptor itself (`readAll`); what Deno's APIs open (streams, regions)
+ * uses that real path, so a swap within the microseconds between the check
+ * and that open is not caught (a region's file must also still have the
+ * size and mtime its head promised).
  *
  * Both threads use it: the worker's file server, and the main thread when it
  * reads a file region (flow rule 10).
@@ -17,20 +22,24 @@
  * @module
  */
 
-import { closeSync, fstatSync, openSync, readlinkSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readFileSync, readlinkSync } from "node:fs";
 
-/** A file opened and found under the root: use `via` with Deno's file APIs, then `close`. */
+/** A file opened and found under the root: use it, then `close`. */
 export interface Opened {
   /** The file's canonical path. */
   real: string;
-  /** The path that reaches the opened file itself (`/proc/self/fd/N`, or `real` where there is none). */
+  /** The path that reaches the opened file itself (`/proc/self/fd/N`), or `real` where there is none. */
   via: string;
-  /** Closes the descriptor `via` names. */
+  /** Whether the opened file is a regular file (not a folder, a named pipe, a device). */
+  isRegularFile(): boolean;
+  /** The whole of the opened file, read from its descriptor. */
+  readAll(): Uint8Array;
+  /** Closes the descriptor. */
   close(): void;
 }
 
-/** Whether the kernel's names of open files can be read here; found out at the first open. */
-let procFds: boolean | null = null;
+/** False once Deno has refused to read `/proc/self/fd` (it does not change its mind). */
+let procFds = true;
 
 /**
  * Opens `path` and checks that the file opened lies under `root` (a real
@@ -58,13 +67,14 @@ let procFds: boolean | null = null;
 export function openInside(path: string, root: string | null): Opened | "outside" | null {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    // Non-blocking: opening a named pipe for reading would wait for a writer (a stat did not). It changes
+    // nothing for a file or a folder.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
     return missingOrThrow(e);
   }
   try {
-    const opened = procFds !== false ? viaProc(fd) : null;
-    const checked = opened ?? viaRealPath(path, fd);
+    const checked = (procFds ? viaProc(fd) : null) ?? viaRealPath(path, fd);
     if (checked === null) {
       closeSync(fd);
       return null;
@@ -73,7 +83,12 @@ export function openInside(path: string, root: string | null): Opened | "outside
       closeSync(fd);
       return "outside";
     }
-    return { ...checked, close: () => closeSync(fd) };
+    return {
+      ...checked,
+      isRegularFile: () => fstatSync(fd).isFile(),
+      readAll: () => readFileSync(fd),
+      close: () => closeSync(fd),
+    };
   } catch (e) {
     closeSync(fd);
     throw e;
@@ -84,11 +99,10 @@ export function openInside(path: string, root: string | null): Opened | "outside
 function viaProc(fd: number): { real: string; via: string } | null {
   const via = `/proc/self/fd/${fd}`;
   try {
-    const real = readlinkSync(via);
-    procFds = true;
-    return { real, via };
-  } catch (e) {
-    if (procFds === true) throw e;
+    return { real: readlinkSync(via), via };
+  } catch {
+    // Not Linux, or Deno's permissions: it refuses a regular file's link without --allow-all, and may allow
+    // a named pipe's, so one success proves nothing; one refusal ends the tries.
     procFds = false;
     return null;
   }
@@ -106,6 +120,15 @@ function viaRealPath(path: string, fd: number): { real: string; via: string } | 
   }
   const opened = fstatSync(fd);
   return there.dev === opened.dev && there.ino === opened.ino ? { real, via: real } : null;
+}
+
+/**
+ * `opened`, once it is found to be a regular file: a named pipe or a device swapped in since it was looked
+ * up would block a read. Throws `PermissionDenied` (a 403) otherwise.
+ */
+export function regularFile(opened: Opened): Opened {
+  if (!opened.isRegularFile()) throw new Deno.errors.PermissionDenied(`${opened.real} is not a regular file`);
+  return opened;
 }
 
 /** Null for the errors that mean "nothing is there" for a URL; a permission error as Deno's, for a 403. */

@@ -12,7 +12,7 @@
 import { MERGE_LIMIT, REGION_BUFFERS_MOST, REGION_CHUNK_FIRST, REGION_CHUNK_MOST } from "./pool/flow.ts";
 import type { FileRegion } from "./pool/frame_payloads.ts";
 import { FrameType, isOnlyFrame } from "./pool/frames.ts";
-import { openInside } from "./open_inside.ts";
+import { openInside, regularFile } from "./open_inside.ts";
 
 /**
  * Who queued bytes: the worker (`write`, or `ack` to hear of it at once, or
@@ -204,7 +204,7 @@ async function openRegionFile(path: string, within: string | null): Promise<Deno
   const opened = openInside(path, within);
   if (opened === null || opened === "outside") throw new Error(`${path} is gone or leads outside the root`);
   try {
-    return await Deno.open(opened.via);
+    return await Deno.open(regularFile(opened).via);
   } finally {
     opened.close();
   }

@@ -80,3 +80,12 @@ Deno.test("write queue: a region whose path now leads out of the root is never r
   await Deno.remove(root, { recursive: true });
   await Deno.remove(outside.path);
 });
+
+Deno.test("write queue: a region whose file is now a named pipe is refused, not waited on", async () => {
+  const dir = Deno.realPathSync(await Deno.makeTempDir());
+  await new Deno.Command("mkfifo", { args: [`${dir}/f`] }).output();
+  const queue = new WriteQueue({ write: (p) => Promise.resolve(p.length) }, dir);
+  queue.pushRegion({ path: `${dir}/f`, start: 0, end: 10, size: 10, mtime: 0 });
+  await assert.rejects(queue.writeNext(), /not a regular file/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -106,3 +106,28 @@ Deno.test("where Deno may not read /proc (--allow-read=ROOT), the check falls ba
     await Deno.remove(root, { recursive: true });
   }
 });
+
+serverTest(
+  "a named pipe in the root is 404 at once, and a file swapped for one is refused, never waited on",
+  async (t) => {
+    await new Deno.Command("mkfifo", { args: [`${t.root}/pipe`] }).output();
+    // Opening a pipe for reading waits for a writer: a blocking open would hold the worker for good.
+    const pipe = await fetch(t.url("/pipe"), { signal: AbortSignal.timeout(5000) });
+    await pipe.body?.cancel();
+    assert.equal(pipe.status, 404);
+    assert.equal(await (await fetch(t.url("/small.txt"))).text(), "inside");
+    // Swapped for a pipe: the bytes cached from before (its metadata is trusted for 100 ms), then a refusal;
+    // no request waits on the pipe.
+    await Deno.remove(`${t.root}/small.txt`);
+    await new Deno.Command("mkfifo", { args: [`${t.root}/small.txt`] }).output();
+    for (let status = 200, deadline = Date.now() + 5000; status === 200;) {
+      assert.ok(Date.now() < deadline, "still served 5 s after the swap");
+      const swapped = await fetch(t.url("/small.txt"), { signal: AbortSignal.timeout(5000) });
+      const body = await swapped.text();
+      status = swapped.status;
+      assert.ok(status === 200 ? body === "inside" : [403, 404].includes(status), `${status} ${body}`);
+    }
+  },
+  // One worker: the pipe and the file are looked up by the same one (Deno refuses /proc for one, not the other).
+  { files: { "small.txt": "inside" }, options: { workers: 1 } },
+);

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type Opened, openInside } from "../open_inside.ts";
+import { type Opened, openInside, regularFile } from "../open_inside.ts";
 
 /** How long a found file's metadata is trusted (ms): an edit shows within this time. */
 const FOUND_TTL = 100;
@@ -81,12 +81,12 @@ export class FileLookup {
 
   /** A file's bytes, read from the file found under the root now. */
   read(path: string): Uint8Array {
-    return this.#checked(path, (opened) => Deno.readFileSync(opened.via));
+    return this.#checked(path, (opened) => regularFile(opened).readAll());
   }
 
   /** A file opened for reading, found under the root now. */
   open(path: string): Promise<Deno.FsFile> {
-    return this.#checked(path, (opened) => Deno.open(opened.via));
+    return this.#checked(path, (opened) => Deno.open(regularFile(opened).via));
   }
 
   /** A folder's entries, listed from the folder found under the root now. */
