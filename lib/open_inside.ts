@@ -10,11 +10,9 @@
  * Deno may not: it asks for `--allow-all` to read `/proc/self/fd` for a
  * regular file, so this is the common case), the check is the path's real
  * path taken after the open, and the opened file must be the one found there
- * (same device and inode). Whole reads then come from the checked
- * descriptor itself (`readAll`); what Deno's APIs open (streams, regions)
- * uses that real path, so a swap within the microseconds between the check
- * and that open is not caught (a region's file must also still have the
- * size and mtime its head promised).
+ * (same device and inode). Bytes are read from the checked descriptor
+ * itself (`readAll`, `readAt`, `streamOf`), never by a path resolved again;
+ * only metadata and folder listings go through `via`.
  *
  * Both threads use it: the worker's file server, and the main thread when it
  * reads a file region (flow rule 10).
@@ -22,7 +20,7 @@
  * @module
  */
 
-import { closeSync, constants, fstatSync, openSync, readFileSync, readlinkSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, read, readFileSync, readlinkSync } from "node:fs";
 
 /** A file opened and found under the root: use it, then `close`. */
 export interface Opened {
@@ -34,6 +32,10 @@ export interface Opened {
   isRegularFile(): boolean;
   /** The whole of the opened file, read from its descriptor. */
   readAll(): Uint8Array;
+  /** Reads into `buffer` from `position` of the opened file; 0 at its end. */
+  readAt(buffer: Uint8Array, position: number): Promise<number>;
+  /** The opened file's version: its size and mtime (ms). */
+  version(): { size: number; mtime: number };
   /** Closes the descriptor. */
   close(): void;
 }
@@ -87,6 +89,14 @@ export function openInside(path: string, root: string | null): Opened | "outside
       ...checked,
       isRegularFile: () => fstatSync(fd).isFile(),
       readAll: () => readFileSync(fd),
+      readAt: (buffer, position) =>
+        new Promise((resolve, reject) =>
+          read(fd, buffer, 0, buffer.length, position, (e, n) => e ? reject(e) : resolve(n))
+        ),
+      version: () => {
+        const stat = fstatSync(fd);
+        return { size: stat.size, mtime: Math.trunc(stat.mtimeMs) };
+      },
       close: () => closeSync(fd),
     };
   } catch (e) {
@@ -129,6 +139,45 @@ function viaRealPath(path: string, fd: number): { real: string; via: string } | 
 export function regularFile(opened: Opened): Opened {
   if (!opened.isRegularFile()) throw new Deno.errors.PermissionDenied(`${opened.real} is not a regular file`);
   return opened;
+}
+
+/**
+ * The opened file's bytes as a stream, read from its descriptor in 64 KiB chunks; the descriptor closes when
+ * the stream ends, fails or is cancelled.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { openInside, streamOf } from "./open_inside.ts";
+ * const root = Deno.realPathSync(Deno.makeTempDirSync());
+ * Deno.writeFileSync(`${root}/a.bin`, new Uint8Array(100_000).fill(7));
+ * const opened = openInside(`${root}/a.bin`, root);
+ * assert.ok(opened !== null && opened !== "outside");
+ * const bytes = await new Response(streamOf(opened)).bytes();
+ * assert.equal(bytes.length, 100_000);
+ * ```
+ */
+export function streamOf(opened: Opened): ReadableStream<Uint8Array<ArrayBuffer>> {
+  let position = 0;
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
+    async pull(controller) {
+      const buffer = new Uint8Array(64 * 1024);
+      let n: number;
+      try {
+        n = await opened.readAt(buffer, position);
+      } catch (e) {
+        opened.close();
+        throw e;
+      }
+      if (n === 0) {
+        opened.close();
+        return controller.close();
+      }
+      position += n;
+      controller.enqueue(buffer.subarray(0, n));
+    },
+    cancel: () => opened.close(),
+  }, { highWaterMark: 0 });
 }
 
 /** Null for the errors that mean "nothing is there" for a URL; a permission error as Deno's, for a 403. */

@@ -12,7 +12,7 @@
 import { MERGE_LIMIT, REGION_BUFFERS_MOST, REGION_CHUNK_FIRST, REGION_CHUNK_MOST } from "./pool/flow.ts";
 import type { FileRegion } from "./pool/frame_payloads.ts";
 import { FrameType, isOnlyFrame } from "./pool/frames.ts";
-import { openInside, regularFile } from "./open_inside.ts";
+import { type Opened, openInside, regularFile } from "./open_inside.ts";
 
 /**
  * Who queued bytes: the worker (`write`, or `ack` to hear of it at once, or
@@ -154,16 +154,15 @@ export class WriteQueue {
    * socket is lost.
    */
   async #writeRegion({ path, start, end, size, mtime }: FileRegion): Promise<void> {
-    using file = await openRegionFile(path, this.#regionsWithin);
-    const info = await file.stat();
-    if (info.size !== size || (info.mtime?.getTime() ?? 0) !== mtime) throw new Error(`${path} changed`);
-    await file.seek(start, Deno.SeekMode.Start);
+    const file = openRegionFile(path, this.#regionsWithin);
     let buffer = new Uint8Array(Math.min(REGION_CHUNK_FIRST, end - start));
     regionBuffers += buffer.length;
     try {
+      const version = file.version();
+      if (version.size !== size || version.mtime !== mtime) throw new Error(`${path} changed`);
       for (let at = start; at < end;) {
-        const n = await file.read(buffer.subarray(0, Math.min(buffer.length, end - at)));
-        if (n === null) throw new Error(`${path} shrank`);
+        const n = await file.readAt(buffer.subarray(0, Math.min(buffer.length, end - at)), at);
+        if (n === 0) throw new Error(`${path} shrank`);
         const writes = await this.#writeAll(buffer.subarray(0, n));
         this.fileBytes -= n;
         at += n;
@@ -179,6 +178,7 @@ export class WriteQueue {
       }
     } finally {
       regionBuffers -= buffer.length;
+      file.close();
     }
   }
 
@@ -199,13 +199,14 @@ export class WriteQueue {
   }
 }
 
-/** Opens a region's file, once it is found under `within`. */
-async function openRegionFile(path: string, within: string | null): Promise<Deno.FsFile> {
+/** A region's file, opened and found under `within` as a regular file; its bytes are read from it. */
+function openRegionFile(path: string, within: string | null): Opened {
   const opened = openInside(path, within);
   if (opened === null || opened === "outside") throw new Error(`${path} is gone or leads outside the root`);
   try {
-    return await Deno.open(regularFile(opened).via);
-  } finally {
+    return regularFile(opened);
+  } catch (e) {
     opened.close();
+    throw e;
   }
 }

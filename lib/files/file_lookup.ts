@@ -11,7 +11,7 @@
  * @module
  */
 
-import { type Opened, openInside, regularFile } from "../open_inside.ts";
+import { type Opened, openInside, regularFile, streamOf } from "../open_inside.ts";
 
 /** How long a found file's metadata is trusted (ms): an edit shows within this time. */
 const FOUND_TTL = 100;
@@ -81,28 +81,41 @@ export class FileLookup {
 
   /** A file's bytes, read from the file found under the root now. */
   read(path: string): Uint8Array {
-    return this.#checked(path, (opened) => regularFile(opened).readAll());
+    const opened = this.#openFile(path);
+    try {
+      return opened.readAll();
+    } finally {
+      opened.close();
+    }
   }
 
-  /** A file opened for reading, found under the root now. */
-  open(path: string): Promise<Deno.FsFile> {
-    return this.#checked(path, (opened) => Deno.open(regularFile(opened).via));
+  /** A file's bytes as a stream, read from the file found under the root now. */
+  stream(path: string): ReadableStream<Uint8Array<ArrayBuffer>> {
+    return streamOf(this.#openFile(path));
+  }
+
+  /**
+   * Throws as a read would, reading nothing: a file that cannot be read is a 403 before a head is sent (the
+   * file server's catch), not a response cut off after it.
+   */
+  assertReadable(path: string): void {
+    this.#openFile(path).close();
   }
 
   /** A folder's entries, listed from the folder found under the root now. */
   list(path: string): Promise<Deno.DirEntry[]> {
-    return this.#checked(path, (opened) => Array.fromAsync(Deno.readDir(opened.via)));
+    return expect(path, this.#use(path, (opened) => Array.fromAsync(Deno.readDir(opened.via))));
   }
 
-  /** `use` on the file at `path` once it is found under the root; it may not have gone away since it was found. */
-  #checked<T>(path: string, use: (opened: Opened) => T): T {
-    const result = this.#use(path, use);
-    // RFC 9110 §15.5.4: a link that leads out of the served folder is never read.
-    if (result === "outside") {
-      throw new Deno.errors.PermissionDenied(`${path} leads outside the served folder`);
+  /** The regular file at `path`, opened and found under the root; the caller closes it. */
+  #openFile(path: string): Opened {
+    const opened = expect(path, openInside(path, this.#within));
+    try {
+      return regularFile(opened);
+    } catch (e) {
+      opened.close();
+      throw e;
     }
-    if (result === null) throw new Deno.errors.NotFound(`${path} is gone`);
-    return result;
   }
 
   /** Opens `path`, checks where the opened file lies and runs `use` on it; the descriptor closes once `use` settles. */
@@ -120,4 +133,12 @@ export class FileLookup {
     else opened.close();
     return result;
   }
+}
+
+/** What was found at `path` since it was looked up, or why it cannot be read. */
+function expect<T>(path: string, found: T | "outside" | null): T {
+  // RFC 9110 §15.5.4: a link that leads out of the served folder is never read.
+  if (found === "outside") throw new Deno.errors.PermissionDenied(`${path} leads outside the served folder`);
+  if (found === null) throw new Deno.errors.NotFound(`${path} is gone`);
+  return found;
 }

@@ -85,7 +85,7 @@ export class FileReplies {
    * status uses the file as an error page, which has no validators or ranges
    * of its own and is not cached.
    */
-  async reply(status: number, found: Found, req: FileRequest): Promise<Reply> {
+  reply(status: number, found: Found, req: FileRequest): Reply {
     const { path, info } = found;
     const facts = this.#factsOf(path, info);
     const resource = status === 200;
@@ -113,10 +113,10 @@ export class FileReplies {
     if (range.kind === "unsatisfiable") {
       return textReply(416, `The file has ${info.size} bytes`, [["Content-Range", `bytes */${info.size}`]]);
     }
-    if (range.kind === "ranges") return await this.#ranges(headers, found, range.ranges, facts.type);
-    if (coding === null) return await this.#whole(status, headers, found);
+    if (range.kind === "ranges") return this.#ranges(headers, found, range.ranges, facts.type);
+    if (coding === null) return this.#whole(status, headers, found);
     headers.push(["Content-Encoding", coding.coding]);
-    if (coding.sibling !== null) return await this.#whole(status, headers, coding.sibling);
+    if (coding.sibling !== null) return this.#whole(status, headers, coding.sibling);
     if (info.size <= COMPRESS_CACHE_LIMIT) {
       const bytes = this.#cache.encoded(path, info, coding.coding);
       return {
@@ -128,8 +128,9 @@ export class FileReplies {
         sharedBody: true,
       };
     }
-    const file = await this.#lookup.open(path);
-    const stream = file.readable.pipeThrough(new CompressionStream(coding.coding as "gzip" | "deflate"));
+    const stream = this.#lookup.stream(path).pipeThrough(
+      new CompressionStream(coding.coding as "gzip" | "deflate"),
+    );
     return { status, headers, body: [stream], files: [] };
   }
 
@@ -178,22 +179,14 @@ export class FileReplies {
     return streamed === null ? null : { coding: streamed, sibling: null };
   }
 
-  /**
-   * Opens and closes the file: one that cannot be read is a 403 now (the file
-   * server's catch), not a response cut off after its head.
-   */
-  async #assertReadable(path: string): Promise<void> {
-    (await this.#lookup.open(path)).close();
-  }
-
   /** A 206 with one range, or several as multipart/byteranges (RFC 9110 §14.6). */
-  async #ranges(
+  #ranges(
     headers: [string, string][],
     { path, info }: Found,
     ranges: ByteRange[],
     type: string,
-  ): Promise<Reply> {
-    await this.#assertReadable(path);
+  ): Reply {
+    this.#lookup.assertReadable(path);
     if (ranges.length === 1) {
       const { start, end } = ranges[0];
       headers.push(["Content-Range", `bytes ${start}-${end - 1}/${info.size}`]);
@@ -212,13 +205,13 @@ export class FileReplies {
   }
 
   /** The whole of a file as the body: from the cache when small, streamed from disk when large. */
-  async #whole(
+  #whole(
     status: number,
     headers: [string, string][],
     { path, info }: Found,
-  ): Promise<Reply> {
+  ): Reply {
     if (info.size > SMALL_FILE) {
-      await this.#assertReadable(path);
+      this.#lookup.assertReadable(path);
       return {
         status,
         headers,

@@ -162,9 +162,9 @@ export class FileServer {
   }
 
   /** The root's 404.html with status 404, or a built-in page. */
-  async #notFound(req: FileRequest): Promise<Reply> {
+  #notFound(req: FileRequest): Reply {
     const page = this.#lookup.file(this.#root + "/404.html");
-    if (page !== null) return await this.#replies.reply(404, page, req);
+    if (page !== null) return this.#replies.reply(404, page, req);
     return {
       status: 404,
       headers: [["Content-Type", "text/html; charset=utf-8"]],
