@@ -15,11 +15,11 @@
  *   Reloads run one after another (`reload_queue.ts`), none before `ready`.
  * - A worker not ready within `loadTimeout` has failed to load: at start the
  *   pool fails, on a reload the reload does.
- * - A worker that answers no ping for `unresponsiveAfter` ms and did not say
- *   it closed is stuck in JavaScript, and Deno cannot stop that (see
+ * - A worker that has loaded, then answers no ping for `unresponsiveAfter` ms
+ *   and did not say it closed, is stuck in JavaScript, and Deno cannot stop that (see
  *   `PoolWorker.terminate`): the pool routes nothing more to it and has failed,
  *   so that the process can be restarted instead of pretending. Every worker
- *   is watched, in a slot or not (one loading for a reload, one leaving).
+ *   that has loaded is watched, in a slot or not (one leaving after a reload).
  *
  * @module
  */
@@ -278,7 +278,9 @@ export class WorkerPool {
       w?.state !== "ended" && w !== null
     );
     for (const w of live) {
-      if (now - w.lastAnswer <= this.#options.unresponsiveAfter) continue;
+      // One still loading may run no JavaScript yet (its modules are fetched and checked): --load-timeout
+      // bounds it instead.
+      if (w.state === "loading" || now - w.lastAnswer <= this.#options.unresponsiveAfter) continue;
       const silent = `worker ${w.slot + 1} has answered nothing for ${
         ((now - w.lastAnswer) / 1000).toFixed(1)
       } s`;
