@@ -112,3 +112,19 @@ Deno.test("reload: a download that outlasts --drain-timeout is finished by the m
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("reload: an app that loops in its top level ends the reload at --load-timeout, and weft exits 1", async () => {
+  await withApp(["--handler-timeout", "0.5", "--load-timeout", "3"], async (weft, app) => {
+    // A loading worker may answer nothing for a while (its modules are fetched): the load timeout decides, and
+    // one that also answered nothing that long is stuck. A thread Deno cannot stop must not spin on.
+    await Deno.writeTextFile(app, appSource("v2", "for (;;) { /* never loads */ }"));
+    weft.child.kill("SIGHUP");
+    const status = await within(weft.child.status, "weft exits", 20_000);
+    await weft.rest();
+    assert.equal(status.code, 1);
+    assert.match(
+      weft.stderr,
+      /weft: worker 1 has answered nothing for .* while loading: .*weft must be restarted/,
+    );
+  });
+});

@@ -15,11 +15,8 @@
  *   Reloads run one after another (`reload_queue.ts`), none before `ready`.
  * - A worker not ready within `loadTimeout` has failed to load: at start the
  *   pool fails, on a reload the reload does.
- * - A worker that has loaded, then answers no ping for `unresponsiveAfter` ms
- *   and did not say it closed, is stuck in JavaScript, and Deno cannot stop that (see
- *   `PoolWorker.terminate`): the pool routes nothing more to it and has failed,
- *   so that the process can be restarted instead of pretending. Every worker
- *   that has loaded is watched, in a slot or not (one leaving after a reload).
+ * - A worker stuck in JavaScript (`health.ts`), in a slot or not, cannot be
+ *   stopped: the pool routes nothing more to it and has failed.
  *
  * @module
  */
@@ -27,6 +24,7 @@
 import type { WorkerInit } from "../config/resolve.ts";
 import type { FrameHandler, FrameType } from "./frames.ts";
 import { leastLoaded } from "./balance.ts";
+import { stuckLoading, stuckNow } from "./health.ts";
 import { letLeave } from "./leave.ts";
 import { ReloadQueue } from "./reload_queue.ts";
 import { freshCounters, type PoolCounters } from "./pool_counters.ts";
@@ -235,6 +233,8 @@ export class WorkerPool {
         if (this.#workers.every((w) => w?.state === "ready")) this.#starting.resolve();
       },
       ended: (worker, error, during) => {
+        const stuck = stuckLoading(worker, error, Date.now(), this.#options.unresponsiveAfter);
+        if (stuck !== null) this.#fail(stuck);
         if (fresh !== undefined && during === "loading") return fresh.reject(error);
         if (this.#outOfSlot.delete(worker)) return this.#forget(worker, error.message);
         // A pool that has failed (a worker stuck) replaces no worker: it is stopping.
@@ -278,17 +278,11 @@ export class WorkerPool {
       w?.state !== "ended" && w !== null
     );
     for (const w of live) {
-      // One still loading may run no JavaScript yet (its modules are fetched and checked): --load-timeout
-      // bounds it instead.
-      if (w.state === "loading" || now - w.lastAnswer <= this.#options.unresponsiveAfter) continue;
-      const silent = `worker ${w.slot + 1} has answered nothing for ${
-        ((now - w.lastAnswer) / 1000).toFixed(1)
-      } s`;
+      const stuck = stuckNow(w, now, this.#options.unresponsiveAfter);
+      if (stuck === null) continue;
       // Failed first, so that the worker's end replaces nothing.
-      this.#fail(
-        new Error(`${silent}: its JavaScript never yields, and Deno cannot stop it; weft must be restarted`),
-      );
-      w.end(new Error(silent));
+      this.#fail(stuck);
+      w.end(stuck);
     }
     for (const w of live) w.ping();
   }

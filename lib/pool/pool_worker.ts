@@ -17,8 +17,8 @@ import { Outbox } from "./outbox.ts";
 
 /** A worker's module (or one it imports, such as the app) failed to load or to evaluate. */
 export class WorkerLoadError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
+  /** Creates the error; `timedOut` when it is --load-timeout that ended the load. */
+  constructor(message: string, readonly timedOut = false) {
     super(message);
     this.name = "WorkerLoadError";
   }
@@ -79,7 +79,7 @@ export class PoolWorker {
     // An app whose loading awaits for ever still answers pings: only a deadline tells it from a slow one.
     this.#loadTimer = setTimeout(() => {
       const seconds = loadTimeout / 1000;
-      this.end(new WorkerLoadError(`the app did not load within ${seconds} s (--load-timeout)`));
+      this.end(new WorkerLoadError(`the app did not load within ${seconds} s (--load-timeout)`, true));
     }, loadTimeout);
     const worker = this.#worker = new Worker(url, { type: "module" });
     this.outbox = new Outbox((buffer) => worker.postMessage(buffer, [buffer]));
