@@ -3,6 +3,12 @@ import { startDeno, weftArgs } from "./_helpers.ts";
 
 const GIB = 1024 ** 3;
 
+/** A file of `size` bytes that costs no disk: reading it whole would still cost `size` of memory. */
+async function sparseFile(path: string, size: number): Promise<void> {
+  await Deno.writeFile(path, new Uint8Array(0));
+  await Deno.truncate(path, size);
+}
+
 /** A process's resident memory, from `ps` (reading /proc would need --allow-all). */
 async function rssMiB(pid: number): Promise<number> {
   const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] }).output();
@@ -38,8 +44,7 @@ Deno.test({
   async fn() {
     const root = await Deno.makeTempDir();
     // Sparse: costs no disk, but reading it whole would cost 1 GiB of memory.
-    await Deno.writeFile(`${root}/big.bin`, new Uint8Array(0));
-    await Deno.truncate(`${root}/big.bin`, GIB);
+    await sparseFile(`${root}/big.bin`, GIB);
     const weft = await startDeno(weftArgs("--port", "0", "--root", root));
     const { child, port } = weft;
     try {
@@ -222,8 +227,7 @@ Deno.test({
   async fn() {
     const root = await Deno.makeTempDir();
     // Sparse: no disk, but every byte is read and written like any other.
-    await Deno.writeFile(`${root}/big.bin`, new Uint8Array(0));
-    await Deno.truncate(`${root}/big.bin`, 64 * 1024 * 1024);
+    await sparseFile(`${root}/big.bin`, 64 * 1024 * 1024);
     const weft = await startDeno(weftArgs("--port", "0", "--root", root, "--metrics", "/metrics"));
     const { child, port } = weft;
     const conns: Deno.Conn[] = [];
@@ -259,8 +263,7 @@ Deno.test({
   async fn() {
     const root = await Deno.makeTempDir();
     for (let i = 0; i < 80; i++) {
-      await Deno.writeFile(`${root}/${i}.bin`, new Uint8Array(0));
-      await Deno.truncate(`${root}/${i}.bin`, 1024 * 1024);
+      await sparseFile(`${root}/${i}.bin`, 1024 * 1024);
     }
     const weft = await startDeno(
       weftArgs("--port", "0", "--root", root, "--workers", "2", "--metrics", "/metrics"),
