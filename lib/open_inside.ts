@@ -60,7 +60,7 @@ let procFds = true;
  * Deno.symlinkSync("/etc/hostname", `${root}/out`);
  * const opened = openInside(`${root}/a.txt`, root);
  * assert.ok(opened !== null && opened !== "outside");
- * assert.equal(Deno.readTextFileSync(opened.via), "a");
+ * assert.equal(new TextDecoder().decode(opened.readAll()), "a");
  * opened.close();
  * assert.equal(openInside(`${root}/out`, root), "outside");
  * assert.equal(openInside(`${root}/missing`, root), null);
@@ -75,34 +75,37 @@ export function openInside(path: string, root: string | null): Opened | "outside
   } catch (e) {
     return missingOrThrow(e);
   }
+  let checked: { real: string; via: string } | null;
   try {
-    const checked = (procFds ? viaProc(fd) : null) ?? viaRealPath(path, fd);
-    if (checked === null) {
-      closeSync(fd);
-      return null;
-    }
-    if (root !== null && checked.real !== root && !checked.real.startsWith(root + "/")) {
-      closeSync(fd);
-      return "outside";
-    }
-    return {
-      ...checked,
-      isRegularFile: () => fstatSync(fd).isFile(),
-      readAll: () => readFileSync(fd),
-      readAt: (buffer, position) =>
-        new Promise((resolve, reject) =>
-          read(fd, buffer, 0, buffer.length, position, (e, n) => e ? reject(e) : resolve(n))
-        ),
-      version: () => {
-        const stat = fstatSync(fd);
-        return { size: stat.size, mtime: Math.trunc(stat.mtimeMs) };
-      },
-      close: () => closeSync(fd),
-    };
+    checked = (procFds ? viaProc(fd) : null) ?? viaRealPath(path, fd);
   } catch (e) {
     closeSync(fd);
     throw e;
   }
+  const inside = (real: string) => root === null || real === root || real.startsWith(root + "/");
+  if (checked === null || !inside(checked.real)) {
+    closeSync(fd);
+    return checked === null ? null : "outside";
+  }
+  return descriptor(fd, checked);
+}
+
+/** What can be done with the checked descriptor `fd`: every byte is read from it. */
+function descriptor(fd: number, checked: { real: string; via: string }): Opened {
+  return {
+    ...checked,
+    isRegularFile: () => fstatSync(fd).isFile(),
+    readAll: () => readFileSync(fd),
+    readAt: (buffer, position) =>
+      new Promise((resolve, reject) =>
+        read(fd, buffer, 0, buffer.length, position, (e, n) => e ? reject(e) : resolve(n))
+      ),
+    version: () => {
+      const stat = fstatSync(fd);
+      return { size: stat.size, mtime: Math.trunc(stat.mtimeMs) };
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 /** The kernel's name of the open file, or null (and never again) where it cannot be read. */
