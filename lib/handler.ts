@@ -14,7 +14,7 @@ import { buildRequest } from "./app/request.ts";
 import { replyFrom } from "./app/response_reply.ts";
 import { allowUpgrade, upgradeFor } from "./app/upgrade.ts";
 import type { FileServerOptions } from "./config/options.ts";
-import { FileServer } from "./files/file_server.ts";
+import type { FileServer } from "./files/file_server.ts";
 import { fieldMap, type RequestHead } from "./http/request_head.ts";
 import type { RequestTarget } from "./http/request_target.ts";
 import { METRICS_CONTENT_TYPE } from "./metrics.ts";
@@ -79,13 +79,19 @@ export type Handler = (request: IncomingRequest, info: RequestInfo) => Promise<R
  * ```
  */
 export function createHandler(options: HandlerOptions): Handler {
-  const files = options.root === null
+  const { root } = options;
+  // The file server (and the node:fs, node:zlib and node:path it brings, ~6 MiB a thread) is loaded only
+  // where there is a root: an app alone never pays for it.
+  let fileServer: FileServer | null = null;
+  const loading = root === null
     ? null
-    : new FileServer(options.root, options.files, options.cacheDropped);
+    : import("./files/file_server.ts").then(({ FileServer }) =>
+      fileServer = new FileServer(root, options.files, options.cacheDropped)
+    );
   const { app, health = null, metrics = null } = options;
   const scheme = options.secure ? "https" : "http";
-  const fromFiles = (request: IncomingRequest) =>
-    files!.respond({
+  const fromFiles = async (request: IncomingRequest) =>
+    (fileServer ?? await loading!).respond({
       method: request.head.method,
       target: request.target,
       headers: fieldMap(request.head.headers),
@@ -135,7 +141,7 @@ export function createHandler(options: HandlerOptions): Handler {
     }
     const reply = await replyFrom(response, method);
     answered(reply, "app");
-    if (reply.status !== 404 || files === null) return reply;
+    if (reply.status !== 404 || root === null) return reply;
     // The app has nothing here: a file may. If there is none either, the app's own 404 stands.
     const file = answered(await fromFiles(request), "file");
     if (file.status === 404) {
