@@ -12,7 +12,7 @@
 import { MERGE_LIMIT, REGION_BUFFERS_MOST, REGION_CHUNK_FIRST, REGION_CHUNK_MOST } from "./pool/flow.ts";
 import type { FileRegion } from "./pool/frame_payloads.ts";
 import { FrameType, isOnlyFrame } from "./pool/frames.ts";
-import { type Opened, openInside, regularFile } from "./open_inside.ts";
+import type { Opened } from "./open_inside.ts";
 
 /**
  * Who queued bytes: the worker (`write`, or `ack` to hear of it at once, or
@@ -154,7 +154,7 @@ export class WriteQueue {
    * socket is lost.
    */
   async #writeRegion({ path, start, end, size, mtime }: FileRegion): Promise<void> {
-    const file = openRegionFile(path, this.#regionsWithin);
+    const file = await openRegionFile(path, this.#regionsWithin);
     let buffer = new Uint8Array(Math.min(REGION_CHUNK_FIRST, end - start));
     regionBuffers += buffer.length;
     try {
@@ -200,7 +200,9 @@ export class WriteQueue {
 }
 
 /** A region's file, opened and found under `within` as a regular file; its bytes are read from it. */
-function openRegionFile(path: string, within: string | null): Opened {
+async function openRegionFile(path: string, within: string | null): Promise<Opened> {
+  // Loaded at the first region (with node:fs), so a server that sends no files never loads it.
+  const { openInside, regularFile } = await import("./open_inside.ts");
   const opened = openInside(path, within);
   if (opened === null || opened === "outside") throw new Error(`${path} is gone or leads outside the root`);
   try {

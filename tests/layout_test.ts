@@ -20,25 +20,34 @@ async function sources(): Promise<string[]> {
   return found.sort();
 }
 
-/** The modules of ours a file imports (statically or by a literal dynamic import), relative to the top. */
-async function importsOf(file: string): Promise<string[]> {
+/** How a module is reached: `loaded` follows only static imports, what evaluates when the file is loaded. */
+type Reach = "any" | "loaded";
+
+/** The specifiers a file imports (statically, or also by a literal dynamic import). */
+async function specifiersOf(file: string, reach: Reach): Promise<string[]> {
   // Doc comments' examples import too, and `import type` loads nothing at run time: neither is an import here.
   const text = (await Deno.readTextFile(join(top, file)))
     .replace(/\/\*\*[\s\S]*?\*\//g, "")
     .replace(/^import type [^;]*;/gm, "");
-  const specifiers = [...text.matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)].map((m) => m[1]);
-  return specifiers.map((s) => relative(top, join(top, dirname(file), s)));
+  const pattern = reach === "any" ? /(?:from|import)\s*\(?\s*"([^"]+)"/g : /from\s*"([^"]+)"/g;
+  return [...text.matchAll(pattern)].map((m) => m[1]);
+}
+
+/** The modules of ours a file imports, relative to the top. */
+async function importsOf(file: string, reach: Reach = "any"): Promise<string[]> {
+  return (await specifiersOf(file, reach)).filter((s) => /^\.{1,2}\//.test(s))
+    .map((s) => relative(top, join(top, dirname(file), s)));
 }
 
 /** `from` and everything it imports, transitively. */
-async function closure(from: string): Promise<Set<string>> {
+async function closure(from: string, reach: Reach = "any"): Promise<Set<string>> {
   const seen = new Set<string>();
   const pending = [from];
   while (pending.length > 0) {
     const file = pending.pop()!;
     if (seen.has(file)) continue;
     seen.add(file);
-    pending.push(...await importsOf(file));
+    pending.push(...await importsOf(file, reach));
   }
   return seen;
 }
@@ -79,6 +88,19 @@ Deno.test("the main thread reaches no parser, file server, app runner or worker 
       assert.ok(!forbidden.some((rule) => rule.test(file)), `${entry} reaches ${file}`);
     }
   }
+});
+
+Deno.test("a server without files loads no node: module: the file server comes with a root", async () => {
+  // Each of node:fs, node:zlib and node:path brings Node's compatibility layer into the thread (6–9 MiB of
+  // RSS an isolate, measured): an app alone must not pay for it.
+  for (const entry of ["workers/http_worker.ts", "lib/server.ts", "lib/cli/main.ts"]) {
+    for (const file of await closure(entry, "loaded")) {
+      const node = (await specifiersOf(file, "loaded")).filter((s) => s.startsWith("node:"));
+      assert.deepEqual(node, [], `${entry} loads ${file}, which imports ${node.join(", ")}`);
+    }
+  }
+  // The rule can fail: the file server is reached once loading follows dynamic imports, and it needs node:.
+  assert.ok((await closure("workers/http_worker.ts")).has("lib/open_inside.ts"));
 });
 
 Deno.test("the rules above would see a violation: the worker does reach the parser", async () => {
