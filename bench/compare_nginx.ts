@@ -10,7 +10,7 @@
  * @module
  */
 
-import { waitForPort } from "./_shared.ts";
+import { waitForPort, WEFT_V8_FLAGS } from "./_shared.ts";
 
 import { gzipSync } from "node:zlib";
 
@@ -62,6 +62,7 @@ const servers = [
   new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      WEFT_V8_FLAGS,
       "-A",
       new URL("../mod.ts", import.meta.url).pathname,
       "--port",

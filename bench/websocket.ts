@@ -16,7 +16,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { median, spawn, stop, waitForPort } from "./_shared.ts";
+import { median, spawn, stop, waitForPort, WEFT_V8_FLAGS } from "./_shared.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -57,7 +57,7 @@ const peers = [
   {
     name: "weft --app",
     port: 7931,
-    args: ["run", "--allow-net", "--allow-read", mod, "--port", "7931", "--app", app],
+    args: ["run", WEFT_V8_FLAGS, "--allow-net", "--allow-read", mod, "--port", "7931", "--app", app],
   },
   { name: "deno serve", port: 7932, args: serveArgs(7932) },
   { name: "deno serve --parallel", port: 7933, args: serveArgs(7933, "--parallel") },

@@ -26,7 +26,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { median, spawn, stop, waitForPort } from "./_shared.ts";
+import { median, spawn, stop, waitForPort, WEFT_V8_FLAGS } from "./_shared.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -86,7 +86,11 @@ function weftPeer(port: number, name = "weft", entry = mod): Peer {
     "600",
     ...METRICS,
   ];
-  return { name, port, start: () => spawn(deno, ["run", "--allow-net", "--allow-read", ...args]) };
+  return {
+    name,
+    port,
+    start: () => spawn(deno, ["run", WEFT_V8_FLAGS, "--allow-net", "--allow-read", ...args]),
+  };
 }
 /** weft's counters, read around each run: how many messages crossed between threads per request. */
 const METRICS = ["--metrics", "/metrics"];
@@ -147,6 +151,7 @@ const filePeers: Peer[] = [
 function weftAppPeer(port: number, name: string, entry: string): Peer {
   const args = [
     "run",
+    WEFT_V8_FLAGS,
     "--allow-net",
     "--allow-read",
     entry,
