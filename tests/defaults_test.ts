@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { FLAGS } from "../lib/cli/flags.ts";
 import { DEFAULTS } from "../lib/config/options.ts";
+import { WEFT_V8_FLAGS } from "../bench/_shared.ts";
 
 const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
 
@@ -47,4 +48,13 @@ Deno.test("the README's option table shows each option's default as DEFAULTS has
     }
   }
   assert.ok(checked >= 12, `only ${checked} options found in the README's option table`);
+});
+
+Deno.test("the README's start command, `deno task start` and the bench run weft with the same V8 flag", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks;
+  const start = readme.split("\n").find((line) => line.startsWith("npx -y deno@") && line.includes(" run "));
+  assert.ok(start !== undefined, "the README's first lines have no start command");
+  const v8Flags = (command: string) => command.split(/\s+/).filter((word) => word.startsWith("--v8-flags="));
+  assert.deepEqual(v8Flags(start), [WEFT_V8_FLAGS], "the README's start command");
+  assert.deepEqual(v8Flags(tasks.start), [WEFT_V8_FLAGS], "deno task start");
 });
