@@ -27,6 +27,7 @@
 
 import { parseArgs } from "node:util";
 import { median, spawn, stop, waitForPort, WEFT_V8_FLAGS } from "./_shared.ts";
+import { ensureInstalled, nginx as startNginx, rssMiB, wrk as runWrk } from "./_load.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -102,8 +103,8 @@ const basePeers = values.base === undefined
 const filePeers: Peer[] = [
   weftPeer(7901),
   ...basePeers,
-  { name: "nginx (1 worker)", port: 7902, start: () => nginx(7902, "1") },
-  { name: "nginx (auto)", port: 7903, start: () => nginx(7903, "auto") },
+  { name: "nginx (1 worker)", port: 7902, start: () => startNginx(root, 7902, "1") },
+  { name: "nginx (auto)", port: 7903, start: () => startNginx(root, 7903, "auto") },
   {
     name: "Deno.serve",
     port: 7904,
@@ -320,7 +321,7 @@ async function idleScenario(peers: Peer[]): Promise<void> {
   const results: Row[] = [];
   for (const p of peers) {
     const before = await wrk(`http://127.0.0.1:${p.port}/`, 64);
-    const rssBefore = await rssMiB(p);
+    const rssBefore = await rssMiB(p.port);
     const conns: Deno.Conn[] = [];
     let answered = 0;
     const request = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -339,7 +340,7 @@ async function idleScenario(peers: Peer[]): Promise<void> {
       }));
     }
     await new Promise((r) => setTimeout(r, 1000));
-    const rssAfter = await rssMiB(p);
+    const rssAfter = await rssMiB(p.port);
     const during = await wrk(`http://127.0.0.1:${p.port}/`, 64);
     // Still kept? A second request on a sample of them must be answered.
     let kept = 0;
@@ -406,39 +407,7 @@ function report(): void {
   }
 }
 
-function nginx(port: number, workers: string): Deno.ChildProcess {
-  const conf = `${root}/nginx-${port}.conf`;
-  Deno.writeTextFileSync(
-    conf,
-    `daemon off; worker_processes ${workers}; pid ${root}/nginx-${port}.pid; error_log /dev/null;
-events { worker_connections 16384; }
-http {
-  include /etc/nginx/mime.types; access_log off; sendfile on; tcp_nopush on; keepalive_timeout 600s;
-  keepalive_requests 1000000; gzip on; gzip_types text/plain; gzip_min_length 1024; gzip_comp_level 6;
-  server { listen 127.0.0.1:${port} reuseport; root ${root}; }
-}
-`,
-  );
-  return spawn("nginx", ["-c", conf]);
-}
-
-/** Resident memory of the processes listening on the peer's port (nginx: master and workers). */
-async function rssMiB(p: Peer): Promise<number> {
-  const pids = await pidsOnPort(p.port);
-  let total = 0;
-  for (const pid of pids) {
-    const out = await new Deno.Command("ps", { args: ["-o", "rss=", "-p", String(pid)] }).output();
-    total += Number(new TextDecoder().decode(out.stdout).trim() || 0);
-  }
-  return total / 1024;
-}
-
-async function pidsOnPort(port: number): Promise<number[]> {
-  const out = await new Deno.Command("ss", { args: ["-Htlnp", `sport = :${port}`] }).output();
-  return [...new TextDecoder().decode(out.stdout).matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]))
-    .filter((pid, i, all) => all.indexOf(pid) === i);
-}
-
+/** One wrk run as the tables read it: errors are socket errors, and non-2xx answers unless a 404 is the point. */
 async function wrk(
   url: string,
   connections: number,
@@ -446,39 +415,6 @@ async function wrk(
   script?: string,
   expect404 = false,
 ) {
-  const args = ["-t2", `-c${connections}`, `-d${duration}s`, "--latency"];
-  for (const h of headers) args.push("-H", h);
-  if (script) args.push("-s", script);
-  const out = await new Deno.Command("wrk", { args: [...args, url], stdout: "piped", stderr: "piped" })
-    .output();
-  const text = new TextDecoder().decode(out.stdout);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? 0);
-  const p99 = toMs(/\s99%\s+([\d.]+\w+)/.exec(text)?.[1] ?? "0ms");
-  const socket = [...text.matchAll(/(?:connect|read|write|timeout) (\d+)/g)].reduce(
-    (n, m) => n + Number(m[1]),
-    0,
-  );
-  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(text)?.[1] ?? 0);
-  return { rps, p99, errors: socket + (expect404 ? 0 : non2xx) };
-}
-
-function toMs(s: string): number {
-  const m = /([\d.]+)(us|ms|s)/.exec(s);
-  if (!m) return 0;
-  return Number(m[1]) * (m[2] === "us" ? 0.001 : m[2] === "s" ? 1000 : 1);
-}
-
-async function ensureInstalled(command: string, pkg: string): Promise<void> {
-  const has = () =>
-    new Deno.Command("sh", { args: ["-c", `command -v ${command}`], stdout: "null" }).output().then((o) =>
-      o.success
-    );
-  if (await has()) return;
-  log(`${command} is missing; installing ${pkg} with apt-get`);
-  await new Deno.Command("sh", { args: ["-c", `apt-get update -qq && apt-get install -y -qq ${pkg}`] })
-    .output();
-  if (!await has()) {
-    console.error(`${command} is not installed and could not be installed: apt-get install ${pkg}`);
-    Deno.exit(1);
-  }
+  const r = await runWrk(url, { connections, seconds: duration, headers, script });
+  return { rps: r.rps, p99: r.p99, errors: r.socketErrors + (expect404 ? 0 : r.non2xx) };
 }
