@@ -15,9 +15,11 @@
  */
 
 import { closeQuietly, unavailable } from "./refuse.ts";
-import { READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, REPORT_FROM, TAKEN_FROM } from "./pool/flow.ts";
+import { READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, TAKEN_FROM, WrittenReport } from "./pool/flow.ts";
 import { decodeCount, decodeRegion, encodeCount, encodeRemoteAddr } from "./pool/frame_payloads.ts";
 import { FrameType } from "./pool/frames.ts";
+import type { WorkerLoad } from "./pool/balance.ts";
+import { SocketState } from "./socket_state.ts";
 import { ORIGIN, type Origin, type WriteDone, WriteQueue } from "./write_queue.ts";
 
 /** What a socket needs from the server that owns it. */
@@ -34,6 +36,10 @@ export interface SocketOwner {
   readonly addedFields: readonly [string, string][];
   /** The folder file regions must lie in once opened; null where links may lead out of it. */
   readonly regionsWithin: string | null;
+  /** What balancing knows of the load of connection `id`'s worker, if it has one. */
+  loadOf(id: number): WorkerLoad | undefined;
+  /** As connection `id`'s next request begins: how to move it to a less burdened worker, or null to stay. */
+  moveAway(id: number): (() => boolean) | null;
 }
 
 /**
@@ -56,14 +62,12 @@ export class ClientSocket {
   pausedByWorker = false;
   /** Large reads not yet answered by `Taken`. */
   untaken = 0;
-  /** Its requests: none read, one waits for its answer, an answer is being written, or not HTTP (upgraded). */
-  #request: "none" | "unanswered" | "answering" | "upgraded" = "none";
+  /** Its requests: none read, one waits for its answer, an answer is being written, or not HTTP (pinned). */
+  readonly #state: SocketState;
   /** Bytes read and sent to the worker, ever. */
   #sent = 0;
-  /** Worker bytes received and not yet reported written: what the worker counts as unwritten (flow rule 5). */
-  #unreported = 0;
-  /** Worker bytes written and not yet reported. */
-  #writtenUnreported = 0;
+  /** What its worker is told of its bytes written (flow rules 4, 5); a move starts a new report. */
+  #report = new WrittenReport();
   #writing = false;
   #writeScheduled = false;
   #closing = false;
@@ -71,8 +75,6 @@ export class ClientSocket {
   #wake: (() => void) | null = null;
   /** A reload asked to move the connection to another worker once it is between requests. */
   #moveWhenIdle: (() => boolean) | null = null;
-  /** Which worker's counts the writes report to: a move starts a new one. */
-  #generation = 0;
 
   /** Wraps an accepted connection. */
   constructor(id: number, conn: Deno.Conn, owner: SocketOwner) {
@@ -80,6 +82,7 @@ export class ClientSocket {
     this.#conn = conn;
     this.#owner = owner;
     this.#writes = new WriteQueue(conn, owner.regionsWithin);
+    this.#state = new SocketState(id, () => owner.loadOf(id));
     // Responses leave whole in one write: Nagle's delay would only add latency.
     if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
   }
@@ -96,7 +99,7 @@ export class ClientSocket {
 
   /** Whether a request has been read and its answer has not started. */
   get isUnanswered(): boolean {
-    return this.#request === "unanswered";
+    return this.#state.phase === "waiting";
   }
 
   /** Tells the worker (just assigned) about the connection and starts reading. */
@@ -112,19 +115,24 @@ export class ClientSocket {
       case FrameType.WriteAck:
       case FrameType.WriteKept:
       case FrameType.WriteFile:
-        if (this.#request !== "upgraded") this.#request = "answering";
+        this.#state.answering();
         if (type === FrameType.WriteFile) this.#writes.pushRegion(decodeRegion(payload));
         else this.#queueBytes(payload, ORIGIN[type]!);
         this.#writeSoon();
         break;
+      case FrameType.Slow:
+        this.#state.slow(decodeCount(payload));
+        break;
       case FrameType.Upgraded:
-        this.#request = "upgraded";
+        this.#state.pin();
         break;
       case FrameType.End:
         // The worker has read this much: anything sent past it is a request not yet answered.
-        this.#request = ((this.#sent >>> 0) - decodeCount(payload)) >>> 0 === 0 ? "none" : "unanswered";
+        this.#state.ended(((this.#sent >>> 0) - decodeCount(payload)) >>> 0 !== 0);
         // After the rest of the batch: a `Close` that follows `End` must still be the old worker's to give.
-        if (this.#request === "none" && this.#moveWhenIdle !== null) queueMicrotask(() => this.#moveIfIdle());
+        if (this.#moveWhenIdle !== null) {
+          queueMicrotask(() => this.#moveWhenIdle && this.moveWhenIdle(this.#moveWhenIdle));
+        }
         break;
       case FrameType.Close:
         this.closeWhenWritten();
@@ -133,11 +141,9 @@ export class ClientSocket {
         this.pausedByWorker = true;
         break;
       case FrameType.Resume:
-        this.pausedByWorker = false;
-        this.#wake?.();
-        break;
       case FrameType.Taken:
-        this.untaken--;
+        if (type === FrameType.Taken) this.untaken--;
+        else this.pausedByWorker = false;
         this.#wake?.();
         break;
     }
@@ -146,16 +152,15 @@ export class ClientSocket {
   /** Its worker ended or went silent; `reassign` (false: no live worker) is called only between requests. */
   workerLost(reassign: () => boolean): void {
     // RFC 9110 §15.6.4: 503 and Retry-After; the request may be sent again.
-    if (this.#request === "unanswered") {
-      this.#writes.push(
-        unavailable("The worker handling this request failed", this.#owner.addedFields),
-        "own",
-      );
+    const phase = this.#state.phase;
+    if (phase === "waiting") {
+      const refusal = unavailable("The worker handling this request failed", this.#owner.addedFields);
+      this.#writes.push(refusal, "own");
       this.#writeSoon();
       this.closeWhenWritten();
-    } else if (this.#request === "none" && !this.#closing) {
+    } else if (phase === "idle" && !this.#closing) {
       this.#move(reassign);
-    } else if (this.#request === "answering") {
+    } else if (phase === "answering") {
       // What it queued is still written (a file region, which this thread reads itself, to its end: a reload
       // does not cut a long download), then the connection closes: no more of the answer will come.
       this.closeWhenWritten();
@@ -169,15 +174,9 @@ export class ClientSocket {
    * is now), so no request is dropped. One that is no longer HTTP (a WebSocket) stays, and ends with it.
    */
   moveWhenIdle(reassign: () => boolean): void {
-    if (this.#request === "upgraded" || this.#closing) return;
-    if (this.#request === "none") return this.#move(reassign);
+    if (this.#state.phase === "pinned" || this.#closing) return;
+    if (this.#state.phase === "idle") return this.#move(reassign);
     this.#moveWhenIdle = reassign;
-  }
-
-  #moveIfIdle(): void {
-    if (this.#request === "none" && this.#moveWhenIdle !== null && !this.#closing) {
-      this.#move(this.#moveWhenIdle);
-    }
   }
 
   /** Pins the connection, between requests, to the worker `reassign` picks (counting afresh), or closes it. */
@@ -185,12 +184,12 @@ export class ClientSocket {
     this.#moveWhenIdle = null;
     // The worker it leaves (if it still runs) forgets it; what it still sends of it is dropped.
     this.#owner.toWorker(FrameType.Gone, this.id);
+    this.#state.left();
     if (!reassign()) return this.closeWhenWritten();
-    this.untaken = 0;
+    this.untaken = this.#sent = 0;
     this.pausedByWorker = false;
-    this.#sent = this.#unreported = this.#writtenUnreported = 0;
     // What the old worker queued is still written, but no longer reported: the new worker never counted it.
-    this.#generation++;
+    this.#report = new WrittenReport();
     this.#writes.disown();
     this.#owner.toWorker(FrameType.Open, this.id, encodeRemoteAddr(this.#conn.remoteAddr));
     this.#wake?.();
@@ -218,6 +217,7 @@ export class ClientSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#state.left();
     this.#writes.clear();
     this.#wake?.();
     closeQuietly(this.#conn);
@@ -236,7 +236,10 @@ export class ClientSocket {
         const n = await this.#conn.read(buf);
         if (this.#closed) return;
         if (n === null) return this.#owner.toWorker(FrameType.Eof, this.id);
-        if (this.#request === "none") this.#request = "unanswered";
+        // A request begins: on a less burdened worker, if there is one (`pool/balance.ts`).
+        const away = this.#state.phase === "idle" && !this.#closing && this.#owner.moveAway(this.id);
+        if (away) this.#move(away);
+        this.#state.read();
         this.#sent += n;
         if (n >= TAKEN_FROM) this.untaken++;
         this.#owner.toWorker(FrameType.Data, this.id, buf.subarray(0, n));
@@ -253,7 +256,7 @@ export class ClientSocket {
    * rule 9) is the main thread's own copy: never copied again, nor given back.
    */
   #queueBytes(payload: Uint8Array, from: Origin): void {
-    this.#unreported += payload.length;
+    this.#report.received(payload.length);
     const copy = from !== "kept" && this.#writing && payload.length * 2 < payload.buffer.byteLength;
     this.#writes.push(copy ? payload.slice() : payload, from);
   }
@@ -273,9 +276,9 @@ export class ClientSocket {
     this.#writing = true;
     try {
       while (!this.#writes.isEmpty && !this.#closed) {
-        const generation = this.#generation;
+        const report = this.#report;
         const done = await this.#writes.writeNext();
-        if (generation === this.#generation) this.#reportWritten(done);
+        if (report === this.#report) this.#reportWritten(done);
         this.#wake?.();
       }
     } catch {
@@ -290,10 +293,7 @@ export class ClientSocket {
   #reportWritten({ fromWorker, acked, freed, fileWritten }: WriteDone): void {
     for (const buffer of freed) this.#owner.giveBack(this.id, buffer);
     if (fileWritten) this.#owner.toWorker(FrameType.FileWritten, this.id);
-    this.#writtenUnreported += fromWorker;
-    if (this.#writtenUnreported === 0 || !acked && this.#unreported < REPORT_FROM) return;
-    this.#owner.toWorker(FrameType.Written, this.id, encodeCount(this.#writtenUnreported));
-    this.#unreported -= this.#writtenUnreported;
-    this.#writtenUnreported = 0;
+    const count = this.#report.written(fromWorker, acked);
+    if (count > 0) this.#owner.toWorker(FrameType.Written, this.id, encodeCount(count));
   }
 }

@@ -25,39 +25,13 @@ import type { ServeOptions } from "./config/options.ts";
 import { resolveConfig, type ServerConfig } from "./config/resolve.ts";
 import { listen } from "./listen.ts";
 import { formatMetrics } from "./metrics.ts";
+import type { WorkerLoad } from "./pool/balance.ts";
 import { FrameType } from "./pool/frames.ts";
 import { WorkerLoadError, WorkerPool } from "./pool/pool.ts";
+import type { Server } from "./server_interface.ts";
 import { waitAtMost } from "./wait_at_most.ts";
 
-/** A running server. */
-export interface Server {
-  /** The address it listens on: a TCP address, or the unix socket's path. */
-  readonly addr: Deno.NetAddr | Deno.UnixAddr;
-  /** Whether it serves HTTPS. */
-  readonly secure: boolean;
-  /**
-   * Resolves when every worker has started (and loaded the app). Rejects with
-   * the load error if the app cannot be loaded; the server then shuts down.
-   */
-  readonly ready: Promise<void>;
-  /**
-   * Resolves when the server has shut down: sockets closed, workers ended.
-   * Rejects, after the same drain, if the server stopped because its pool
-   * failed (a worker stuck in JavaScript that Deno cannot stop, or no worker
-   * able to start): a supervisor should start it again.
-   */
-  readonly finished: Promise<void>;
-  /** Starts a graceful shutdown, as aborting the signal does; resolves with `finished`. */
-  shutdown(): Promise<void>;
-  /**
-   * Replaces the workers one at a time, each loading the app afresh, without
-   * dropping a request: a connection moves to a new worker between requests
-   * (a WebSocket stays with its old worker, which ends once it closes or after
-   * `drainTimeout`). Rejects, leaving the old workers that remain, if a new
-   * one cannot load. SIGHUP does this on the command line.
-   */
-  reload(): Promise<void>;
-}
+export type { Server };
 
 /** At shutdown, how long the access log may take to drain (ms). */
 const LOG_DRAIN_WAIT = 1000;
@@ -181,6 +155,15 @@ class RunningServer implements Server, SocketOwner {
 
   giveBack(id: number, buffer: ArrayBuffer): void {
     this.#pool.giveBack(id, buffer);
+  }
+
+  loadOf(id: number): WorkerLoad | undefined {
+    return this.#pool.loadOf(id);
+  }
+
+  moveAway(id: number): (() => boolean) | null {
+    // A draining server's workers close what is idle: a connection does not move to be kept open.
+    return this.#draining ? null : this.#pool.moveAway(id);
   }
 
   track(task: Promise<void>): void {

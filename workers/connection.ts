@@ -151,10 +151,11 @@ export class Connection {
     this.#host.outbox.push(FrameType.WriteKept, this.id, encodeCount(key));
   }
 
-  /** The response is complete: its last bytes, and `End` with the request bytes read so far (pipelining). */
-  endResponse(ready: Uint8Array[] = []): void {
+  /** The response is done: its last bytes, `Slow` if its handler held the thread (ms), `End` (bytes read). */
+  endResponse(ready: Uint8Array[] = [], heldMs = 0): void {
     ready.push(this.protocol.endResponse());
     this.write(ready);
+    if (heldMs > 0) this.#host.outbox.push(FrameType.Slow, this.id, encodeCount(Math.ceil(heldMs)));
     this.#host.outbox.push(FrameType.End, this.id, encodeCount(this.protocol.consumedBytes));
   }
 

@@ -12,6 +12,7 @@ import type { Handler } from "../lib/handler.ts";
 import type { RequestEvent } from "../lib/http/events.ts";
 import { devErrorReply } from "../lib/dev/error_page.ts";
 import type { AnsweredBy } from "../lib/pool/durations.ts";
+import { SLOW_HANDLER } from "../lib/pool/balance.ts";
 import { epochNow } from "../lib/pool/frames.ts";
 import { type Reply, textReply } from "../lib/reply.ts";
 import { accessLine } from "./access_line.ts";
@@ -69,6 +70,8 @@ export class Exchange {
   #settled = false;
   /** The status sent, for the log; 499 when the client left before an answer. */
   #status = 0;
+  /** How long (ms) the handler held the worker's thread before its first await, if `SLOW_HANDLER` or more. */
+  heldThread = 0;
   /** Response body bytes handed over (counted by `send_reply.ts` as each piece is framed). */
   bytes = 0;
   /** The server's state when the exchange began, before it counted itself. */
@@ -131,7 +134,8 @@ export class Exchange {
     // Only Server-Timing needs the handler's own time; the histogram needs the whole exchange's.
     if (this.#host.init.serverTiming) this.#handlerStart = epochNow();
     try {
-      reply = await this.#host.handler(
+      const began = performance.now();
+      const replying = this.#host.handler(
         { head: this.#request.head, target: this.#request.target, body: this.sink?.stream ?? null },
         {
           remoteAddr: connection.remoteAddr,
@@ -141,6 +145,10 @@ export class Exchange {
           unavailable: this.#unavailable,
         },
       );
+      // Its first turn (up to its first await) held the thread: others are kept off this worker (`balance.ts`).
+      const held = performance.now() - began;
+      if (held >= SLOW_HANDLER) this.heldThread = held;
+      reply = await replying;
       this.#handled(reply.answeredBy ?? "error");
       await sendReply(connection, reply, this);
     } catch (e) {

@@ -35,7 +35,7 @@ export async function sendReply(connection: Connection, reply: Reply, exchange: 
   // place that leaves the body out (its files are closed with the exchange, its streams cancelled here).
   if (protocol.method === "HEAD") {
     for (const part of reply.body) if (part instanceof ReadableStream) await part.cancel();
-    return connection.endResponse(ready);
+    return connection.endResponse(ready, exchange.heldThread);
   }
   for (const part of reply.body) {
     // Small parts are ready at once, and so are parts the reply owns, however large.
@@ -55,7 +55,7 @@ export async function sendReply(connection: Connection, reply: Reply, exchange: 
     else await sendRegion(connection, part, exchange);
     if (connection.isGone) return;
   }
-  connection.endResponse(ready);
+  connection.endResponse(ready, exchange.heldThread);
 }
 
 /** Frames a piece of body, counts it for the log, and sends it through the window. */

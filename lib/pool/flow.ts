@@ -222,3 +222,43 @@ export class SendWindow {
     this.fileWritten();
   }
 }
+
+/**
+ * What a socket tells its worker of the worker's bytes it wrote (rules 4, 5):
+ * at once after `WriteAck` bytes, which the worker waits on; otherwise once
+ * {@linkcode REPORT_FROM} bytes it sent are unreported, so a stream of small
+ * writes costs few messages.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { REPORT_FROM, WrittenReport } from "./flow.ts";
+ * const report = new WrittenReport();
+ * report.received(100);
+ * assert.equal(report.written(100, false), 0);
+ * assert.equal(report.written(0, true), 100);
+ * report.received(REPORT_FROM);
+ * assert.equal(report.written(REPORT_FROM, false), REPORT_FROM);
+ * ```
+ */
+export class WrittenReport {
+  /** Worker bytes received and not yet reported written: what the worker counts as unwritten. */
+  #unreported = 0;
+  /** Worker bytes written and not yet reported. */
+  #writtenUnreported = 0;
+
+  /** The worker sent `bytes` more to write. */
+  received(bytes: number): void {
+    this.#unreported += bytes;
+  }
+
+  /** `bytes` of them were written (`acked`: some were `WriteAck`'s): the count to report now, or 0. */
+  written(bytes: number, acked: boolean): number {
+    this.#writtenUnreported += bytes;
+    if (this.#writtenUnreported === 0 || !acked && this.#unreported < REPORT_FROM) return 0;
+    const count = this.#writtenUnreported;
+    this.#unreported -= count;
+    this.#writtenUnreported = 0;
+    return count;
+  }
+}

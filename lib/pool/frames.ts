@@ -69,6 +69,8 @@ export const FrameType = {
   Drop: 30,
   /** Read a file region and write it (flow rule 10), then answer `FileWritten`; payload: `encodeRegion`. */
   WriteFile: 31,
+  /** Before `End`: the answer's handler held the thread `SLOW_HANDLER` ms or more; payload: ms (`balance.ts`). */
+  Slow: 32,
 } as const;
 
 /** One of {@linkcode FrameType}'s values. */

@@ -23,7 +23,7 @@
 
 import type { WorkerInit } from "../config/resolve.ts";
 import type { FrameHandler, FrameType } from "./frames.ts";
-import { leastLoaded } from "./balance.ts";
+import { elsewhere, leastLoaded, type WorkerLoad } from "./balance.ts";
 import { stuckLoading, stuckNow } from "./health.ts";
 import { letLeave } from "./leave.ts";
 import { ReloadQueue } from "./reload_queue.ts";
@@ -105,13 +105,25 @@ export class WorkerPool {
     this.#heartbeat = setInterval(() => this.#checkHealth(), PING_INTERVAL);
   }
 
-  /** Pins a connection to a worker (`balance.ts`); false when there is none. */
-  assign(id: number): boolean {
-    const best = leastLoaded(this.#workers);
-    if (best === null || this.#failed) return false;
-    best.connections.add(id);
-    this.#owner.set(id, best);
+  /** Pins a connection to `worker`, or the one `balance.ts` picks; false when there is none. */
+  assign(id: number, worker = leastLoaded(this.#workers, performance.now())): boolean {
+    if (worker === null || this.#failed) return false;
+    worker.connections.add(id);
+    this.#owner.set(id, worker);
     return true;
+  }
+
+  /** What balancing knows of the load of connection `id`'s worker (`balance.ts`), if it has one. */
+  loadOf(id: number): WorkerLoad | undefined {
+    return this.#owner.get(id)?.load;
+  }
+
+  /** As connection `id`'s next request begins: how to move it to a less burdened worker, or null to stay. */
+  moveAway(id: number): (() => boolean) | null {
+    const current = this.#owner.get(id);
+    if (current === undefined || this.#failed) return null;
+    const target = elsewhere(id, current, this.#workers, performance.now());
+    return target === null ? null : () => this.reassign(id, target);
   }
 
   /** Queues a frame for the worker that owns connection `id`. */
@@ -132,10 +144,10 @@ export class WorkerPool {
     if (worker?.connections.size === 0) worker.emptied();
   }
 
-  /** Moves a connection between requests to the best live worker; false (and released) if there is none. */
-  reassign(id: number): boolean {
+  /** Moves a connection between requests to `worker`, or the best live one; false (and released) if none. */
+  reassign(id: number, worker?: PoolWorker): boolean {
     this.release(id);
-    return this.assign(id);
+    return this.assign(id, worker);
   }
 
   /** Queues a frame for every worker (connection id 0). */
@@ -255,13 +267,10 @@ export class WorkerPool {
   #retry(slot: number, error: Error): void {
     const failures = this.#failures[slot] = (this.#failures[slot] ?? 0) + 1;
     const wait = Math.min(RETRY_MOST, RETRY_FIRST * 2 ** (failures - 1));
-    console.error(
-      `weft: worker ${slot + 1} could not start (${error.message.split("\n")[0]}); trying again in ${
-        wait / 1000
-      } s`,
-    );
+    const why = error.message.split("\n")[0];
+    console.error(`weft: worker ${slot + 1} could not start (${why}); trying again in ${wait / 1000} s`);
     if (!this.#workers.some((w) => w?.state === "ready")) {
-      return this.#fail(new Error(`no worker can start: ${error.message.split("\n")[0]}`));
+      return this.#fail(new Error(`no worker can start: ${why}`));
     }
     const timer = setTimeout(() => {
       this.#retries.delete(timer);

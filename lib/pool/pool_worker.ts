@@ -10,6 +10,7 @@
  */
 
 import type { WorkerInit } from "../config/resolve.ts";
+import { WorkerLoad } from "./balance.ts";
 import { decodeCount } from "./frame_payloads.ts";
 import { type FrameHandler, FrameType, isOnlyFrame, readFrames } from "./frames.ts";
 import type { WorkerCounters, WorkerStatus } from "./worker_report.ts";
@@ -55,6 +56,8 @@ export class PoolWorker {
   state: "loading" | "ready" | "ended" = "loading";
   /** When it last answered a ping, or was started. */
   lastAnswer: number = Date.now();
+  /** What balancing knows of its load (`balance.ts`). */
+  readonly load: WorkerLoad = new WorkerLoad();
   /** What it reported with its last pong. */
   counters: WorkerCounters | null = null;
   /** Its large cached bodies, by key (flow rule 9), and their bytes. */
@@ -84,7 +87,10 @@ export class PoolWorker {
     const worker = this.#worker = new Worker(url, { type: "module" });
     this.outbox = new Outbox((buffer) => worker.postMessage(buffer, [buffer]));
     worker.onmessage = (e: MessageEvent<ArrayBuffer | WorkerStatus>) => {
-      if (e.data instanceof ArrayBuffer) return readFrames(e.data, this.#onFrame);
+      if (e.data instanceof ArrayBuffer) {
+        this.load.lastHeard = performance.now();
+        return readFrames(e.data, this.#onFrame);
+      }
       if (e.data.kind === "ready") {
         clearTimeout(this.#loadTimer);
         this.state = "ready";
