@@ -17,7 +17,7 @@
  * - `ws`: examples/websocket_echo.ts under the same three, one message in
  *   flight per connection (bench/ws_load.ts), echoes per second;
  * - `mixed`: 16 connections on `/json` while one more client loops
- *   `/cpu?rows=6000` (about 20 ms of CPU each): whether a slow handler holds
+ *   `/spin?ms=20` (a handler that holds its thread 20 ms): whether a slow handler holds
  *   up the fast requests. Its table prints the fast endpoint's numbers and the
  *   slow one's rate.
  *
@@ -132,7 +132,7 @@ async function wsSample(port: number, connections: number): Promise<Sample> {
 
 /** The fast endpoint at `connections` while one more connection loops the slow one, started first. */
 async function mixedSample(port: number, connections: number): Promise<Sample> {
-  const slow = wrk(`http://127.0.0.1:${port}/cpu?rows=6000`, { connections: 1, seconds: seconds + 1 });
+  const slow = wrk(`http://127.0.0.1:${port}/spin?ms=20`, { connections: 1, seconds: seconds + 1 });
   // Let the slow loop get going: the fast run must see it from its first request.
   await new Promise((r) => setTimeout(r, 300));
   const fast = await wrk(`http://127.0.0.1:${port}/json`, { connections, seconds });

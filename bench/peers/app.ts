@@ -4,6 +4,7 @@
  *
  *   GET  /json         a small JSON object
  *   GET  /cpu?rows=N   an HTML table with a SHA-256 per row (N = 600: about 2 ms of CPU here)
+ *   GET  /spin?ms=N    holds the thread N ms before answering (a slow handler, for the mixed load)
  *   GET  /stream       32 KiB as a stream of 8 chunks, each produced after the one before is taken
  *   POST /upload       reads the whole body and answers its length
  *
@@ -35,6 +36,11 @@ export default {
         return new Response(render(Number(url.searchParams.get("rows") ?? 600)), {
           headers: { "content-type": "text/html; charset=utf-8" },
         });
+      case "/spin": {
+        const until = performance.now() + Number(url.searchParams.get("ms") ?? 20);
+        while (performance.now() < until);
+        return new Response("spun\n");
+      }
       case "/stream": {
         let sent = 0;
         const body = new ReadableStream<Uint8Array>({
