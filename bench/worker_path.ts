@@ -17,7 +17,8 @@ import { loadApp } from "../lib/app/app.ts";
 import { resolveConfig } from "../lib/config/resolve.ts";
 import { createHandler } from "../lib/handler.ts";
 import { encodeCount, encodeRemoteAddr } from "../lib/pool/frame_payloads.ts";
-import { FrameType, FrameWriter, readFrames } from "../lib/pool/frames.ts";
+import { FrameWriter, readFrames } from "../lib/pool/frames.ts";
+import { type ToMain, ToSocket, ToWorker } from "../lib/pool/frame_types.ts";
 import { Outbox } from "../lib/pool/outbox.ts";
 import { Dispatcher } from "../workers/dispatcher.ts";
 import { KeptBodies } from "../workers/kept_bodies.ts";
@@ -46,11 +47,11 @@ const app = useApp
 let ended = 0;
 let wake: (() => void) | null = null;
 const toWorker = new FrameWriter();
-const outbox = new Outbox((buffer) => {
+const outbox = new Outbox<ToMain>((buffer) => {
   readFrames(buffer, (type, id, payload) => {
-    if (type === FrameType.Write || type === FrameType.WriteAck) {
-      toWorker.push(FrameType.Written, id, encodeCount(payload.length));
-    } else if (type === FrameType.End) ended++;
+    if (type === ToSocket.Write || type === ToSocket.WriteAck) {
+      toWorker.push(ToWorker.Written, id, encodeCount(payload.length));
+    } else if (type === ToSocket.End) ended++;
   });
   if (ended % connections === 0) wake?.();
 });
@@ -63,7 +64,7 @@ const deliver = () => {
 };
 
 const address = encodeRemoteAddr({ transport: "tcp", hostname: "127.0.0.1", port: 40000 });
-for (let id = 1; id <= connections; id++) toWorker.push(FrameType.Open, id, address);
+for (let id = 1; id <= connections; id++) toWorker.push(ToWorker.Open, id, address);
 const bodySize = Number(values.body);
 const head = bodySize === 0
   ? `GET ${values.path} HTTP/1.1\r\nHost: localhost\r\nAccept: */*\r\n\r\n`
@@ -82,7 +83,7 @@ const nextTurn = () =>
 
 async function round(): Promise<void> {
   const done = new Promise<void>((resolve) => (wake = resolve));
-  for (let id = 1; id <= connections; id++) toWorker.push(FrameType.Data, id, request);
+  for (let id = 1; id <= connections; id++) toWorker.push(ToWorker.Data, id, request);
   deliver();
   while (ended % connections !== 0 || ended === 0) {
     await Promise.race([done, nextTurn()]);

@@ -17,15 +17,16 @@
 import { closeQuietly, unavailable } from "./refuse.ts";
 import { READ_SIZE_FIRST, READ_SIZE_MAX, readAllowed, TAKEN_FROM, WrittenReport } from "./pool/flow.ts";
 import { decodeCount, decodeRegion, encodeCount, encodeRemoteAddr } from "./pool/frame_payloads.ts";
-import { FrameType } from "./pool/frames.ts";
+import type { FileRegion } from "./pool/frame_payloads.ts";
+import { FrameRouter, ToSocket, ToWorker } from "./pool/frame_types.ts";
 import type { WorkerLoad } from "./pool/balance.ts";
 import { SocketState } from "./socket_state.ts";
-import { ORIGIN, type Origin, type WriteDone, WriteQueue } from "./write_queue.ts";
+import { type Origin, type WriteDone, WriteQueue } from "./write_queue.ts";
 
 /** What a socket needs from the server that owns it. */
 export interface SocketOwner {
   /** Queues a frame for the socket's worker. */
-  toWorker(type: FrameType, id: number, payload?: Uint8Array): void;
+  toWorker(type: ToWorker, id: number, payload?: Uint8Array): void;
   /** Gives a written buffer back to the worker of connection `id` (flow rule 8). */
   giveBack(id: number, buffer: ArrayBuffer): void;
   /** Keeps a promise that shutdown must wait for. */
@@ -104,49 +105,47 @@ export class ClientSocket {
 
   /** Tells the worker (just assigned) about the connection and starts reading. */
   start(): void {
-    this.#owner.toWorker(FrameType.Open, this.id, encodeRemoteAddr(this.#conn.remoteAddr));
+    this.#owner.toWorker(ToWorker.Open, this.id, encodeRemoteAddr(this.#conn.remoteAddr));
     this.#owner.track(this.#readLoop());
   }
 
   /** Applies a frame from the worker. */
-  receive(type: FrameType, payload: Uint8Array): void {
-    switch (type) {
-      case FrameType.Write:
-      case FrameType.WriteAck:
-      case FrameType.WriteKept:
-      case FrameType.WriteFile:
-        this.#state.answering();
-        if (type === FrameType.WriteFile) this.#writes.pushRegion(decodeRegion(payload));
-        else this.#queueBytes(payload, ORIGIN[type]!);
-        this.#writeSoon();
-        break;
-      case FrameType.Slow:
-        this.#state.slow(decodeCount(payload));
-        break;
-      case FrameType.Upgraded:
-        this.#state.pin();
-        break;
-      case FrameType.End:
-        // The worker has read this much: anything sent past it is a request not yet answered.
-        this.#state.ended(((this.#sent >>> 0) - decodeCount(payload)) >>> 0 !== 0);
-        // After the rest of the batch: a `Close` that follows `End` must still be the old worker's to give.
-        if (this.#moveWhenIdle !== null) {
-          queueMicrotask(() => this.#moveWhenIdle && this.moveWhenIdle(this.#moveWhenIdle));
-        }
-        break;
-      case FrameType.Close:
-        this.closeWhenWritten();
-        break;
-      case FrameType.Pause:
-        this.pausedByWorker = true;
-        break;
-      case FrameType.Resume:
-      case FrameType.Taken:
-        if (type === FrameType.Taken) this.untaken--;
-        else this.pausedByWorker = false;
-        this.#wake?.();
-        break;
-    }
+  receive(type: ToSocket, payload: Uint8Array): void {
+    ClientSocket.#fromWorker.route(this, type, this.id, payload);
+  }
+
+  /** Each frame a worker sends about a connection, as its socket applies it. */
+  static readonly #fromWorker: FrameRouter<ClientSocket> = FrameRouter.of(ToSocket, {
+    Write: (s, _id, payload) => s.#answer(payload, "write"),
+    WriteAck: (s, _id, payload) => s.#answer(payload, "ack"),
+    WriteKept: (s, _id, payload) => s.#answer(payload, "kept"),
+    WriteFile: (s, _id, payload) => s.#answer(decodeRegion(payload)),
+    Slow: (s, _id, payload) => s.#state.slow(decodeCount(payload)),
+    Upgraded: (s) => s.#state.pin(),
+    End: (s, _id, payload) => {
+      // The worker has read this much: anything sent past it is a request not yet answered.
+      s.#state.ended(((s.#sent >>> 0) - decodeCount(payload)) >>> 0 !== 0);
+      // After the rest of the batch: a `Close` that follows `End` must still be the old worker's to give.
+      if (s.#moveWhenIdle !== null) queueMicrotask(() => s.#moveWhenIdle && s.moveWhenIdle(s.#moveWhenIdle));
+    },
+    Close: (s) => s.closeWhenWritten(),
+    Pause: (s) => void (s.pausedByWorker = true),
+    Resume: (s) => {
+      s.pausedByWorker = false;
+      s.#wake?.();
+    },
+    Taken: (s) => {
+      s.untaken--;
+      s.#wake?.();
+    },
+  });
+
+  /** Queues part of an answer: bytes (from where), or a file region this thread reads itself. */
+  #answer(part: Uint8Array | FileRegion, from?: Origin): void {
+    this.#state.answering();
+    if (part instanceof Uint8Array) this.#queueBytes(part, from!);
+    else this.#writes.pushRegion(part);
+    this.#writeSoon();
   }
 
   /** Its worker ended or went silent; `reassign` (false: no live worker) is called only between requests. */
@@ -183,7 +182,7 @@ export class ClientSocket {
   #move(reassign: () => boolean): void {
     this.#moveWhenIdle = null;
     // The worker it leaves (if it still runs) forgets it; what it still sends of it is dropped.
-    this.#owner.toWorker(FrameType.Gone, this.id);
+    this.#owner.toWorker(ToWorker.Gone, this.id);
     this.#state.left();
     if (!reassign()) return this.closeWhenWritten();
     this.untaken = this.#sent = 0;
@@ -191,7 +190,7 @@ export class ClientSocket {
     // What the old worker queued is still written, but no longer reported: the new worker never counted it.
     this.#report = new WrittenReport();
     this.#writes.disown();
-    this.#owner.toWorker(FrameType.Open, this.id, encodeRemoteAddr(this.#conn.remoteAddr));
+    this.#owner.toWorker(ToWorker.Open, this.id, encodeRemoteAddr(this.#conn.remoteAddr));
     this.#wake?.();
   }
 
@@ -209,7 +208,7 @@ export class ClientSocket {
   /** The socket failed or stalled: tell the worker, then close. */
   lost(): void {
     if (this.#closed) return;
-    this.#owner.toWorker(FrameType.Gone, this.id);
+    this.#owner.toWorker(ToWorker.Gone, this.id);
     this.close();
   }
 
@@ -235,14 +234,14 @@ export class ClientSocket {
         if (this.#closed) return;
         const n = await this.#conn.read(buf);
         if (this.#closed) return;
-        if (n === null) return this.#owner.toWorker(FrameType.Eof, this.id);
+        if (n === null) return this.#owner.toWorker(ToWorker.Eof, this.id);
         // A request begins: on a less burdened worker, if there is one (`pool/balance.ts`).
         const away = this.#state.phase === "idle" && !this.#closing && this.#owner.moveAway(this.id);
         if (away) this.#move(away);
         this.#state.read();
         this.#sent += n;
         if (n >= TAKEN_FROM) this.untaken++;
-        this.#owner.toWorker(FrameType.Data, this.id, buf.subarray(0, n));
+        this.#owner.toWorker(ToWorker.Data, this.id, buf.subarray(0, n));
         if (n === buf.length && buf.length < READ_SIZE_MAX) buf = new Uint8Array(buf.length * 2);
       }
     } catch {
@@ -292,8 +291,8 @@ export class ClientSocket {
   /** Tells the worker its bytes were written (rules 4, 5): at once after `WriteAck` bytes, else once it cares. */
   #reportWritten({ fromWorker, acked, freed, fileWritten }: WriteDone): void {
     for (const buffer of freed) this.#owner.giveBack(this.id, buffer);
-    if (fileWritten) this.#owner.toWorker(FrameType.FileWritten, this.id);
+    if (fileWritten) this.#owner.toWorker(ToWorker.FileWritten, this.id);
     const count = this.#report.written(fromWorker, acked);
-    if (count > 0) this.#owner.toWorker(FrameType.Written, this.id, encodeCount(count));
+    if (count > 0) this.#owner.toWorker(ToWorker.Written, this.id, encodeCount(count));
   }
 }

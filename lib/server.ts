@@ -26,7 +26,8 @@ import { resolveConfig, type ServerConfig } from "./config/resolve.ts";
 import { listen } from "./listen.ts";
 import { formatMetrics } from "./metrics.ts";
 import type { WorkerLoad } from "./pool/balance.ts";
-import { FrameType } from "./pool/frames.ts";
+import { ToPool, ToWorker } from "./pool/frame_types.ts";
+import type { Forwarded } from "./pool/pool_worker.ts";
 import { WorkerLoadError, WorkerPool } from "./pool/pool.ts";
 import type { Server } from "./server_interface.ts";
 import { waitAtMost } from "./wait_at_most.ts";
@@ -149,7 +150,7 @@ class RunningServer implements Server, SocketOwner {
     return this.#finished.promise;
   }
 
-  toWorker(type: FrameType, id: number, payload?: Uint8Array): void {
+  toWorker(type: ToWorker, id: number, payload?: Uint8Array): void {
     this.#pool.send(type, id, payload);
   }
 
@@ -177,9 +178,9 @@ class RunningServer implements Server, SocketOwner {
     if (this.#sockets.size === 0) this.#onEmpty?.();
   }
 
-  #onFrame(type: FrameType, id: number, payload: Uint8Array): void {
-    if (type === FrameType.Log) return this.#accessLog.add(payload.slice());
-    if (type === FrameType.Metrics) return this.track(this.#sendMetrics(id));
+  #onFrame(type: Forwarded, id: number, payload: Uint8Array): void {
+    if (type === ToPool.Log) return this.#accessLog.add(payload.slice());
+    if (type === ToPool.Metrics) return this.track(this.#sendMetrics(id));
     this.#sockets.get(id)?.receive(type, payload);
   }
 
@@ -196,7 +197,7 @@ class RunningServer implements Server, SocketOwner {
   /** `--dev`: pages hear of changed files; a changed app is reloaded first (its old workers' pages reload then). */
   #devChanged(change: DevChange): void {
     const tell = (cssOnly: boolean) =>
-      this.#pool.broadcast(FrameType.Changed, encoder.encode(JSON.stringify({ cssOnly })));
+      this.#pool.broadcast(ToWorker.Changed, encoder.encode(JSON.stringify({ cssOnly })));
     if (!change.app) return tell(change.cssOnly);
     this.reload().then(
       () => tell(false),
@@ -231,7 +232,7 @@ class RunningServer implements Server, SocketOwner {
     }
     const connections = this.#sockets.size;
     const page = formatMetrics({ ...counters, queueDepth, connections, writeQueueBytes, fileRegionBytes });
-    this.#pool.send(FrameType.MetricsPage, id, new TextEncoder().encode(page));
+    this.#pool.send(ToWorker.MetricsPage, id, new TextEncoder().encode(page));
   }
 
   async #acceptLoop(): Promise<void> {
@@ -268,7 +269,7 @@ class RunningServer implements Server, SocketOwner {
       // Already closed.
     }
     await this.#accepting;
-    this.#pool.broadcast(FrameType.Shutdown);
+    this.#pool.broadcast(ToWorker.Shutdown);
     if (this.#sockets.size > 0) {
       const empty = new Promise<void>((resolve) => (this.#onEmpty = resolve));
       await waitAtMost(empty, this.#config.drainTimeout);

@@ -11,7 +11,7 @@
 
 import { MERGE_LIMIT, REGION_BUFFERS_MOST, REGION_CHUNK_FIRST, REGION_CHUNK_MOST } from "./pool/flow.ts";
 import type { FileRegion } from "./pool/frame_payloads.ts";
-import { FrameType, isOnlyFrame } from "./pool/frames.ts";
+import { isOnlyFrame } from "./pool/frames.ts";
 import type { Opened } from "./open_inside.ts";
 
 /**
@@ -19,13 +19,6 @@ import type { Opened } from "./open_inside.ts";
  * `kept`, a body kept here for it, also heard of at once), or the main thread itself.
  */
 export type Origin = "write" | "ack" | "kept" | "own";
-
-/** Who queued the bytes of each frame type that carries them. */
-export const ORIGIN: Partial<Record<FrameType, Origin>> = {
-  [FrameType.Write]: "write",
-  [FrameType.WriteAck]: "ack",
-  [FrameType.WriteKept]: "kept",
-};
 
 /** What one merged write carried. */
 export interface WriteDone {

@@ -64,7 +64,14 @@ Deno.test("the protocol core (lib/http, lib/websocket) imports only itself and u
 });
 
 Deno.test("the frame format imports nothing of ours; nothing in lib/ imports workers/", async () => {
-  for (const leaf of ["lib/pool/frames.ts", "lib/pool/frame_payloads.ts", "lib/pool/spares.ts"]) {
+  for (
+    const leaf of [
+      "lib/pool/frames.ts",
+      "lib/pool/frame_types.ts",
+      "lib/pool/frame_payloads.ts",
+      "lib/pool/spares.ts",
+    ]
+  ) {
     assert.deepEqual(await importsOf(leaf), [], leaf);
   }
   for (const file of (await sources()).filter((f) => f.startsWith("lib/"))) {

@@ -11,7 +11,8 @@
 
 import { MAX_QUEUED, PAUSE_ABOVE, SendWindow, type StreamBudget, TAKEN_FROM } from "../lib/pool/flow.ts";
 import { encodeCount, encodeRegion, type FileRegion } from "../lib/pool/frame_payloads.ts";
-import { FrameType, type Payload, payloadLength } from "../lib/pool/frames.ts";
+import { type Payload, payloadLength } from "../lib/pool/frames.ts";
+import { type ToMain, ToSocket } from "../lib/pool/frame_types.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import { ServerConnection } from "../lib/http/connection.ts";
@@ -30,7 +31,7 @@ import { type SessionHost, WebSocketSession } from "./websocket_session.ts";
 /** What a connection needs from its worker. */
 export interface ConnectionHost extends ExchangeHost, SessionHost {
   readonly init: WorkerInit;
-  readonly outbox: Outbox;
+  readonly outbox: Outbox<ToMain>;
   readonly budget: StreamBudget;
   /** Large cached bodies kept on the main thread (flow rule 9). */
   readonly kept: KeptBodies;
@@ -83,12 +84,12 @@ export class Connection {
 
   /** Bytes the main thread read from the client. */
   receive(data: Uint8Array): void {
-    if (data.length >= TAKEN_FROM) this.#host.outbox.push(FrameType.Taken, this.id);
+    if (data.length >= TAKEN_FROM) this.#host.outbox.push(ToSocket.Taken, this.id);
     if (this.#session !== null) return this.#session.receive(data);
     this.protocol.receive(data);
     if (!this.#paused && this.protocol.bufferedBytes > PAUSE_ABOVE) {
       this.#paused = true;
-      this.#host.outbox.push(FrameType.Pause, this.id);
+      this.#host.outbox.push(ToSocket.Pause, this.id);
     }
     this.drive();
   }
@@ -109,20 +110,20 @@ export class Connection {
     const length = payloadLength(bytes);
     if (length === 0) return;
     this.window.sent(length);
-    this.#host.outbox.push(FrameType.Write, this.id, bytes);
+    this.#host.outbox.push(ToSocket.Write, this.id, bytes);
   }
 
   /** Hands over bytes to be acknowledged without waiting: a WebSocket's, counted in `bufferedAmount`. */
   writeCounted(bytes: Payload): void {
     this.window.sent(payloadLength(bytes));
-    this.#host.outbox.push(FrameType.WriteAck, this.id, bytes);
+    this.#host.outbox.push(ToSocket.WriteAck, this.id, bytes);
   }
 
   /** The app upgraded the connection: the 101 goes out, and the main thread never answers its bytes as HTTP. */
   upgrade(upgrade: WebSocketUpgrade): void {
     const early = this.protocol.upgrade();
     this.write(switchingProtocols(withAddedFields(upgrade.fields, this.#host.init.headers), "weft"));
-    this.#host.outbox.push(FrameType.Upgraded, this.id);
+    this.#host.outbox.push(ToSocket.Upgraded, this.id);
     this.#deadline.clear();
     this.#session = new WebSocketSession(this, upgrade, this.#host.init.maxMessageSize, this.#host);
     if (early.length > 0) this.#session.receive(early);
@@ -131,7 +132,7 @@ export class Connection {
   /** Has the main thread read and write a file region (flow rule 10); resolves once it is out, or gone. */
   writeFile(region: FileRegion): Promise<void> {
     const written = this.window.regionWritten();
-    this.#host.outbox.push(FrameType.WriteFile, this.id, encodeRegion(region));
+    this.#host.outbox.push(ToSocket.WriteFile, this.id, encodeRegion(region));
     return written;
   }
 
@@ -139,7 +140,7 @@ export class Connection {
   async writeAcked(bytes: Uint8Array): Promise<void> {
     if (bytes.length === 0) return;
     this.window.sent(bytes.length);
-    this.#host.outbox.push(FrameType.WriteAck, this.id, bytes);
+    this.#host.outbox.push(ToSocket.WriteAck, this.id, bytes);
     await this.window.room();
   }
 
@@ -148,15 +149,15 @@ export class Connection {
     const key = this.#host.kept.keyOf(body);
     if (key === null) return this.write(body);
     this.window.sent(body.length);
-    this.#host.outbox.push(FrameType.WriteKept, this.id, encodeCount(key));
+    this.#host.outbox.push(ToSocket.WriteKept, this.id, encodeCount(key));
   }
 
   /** The response is done: its last bytes, `Slow` if its handler held the thread (ms), `End` (bytes read). */
   endResponse(ready: Uint8Array[] = [], heldMs = 0): void {
     ready.push(this.protocol.endResponse());
     this.write(ready);
-    if (heldMs > 0) this.#host.outbox.push(FrameType.Slow, this.id, encodeCount(Math.ceil(heldMs)));
-    this.#host.outbox.push(FrameType.End, this.id, encodeCount(this.protocol.consumedBytes));
+    if (heldMs > 0) this.#host.outbox.push(ToSocket.Slow, this.id, encodeCount(Math.ceil(heldMs)));
+    this.#host.outbox.push(ToSocket.End, this.id, encodeCount(this.protocol.consumedBytes));
   }
 
   /** Runs the protocol's events until it needs bytes or must wait. */
@@ -180,7 +181,7 @@ export class Connection {
         this.#deadline.wait(this.protocol.phase);
         if (this.#paused) {
           this.#paused = false;
-          this.#host.outbox.push(FrameType.Resume, this.id);
+          this.#host.outbox.push(ToSocket.Resume, this.id);
         }
         return false;
       case "closed":
@@ -282,13 +283,10 @@ export class Connection {
   close(why = "the connection was closed"): void {
     if (this.#gone) return;
     this.forget(why);
-    this.#host.outbox.push(FrameType.Close, this.id);
+    this.#host.outbox.push(ToSocket.Close, this.id);
   }
 
-  /**
-   * The connection is over, whichever end closed it: stop counting what it had unwritten, and release
-   * whatever waits on it (its handler's signal, body stream and send window).
-   */
+  /** The connection is over (either end closed it): forget its unwritten bytes, free what waits on it. */
   forget(why: string): void {
     if (this.#gone) return;
     this.#gone = true;

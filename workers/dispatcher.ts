@@ -1,8 +1,10 @@
 /**
  * One worker's side of the wire: it routes the main thread's frames to the
  * worker's connections and holds what they share — the outbox, the handler,
- * the stream budget, the in-flight count and counters, and shutdown. One
- * timer per worker, not one per connection, checks every deadline.
+ * the stream budget, the in-flight count and counters, and shutdown. Each
+ * frame type has its handler in one table. One timer per worker, not one per
+ * connection, checks every deadline: the worker's (`http_worker.ts`), which
+ * calls {@linkcode Dispatcher.tick} with the time, so tests pass their own.
  *
  * @module
  */
@@ -11,7 +13,8 @@ import type { WorkerInit } from "../lib/config/resolve.ts";
 import type { Handler } from "../lib/handler.ts";
 import { StreamBudget } from "../lib/pool/flow.ts";
 import { decodeCount, decodeRemoteAddr } from "../lib/pool/frame_payloads.ts";
-import { batchSentAt, epochNow, FrameType, isGivenBack, readFrames } from "../lib/pool/frames.ts";
+import { batchSentAt, epochNow, isGivenBack, readFrames } from "../lib/pool/frames.ts";
+import { FrameRouter, type FrameType, type ToMain, ToPool, ToWorker } from "../lib/pool/frame_types.ts";
 import { observeDuration } from "../lib/pool/durations.ts";
 import { emptyCounters, type WorkerCounters } from "../lib/pool/worker_report.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
@@ -38,7 +41,7 @@ const decoder = new TextDecoder();
 export class Dispatcher implements ConnectionHost {
   readonly init: WorkerInit;
   readonly handler: Handler;
-  readonly outbox: Outbox;
+  readonly outbox: Outbox<ToMain>;
   readonly budget: StreamBudget = new StreamBudget();
   readonly kept: KeptBodies;
   shuttingDown = false;
@@ -57,7 +60,7 @@ export class Dispatcher implements ConnectionHost {
   constructor(
     init: WorkerInit,
     handler: Handler,
-    outbox: Outbox,
+    outbox: Outbox<ToMain>,
     kept: KeptBodies,
     live: LiveReload | null = null,
   ) {
@@ -66,11 +69,6 @@ export class Dispatcher implements ConnectionHost {
     this.handler = handler;
     this.outbox = outbox;
     this.kept = kept;
-    const { header, idle, body } = init.timeouts;
-    setInterval(() => {
-      const now = Date.now();
-      for (const connection of this.#connections.values()) connection.expire(now);
-    }, Math.min(DEADLINE_TICK, header, idle, body));
   }
 
   /** Applies a message from the main thread: a batch of frames. */
@@ -82,44 +80,51 @@ export class Dispatcher implements ConnectionHost {
     readFrames(buffer, this.onFrame);
   }
 
-  /** Applies one frame from the main thread. */
+  /** Applies one frame from the main thread; a type the main thread never sends fails the worker. */
   readonly onFrame = (type: FrameType, id: number, payload: Uint8Array): void => {
-    switch (type) {
-      case FrameType.Ping:
-        this.#counters.postsToMain = this.outbox.posted;
-        return this.outbox.push(FrameType.Pong, 0, encoder.encode(JSON.stringify(this.#counters)));
-      case FrameType.Changed:
-        return this.#live?.changed(JSON.parse(decoder.decode(payload)));
-      case FrameType.Leaving:
-        return this.#live?.end({ cssOnly: false });
-      case FrameType.Shutdown:
-        this.#live?.end();
-        this.shuttingDown = true;
-        for (const connection of [...this.#connections.values()]) connection.shutdown();
-        return;
-      case FrameType.Open:
-        this.#connections.set(id, new Connection(id, decodeRemoteAddr(payload), this));
-        return;
-    }
-    const connection = this.#connections.get(id);
-    switch (type) {
-      case FrameType.Data:
-        if (connection === undefined) return;
-        connection.dataSentAt = this.#batchSentAt;
-        connection.dataReceivedAt = this.#batchReceivedAt;
-        return connection.receive(payload);
-      case FrameType.Eof:
-        return connection?.receiveEof();
-      case FrameType.Written:
-        return connection?.window.written(decodeCount(payload));
-      case FrameType.FileWritten:
-        return connection?.window.fileWritten();
-      case FrameType.Gone:
-        return connection?.forget("the client went away");
-      case FrameType.MetricsPage:
-        return this.#metricsWaiting.get(id)?.(decoder.decode(payload));
+    if (!Dispatcher.#fromMain.route(this, type, id, payload)) {
+      throw new Error(`frame type ${type} is not one a worker gets`);
     }
   };
+
+  /** Checks every connection's deadlines at `now` (`Date.now()`); the worker calls it each {@linkcode tickEvery}. */
+  tick(now: number): void {
+    for (const connection of this.#connections.values()) connection.expire(now);
+  }
+
+  /** How often (ms) deadlines need checking: often enough for the shortest timeout. */
+  get tickEvery(): number {
+    const { header, idle, body } = this.init.timeouts;
+    return Math.min(DEADLINE_TICK, header, idle, body);
+  }
+
+  /** Each frame the main thread sends, as this worker applies it. */
+  static readonly #fromMain: FrameRouter<Dispatcher> = FrameRouter.of(ToWorker, {
+    Ping: (d) => {
+      d.#counters.postsToMain = d.outbox.posted;
+      d.outbox.push(ToPool.Pong, 0, encoder.encode(JSON.stringify(d.#counters)));
+    },
+    Changed: (d, _id, payload) => d.#live?.changed(JSON.parse(decoder.decode(payload))),
+    Leaving: (d) => d.#live?.end({ cssOnly: false }),
+    Shutdown: (d) => {
+      d.#live?.end();
+      d.shuttingDown = true;
+      for (const connection of [...d.#connections.values()]) connection.shutdown();
+    },
+    Open: (d, id, payload) => d.#connections.set(id, new Connection(id, decodeRemoteAddr(payload), d)),
+    Data: (d, id, payload) => {
+      const connection = d.#connections.get(id);
+      if (connection === undefined) return;
+      connection.dataSentAt = d.#batchSentAt;
+      connection.dataReceivedAt = d.#batchReceivedAt;
+      connection.receive(payload);
+    },
+    Eof: (d, id) => d.#connections.get(id)?.receiveEof(),
+    Written: (d, id, payload) => d.#connections.get(id)?.window.written(decodeCount(payload)),
+    FileWritten: (d, id) => d.#connections.get(id)?.window.fileWritten(),
+    Gone: (d, id) => d.#connections.get(id)?.forget("the client went away"),
+    MetricsPage: (d, id, payload) => d.#metricsWaiting.get(id)?.(decoder.decode(payload)),
+  });
 
   admits(path: string): boolean {
     // A health check is answered even at capacity: it asks whether the worker lives, not whether it is idle.
@@ -145,7 +150,7 @@ export class Dispatcher implements ConnectionHost {
     const counters = this.#counters;
     counters.responses[status] = (counters.responses[status] ?? 0) + 1;
     counters.bytes += bytes;
-    if (logLine !== null) this.outbox.push(FrameType.Log, 0, encoder.encode(logLine + "\n"));
+    if (logLine !== null) this.outbox.push(ToPool.Log, 0, encoder.encode(logLine + "\n"));
   }
 
   sessionStarted(): void {
@@ -167,7 +172,7 @@ export class Dispatcher implements ConnectionHost {
       this.#metricsWaiting.delete(connection.id);
       resolve(page);
     });
-    this.outbox.push(FrameType.Metrics, connection.id);
+    this.outbox.push(ToPool.Metrics, connection.id);
     return promise;
   }
 

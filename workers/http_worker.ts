@@ -15,7 +15,8 @@ import type { WorkerInit } from "../lib/config/resolve.ts";
 import { devHandler } from "../lib/dev/dev_handler.ts";
 import { LiveReload } from "../lib/dev/live_reload.ts";
 import { createHandler } from "../lib/handler.ts";
-import { FrameType, readFrames } from "../lib/pool/frames.ts";
+import { readFrames } from "../lib/pool/frames.ts";
+import { type ToMain, ToPool, ToWorker } from "../lib/pool/frame_types.ts";
 import { emptyCounters, type WorkerStatus } from "../lib/pool/worker_report.ts";
 import { Outbox } from "../lib/pool/outbox.ts";
 import { Dispatcher } from "./dispatcher.ts";
@@ -24,7 +25,7 @@ import { KeptBodies } from "./kept_bodies.ts";
 let dispatcher: Dispatcher | null = null;
 const early: ArrayBuffer[] = [];
 let appModule: Promise<unknown> | null = null;
-const outbox = new Outbox((buffer) => self.postMessage(buffer, [buffer]));
+const outbox = new Outbox<ToMain>((buffer) => self.postMessage(buffer, [buffer]));
 const LOADING_COUNTERS = new TextEncoder().encode(JSON.stringify(emptyCounters()));
 
 // Deno tells the host nothing when a worker closes itself; say it first, so
@@ -79,6 +80,8 @@ async function start(init: WorkerInit): Promise<void> {
   const kept = new KeptBodies(outbox);
   const handler = createHandler({ ...init, app, cacheDropped: (body) => kept.release(body) });
   dispatcher = new Dispatcher(init, live === null ? handler : devHandler(handler, live), outbox, kept, live);
+  const ticking = dispatcher;
+  setInterval(() => ticking.tick(Date.now()), ticking.tickEvery);
   for (const buffer of early.splice(0)) dispatcher.receive(buffer);
   report({ kind: "ready" });
 }
@@ -87,6 +90,6 @@ self.onmessage = (e: MessageEvent<ArrayBuffer | WorkerInit>) => {
   if (!(e.data instanceof ArrayBuffer)) return void start(e.data);
   if (dispatcher !== null) return dispatcher.receive(e.data);
   // Still loading: answer pings now (the pool takes silence for a hang), keep the rest for later.
-  readFrames(e.data, (type) => type === FrameType.Ping && outbox.push(FrameType.Pong, 0, LOADING_COUNTERS));
+  readFrames(e.data, (type) => type === ToWorker.Ping && outbox.push(ToPool.Pong, 0, LOADING_COUNTERS));
   early.push(e.data);
 };

@@ -17,11 +17,12 @@
  * @module
  */
 
-import { FrameType, type Payload } from "../lib/pool/frames.ts";
+import type { Payload } from "../lib/pool/frames.ts";
+import { ToPool } from "../lib/pool/frame_types.ts";
 
 /** Where kept bodies' frames go. */
 export interface KeptBodiesOutbox {
-  push(type: FrameType, id: number, payload?: Payload): void;
+  push(type: ToPool, id: number, payload?: Payload): void;
 }
 
 /**
@@ -30,7 +31,7 @@ export interface KeptBodiesOutbox {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FrameType } from "../lib/pool/frames.ts";
+ * import { ToPool } from "../lib/pool/frame_types.ts";
  * import { KeptBodies } from "./kept_bodies.ts";
  * const frames: number[] = [];
  * const kept = new KeptBodies({ push: (type) => frames.push(type) });
@@ -40,7 +41,7 @@ export interface KeptBodiesOutbox {
  * assert.notEqual(kept.keyOf(new Uint8Array(100_000)), key);
  * kept.release(body);
  * assert.equal(kept.keyOf(body), null, "let go of: sent as bytes");
- * assert.deepEqual(frames, [FrameType.Keep, FrameType.Keep, FrameType.Drop]);
+ * assert.deepEqual(frames, [ToPool.Keep, ToPool.Keep, ToPool.Drop]);
  * ```
  */
 export class KeptBodies {
@@ -69,7 +70,7 @@ export class KeptBodies {
     key = this.#next++;
     this.#keys.set(body, key);
     this.bytes += body.length;
-    this.#outbox.push(FrameType.Keep, key, body);
+    this.#outbox.push(ToPool.Keep, key, body);
     return key;
   }
 
@@ -80,6 +81,6 @@ export class KeptBodies {
     if (key === undefined) return;
     this.#keys.delete(body);
     this.bytes -= body.length;
-    this.#outbox.push(FrameType.Drop, key);
+    this.#outbox.push(ToPool.Drop, key);
   }
 }

@@ -2,7 +2,7 @@
  * Live reload, for `--dev`: pages get a small script that listens on a
  * server-sent-event stream at {@linkcode LIVE_RELOAD_PATH}; a worker keeps
  * its streams in a {@linkcode LiveReload} and sends each change the main
- * thread saw (`FrameType.Changed`) as one `data:` event. The script reloads
+ * thread saw (`ToWorker.Changed`) as one `data:` event. The script reloads
  * the page, or, when only stylesheets changed, swaps them in place.
  *
  * @module

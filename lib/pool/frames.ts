@@ -1,80 +1,18 @@
 /**
- * The frame format between the main thread and the workers, and the whole
- * vocabulary they speak. Many frames travel packed in one transferable
+ * Rule: the frame format between the main thread and the workers. Many frames travel packed in one transferable
  * `ArrayBuffer`: the first 4 bytes hold the used length, the next 8 when it
  * was sent ({@linkcode batchSentAt}), then frames of
  * `[type u8][connection id u32][payload length u32][payload]`, little-endian.
  *
- * This module imports nothing of weft's: both sides depend on it, it on
- * neither. When frames are sent is the outbox's rule (`outbox.ts`), how many
+ * The frame types are `frame_types.ts`'s, one table per direction. This
+ * module imports nothing of weft's but their type: both sides depend on it,
+ * it on neither. When frames are sent is the outbox's rule (`outbox.ts`), how many
  * bytes may be on their way is the flow rules' (`flow.ts`).
  *
  * @module
  */
 
-/** Frame types. Main → worker first, then worker → main. */
-export const FrameType = {
-  /** A connection was accepted; payload: the client's address (`encodeRemoteAddr` in `frame_payloads.ts`). */
-  Open: 1,
-  /** Bytes read from the connection. */
-  Data: 2,
-  /** The peer half-closed: no more bytes will come. */
-  Eof: 3,
-  /** The connection is gone (reset, or closed by the server): forget it. */
-  Gone: 4,
-  /** `WriteAck` bytes have reached the socket; payload: how many (`encodeCount` in `frame_payloads.ts`). */
-  Written: 5,
-  /** Graceful shutdown: finish what is in flight, close idle connections. */
-  Shutdown: 6,
-  /** Are you alive? (connection id 0) */
-  Ping: 7,
-  /** The metrics page a worker asked for; payload: Prometheus text. */
-  MetricsPage: 8,
-  /** `--dev`: files changed (connection id 0); payload: JSON `{ cssOnly }` for the live-reload streams. */
-  Changed: 9,
-  /** A reload replaces this worker (connection id 0): end what holds a connection open that can end. */
-  Leaving: 10,
-  /** The file region the connection's `WriteFile` named has been written in full. */
-  FileWritten: 11,
-  /** Bytes to write. */
-  Write: 16,
-  /** Bytes to write, answered by `Written` once they are written. */
-  WriteAck: 17,
-  /** Close the connection after the bytes queued before this frame. */
-  Close: 18,
-  /** Stop reading this connection until `Resume`. */
-  Pause: 19,
-  /** Read this connection again. */
-  Resume: 20,
-  /** A response has been handed over in full (what was read before it is answered). */
-  End: 22,
-  /** The answer to `Ping` (connection id 0); payload: the worker's counters as JSON (`worker_report.ts`). */
-  Pong: 23,
-  /** An access log line, newline included (connection id 0). */
-  Log: 24,
-  /** This connection asks for the metrics page: answer with `MetricsPage`. */
-  Metrics: 25,
-  /** A large `Data` frame has reached its connection (one per such frame; see `flow.ts`). */
-  Taken: 26,
-  /**
-   * The connection speaks another protocol from here on (a WebSocket): what it
-   * reads is never a request to answer with 503, and it never moves to another worker.
-   */
-  Upgraded: 27,
-  /** Keep this large body from the worker's file cache under the key in the id field, until `Drop` (rule 9). */
-  Keep: 28,
-  /** Write a kept body whole, answered by `Written` like `WriteAck`; payload: its key (`encodeCount`). */
-  WriteKept: 29,
-  /** The worker no longer holds the body kept under the key in the id field: forget it. */
-  Drop: 30,
-  /** Read a file region and write it (flow rule 10), then answer `FileWritten`; payload: `encodeRegion`. */
-  WriteFile: 31,
-  /** Before `End`: the answer's handler held the thread `SLOW_HANDLER` ms or more; payload: ms (`balance.ts`). */
-  Slow: 32,
-} as const;
-
-/** One of {@linkcode FrameType}'s values. */
-export type FrameType = typeof FrameType[keyof typeof FrameType];
+import type { FrameType } from "./frame_types.ts";
 
 /** A frame's payload: bytes, or parts of it to be joined (a response's head and body). */
 export type Payload = Uint8Array | readonly Uint8Array[];
@@ -113,12 +51,13 @@ const EMPTY = new Uint8Array(EMPTY_SIZE);
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FrameType, FrameWriter, isOnlyFrame, readFrames } from "./frames.ts";
+ * import { FrameWriter, isOnlyFrame, readFrames } from "./frames.ts";
+ * import { ToSocket } from "./frame_types.ts";
  * const writer = new FrameWriter();
- * writer.push(FrameType.Write, 1, new Uint8Array(40_000));
+ * writer.push(ToSocket.Write, 1, new Uint8Array(40_000));
  * readFrames(writer.take()!, (_type, _id, payload) => assert.equal(isOnlyFrame(payload), true));
- * writer.push(FrameType.Write, 1, new Uint8Array(10));
- * writer.push(FrameType.End, 1);
+ * writer.push(ToSocket.Write, 1, new Uint8Array(10));
+ * writer.push(ToSocket.End, 1);
  * readFrames(writer.take()!, (_type, _id, payload) => assert.equal(isOnlyFrame(payload), false));
  * ```
  */
@@ -148,12 +87,13 @@ export function isGivenBack(buffer: ArrayBuffer): boolean {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FrameType, FrameWriter, readFrames } from "./frames.ts";
+ * import { FrameWriter, readFrames } from "./frames.ts";
+ * import { ToWorker } from "./frame_types.ts";
  * const writer = new FrameWriter();
- * writer.push(FrameType.Data, 7, new TextEncoder().encode("GET"));
+ * writer.push(ToWorker.Data, 7, new TextEncoder().encode("GET"));
  * const seen: number[][] = [];
  * readFrames(writer.take()!, (type, id, payload) => seen.push([type, id, payload.length]));
- * assert.deepEqual(seen, [[FrameType.Data, 7, 3]]);
+ * assert.deepEqual(seen, [[ToWorker.Data, 7, 3]]);
  * ```
  */
 export class FrameWriter {
@@ -258,9 +198,10 @@ export class FrameWriter {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { batchSentAt, FrameType, FrameWriter } from "./frames.ts";
+ * import { batchSentAt, FrameWriter } from "./frames.ts";
+ * import { ToWorker } from "./frame_types.ts";
  * const writer = new FrameWriter();
- * writer.push(FrameType.Eof, 1);
+ * writer.push(ToWorker.Eof, 1);
  * const sentAt = batchSentAt(writer.take()!);
  * assert.ok(Math.abs(sentAt - Date.now()) < 1000);
  * ```
@@ -281,10 +222,11 @@ export function epochNow(): number {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FrameType, FrameWriter, readFrames } from "./frames.ts";
+ * import { FrameWriter, readFrames } from "./frames.ts";
+ * import { ToSocket } from "./frame_types.ts";
  * const writer = new FrameWriter();
- * writer.push(FrameType.Close, 3);
- * readFrames(writer.take()!, (type, id) => assert.deepEqual([type, id], [FrameType.Close, 3]));
+ * writer.push(ToSocket.Close, 3);
+ * readFrames(writer.take()!, (type, id) => assert.deepEqual([type, id], [ToSocket.Close, 3]));
  * ```
  */
 export function readFrames(buffer: ArrayBuffer, onFrame: FrameHandler): void {

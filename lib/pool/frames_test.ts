@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { decodeCount, decodeRemoteAddr, encodeCount, encodeRemoteAddr } from "./frame_payloads.ts";
-import { FrameType, FrameWriter, readFrames } from "./frames.ts";
+import { FrameWriter, readFrames } from "./frames.ts";
+import { ToSocket, ToWorker } from "./frame_types.ts";
 
 function frames(buffer: ArrayBuffer) {
   const out: [number, number, number[]][] = [];
@@ -11,23 +12,23 @@ function frames(buffer: ArrayBuffer) {
 Deno.test("frames round trip in order, payloads copied in", () => {
   const w = new FrameWriter();
   const reused = new Uint8Array([1, 2, 3]);
-  w.push(FrameType.Open, 1);
-  w.push(FrameType.Data, 1, reused);
+  w.push(ToWorker.Open, 1);
+  w.push(ToWorker.Data, 1, reused);
   reused.fill(9);
-  w.push(FrameType.Data, 4_000_000_000, new Uint8Array(0));
-  w.push(FrameType.Close, 2);
+  w.push(ToWorker.Data, 4_000_000_000, new Uint8Array(0));
+  w.push(ToSocket.Close, 2);
   assert.deepEqual(frames(w.take()!), [
-    [FrameType.Open, 1, []],
-    [FrameType.Data, 1, [1, 2, 3]],
-    [FrameType.Data, 4_000_000_000, []],
-    [FrameType.Close, 2, []],
+    [ToWorker.Open, 1, []],
+    [ToWorker.Data, 1, [1, 2, 3]],
+    [ToWorker.Data, 4_000_000_000, []],
+    [ToSocket.Close, 2, []],
   ]);
 });
 
 Deno.test("take empties the writer; an empty writer gives null", () => {
   const w = new FrameWriter();
   assert.equal(w.take(), null);
-  w.push(FrameType.Eof, 3);
+  w.push(ToWorker.Eof, 3);
   assert.equal(w.isEmpty, false);
   assert.ok(w.take());
   assert.equal(w.isEmpty, true);
@@ -37,7 +38,7 @@ Deno.test("take empties the writer; an empty writer gives null", () => {
 Deno.test("grows past its first capacity without losing frames", () => {
   const w = new FrameWriter();
   const big = new Uint8Array(100_000).map((_, i) => i % 251);
-  for (let i = 0; i < 5; i++) w.push(FrameType.Write, i, big);
+  for (let i = 0; i < 5; i++) w.push(ToSocket.Write, i, big);
   const got = frames(w.take()!);
   assert.equal(got.length, 5);
   for (const [, , payload] of got) assert.deepEqual(payload, [...big]);
@@ -59,13 +60,13 @@ Deno.test("counts survive the whole u32 range; past it they wrap, as the End off
 
 Deno.test("extendLast joins bytes to the last frame of the same type and connection, under the limit only", () => {
   const w = new FrameWriter();
-  w.push(FrameType.Write, 1, new Uint8Array([1]));
-  assert.equal(w.extendLast(FrameType.Write, 1, new Uint8Array([2, 3]), 100), true);
-  assert.equal(w.extendLast(FrameType.Write, 2, new Uint8Array([4]), 100), false);
-  assert.equal(w.extendLast(FrameType.WriteAck, 1, new Uint8Array([4]), 100), false);
-  assert.equal(w.extendLast(FrameType.Write, 1, new Uint8Array(100), 100), false);
-  w.push(FrameType.End, 1);
-  assert.equal(w.extendLast(FrameType.Write, 1, new Uint8Array([5]), 100), false);
-  assert.deepEqual(frames(w.take()!), [[FrameType.Write, 1, [1, 2, 3]], [FrameType.End, 1, []]]);
-  assert.equal(new FrameWriter().extendLast(FrameType.Write, 1, new Uint8Array(1), 100), false);
+  w.push(ToSocket.Write, 1, new Uint8Array([1]));
+  assert.equal(w.extendLast(ToSocket.Write, 1, new Uint8Array([2, 3]), 100), true);
+  assert.equal(w.extendLast(ToSocket.Write, 2, new Uint8Array([4]), 100), false);
+  assert.equal(w.extendLast(ToSocket.WriteAck, 1, new Uint8Array([4]), 100), false);
+  assert.equal(w.extendLast(ToSocket.Write, 1, new Uint8Array(100), 100), false);
+  w.push(ToSocket.End, 1);
+  assert.equal(w.extendLast(ToSocket.Write, 1, new Uint8Array([5]), 100), false);
+  assert.deepEqual(frames(w.take()!), [[ToSocket.Write, 1, [1, 2, 3]], [ToSocket.End, 1, []]]);
+  assert.equal(new FrameWriter().extendLast(ToSocket.Write, 1, new Uint8Array(1), 100), false);
 });

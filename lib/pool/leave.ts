@@ -10,7 +10,7 @@
  */
 
 import { waitAtMost } from "../wait_at_most.ts";
-import { FrameType } from "./frames.ts";
+import { ToWorker } from "./frame_types.ts";
 import type { PoolWorker } from "./pool_worker.ts";
 
 /** How long connections that cannot move may take to close after `Shutdown` (ms). */
@@ -35,13 +35,13 @@ export async function letLeave(
   move: (ids: number[]) => void,
   drainTimeout: number,
 ): Promise<void> {
-  old.outbox.push(FrameType.Leaving, 0);
+  old.outbox.push(ToWorker.Leaving, 0);
   if (old.connections.size > 0) {
     move([...old.connections]);
     await waitAtMost(old.whenEmpty(), drainTimeout);
   }
   if (old.connections.size > 0) {
-    old.outbox.push(FrameType.Shutdown, 0);
+    old.outbox.push(ToWorker.Shutdown, 0);
     await waitAtMost(old.whenEmpty(), SHUTDOWN_WAIT);
   }
   const counted = old.pong();

@@ -9,29 +9,31 @@
  */
 
 import { SOLO_PAYLOAD } from "./flow.ts";
-import { emptied, FrameType, FrameWriter, type Payload, payloadLength } from "./frames.ts";
+import { emptied, FrameWriter, type Payload, payloadLength } from "./frames.ts";
+import { type FrameType, ToSocket } from "./frame_types.ts";
 import { Spares } from "./spares.ts";
 
 /**
- * Batches frames for one destination.
+ * Batches frames for one destination; `Sends` are the types this side sends (`frame_types.ts`).
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { FrameType, readFrames } from "./frames.ts";
+ * import { readFrames } from "./frames.ts";
+ * import { ToSocket } from "./frame_types.ts";
  * import { Outbox } from "./outbox.ts";
  * const posted: ArrayBuffer[] = [];
  * const outbox = new Outbox((buffer) => posted.push(buffer));
- * outbox.push(FrameType.Write, 1, new Uint8Array(3));
- * outbox.push(FrameType.End, 1);
+ * outbox.push(ToSocket.Write, 1, new Uint8Array(3));
+ * outbox.push(ToSocket.End, 1);
  * await Promise.resolve();
  * assert.equal(posted.length, 1);
  * const types: number[] = [];
  * readFrames(posted[0], (type) => types.push(type));
- * assert.deepEqual(types, [FrameType.Write, FrameType.End]);
+ * assert.deepEqual(types, [ToSocket.Write, ToSocket.End]);
  * ```
  */
-export class Outbox {
+export class Outbox<Sends extends FrameType = FrameType> {
   readonly #post: (buffer: ArrayBuffer) => void;
   /** Buffers the other side gave back, for this side's large frames. */
   readonly #spares = new Spares();
@@ -51,9 +53,9 @@ export class Outbox {
    * payload is large. Bytes to write right after others for the same
    * connection join their frame.
    */
-  push(type: FrameType, id: number, payload?: Payload): void {
+  push(type: Sends, id: number, payload?: Payload): void {
     if (
-      type === FrameType.Write && payload !== undefined &&
+      type === ToSocket.Write && payload !== undefined &&
       this.#frames.extendLast(type, id, payload, SOLO_PAYLOAD)
     ) {
       return;

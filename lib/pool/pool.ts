@@ -22,14 +22,14 @@
  */
 
 import type { WorkerInit } from "../config/resolve.ts";
-import type { FrameHandler, FrameType } from "./frames.ts";
+import type { ToWorker } from "./frame_types.ts";
 import { elsewhere, leastLoaded, type WorkerLoad } from "./balance.ts";
 import { stuckLoading, stuckNow } from "./health.ts";
 import { letLeave } from "./leave.ts";
 import { ReloadQueue } from "./reload_queue.ts";
 import { freshCounters, type PoolCounters } from "./pool_counters.ts";
 import { addCounters, emptyCounters, type WorkerCounters } from "./worker_report.ts";
-import { PoolWorker } from "./pool_worker.ts";
+import { PoolWorker, type PoolWorkerEvents } from "./pool_worker.ts";
 
 export { WorkerLoadError } from "./pool_worker.ts";
 export type { PoolCounters } from "./pool_counters.ts";
@@ -42,8 +42,8 @@ export interface WorkerPoolOptions {
   url: URL | string;
   /** The first message each worker gets. */
   init: WorkerInit;
-  /** Called for each frame a worker sends. */
-  onFrame: FrameHandler;
+  /** Called for each frame a worker sends for the server or a connection (of a connection it still holds). */
+  onFrame: PoolWorkerEvents["frame"];
   /** Called with the connections of a worker that ended or went silent: they belong to no worker now. */
   onWorkerLost: (ids: number[], why: string) => void;
   /** Called once the pool cannot go on (a worker is stuck, or none can load): the server must stop. */
@@ -67,11 +67,11 @@ const RETRY_MOST = 30_000;
  *
  * @example
  * ```ts ignore
- * import { FrameType } from "./frames.ts";
+ * import { ToWorker } from "./frame_types.ts";
  * import { WorkerPool } from "./pool.ts";
  * const pool = new WorkerPool({ size: 2, url, init, onFrame, onWorkerLost, onFailure, unresponsiveAfter: 31_000 });
  * await pool.ready;
- * if (pool.assign(1)) pool.send(FrameType.Open, 1, encodeRemoteAddr(conn.remoteAddr));
+ * if (pool.assign(1)) pool.send(ToWorker.Open, 1, encodeRemoteAddr(conn.remoteAddr));
  * ```
  */
 export class WorkerPool {
@@ -127,7 +127,7 @@ export class WorkerPool {
   }
 
   /** Queues a frame for the worker that owns connection `id`. */
-  send(type: FrameType, id: number, payload?: Uint8Array): void {
+  send(type: ToWorker, id: number, payload?: Uint8Array): void {
     this.#owner.get(id)?.outbox.push(type, id, payload);
   }
 
@@ -151,7 +151,7 @@ export class WorkerPool {
   }
 
   /** Queues a frame for every worker (connection id 0). */
-  broadcast(type: FrameType, payload?: Uint8Array): void {
+  broadcast(type: ToWorker, payload?: Uint8Array): void {
     for (const w of [...this.#workers, ...this.#outOfSlot]) w?.outbox.push(type, 0, payload);
   }
 

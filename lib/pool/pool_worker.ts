@@ -12,7 +12,16 @@
 import type { WorkerInit } from "../config/resolve.ts";
 import { WorkerLoad } from "./balance.ts";
 import { decodeCount } from "./frame_payloads.ts";
-import { type FrameHandler, FrameType, isOnlyFrame, readFrames } from "./frames.ts";
+import { isOnlyFrame, readFrames } from "./frames.ts";
+import {
+  FrameRouter,
+  type FrameTable,
+  type FrameType,
+  ToMain,
+  ToPool,
+  ToSocket,
+  ToWorker,
+} from "./frame_types.ts";
 import type { WorkerCounters, WorkerStatus } from "./worker_report.ts";
 import { Outbox } from "./outbox.ts";
 
@@ -25,10 +34,13 @@ export class WorkerLoadError extends Error {
   }
 }
 
+/** The frames a worker sends that the pool passes on: a connection's, and the access log's and metrics'. */
+export type Forwarded = ToSocket | typeof ToPool.Log | typeof ToPool.Metrics;
+
 /** What a pool worker tells the pool. */
 export interface PoolWorkerEvents {
-  /** A frame other than `Pong` arrived. */
-  frame: FrameHandler;
+  /** A frame for the server or a connection arrived. */
+  frame(type: Forwarded, id: number, payload: Uint8Array): void;
   /** The worker loaded (the app, if any) and takes connections. */
   ready(worker: PoolWorker): void;
   /** The worker ended while `loading` (it could not load) or once `ready` (an uncaught error, or it closed itself). */
@@ -51,7 +63,7 @@ export class PoolWorker {
   /** Connections pinned to it. */
   readonly connections: Set<number> = new Set();
   /** Frames for it. */
-  readonly outbox: Outbox;
+  readonly outbox: Outbox<ToWorker>;
   /** Where it is in its life. */
   state: "loading" | "ready" | "ended" = "loading";
   /** When it last answered a ping, or was started. */
@@ -85,7 +97,7 @@ export class PoolWorker {
       this.end(new WorkerLoadError(`the app did not load within ${seconds} s (--load-timeout)`, true));
     }, loadTimeout);
     const worker = this.#worker = new Worker(url, { type: "module" });
-    this.outbox = new Outbox((buffer) => worker.postMessage(buffer, [buffer]));
+    this.outbox = new Outbox<ToWorker>((buffer) => worker.postMessage(buffer, [buffer]));
     worker.onmessage = (e: MessageEvent<ArrayBuffer | WorkerStatus>) => {
       if (e.data instanceof ArrayBuffer) {
         this.load.lastHeard = performance.now();
@@ -109,7 +121,7 @@ export class PoolWorker {
 
   /** Asks for a `Pong`. */
   ping(): void {
-    this.outbox.push(FrameType.Ping, 0);
+    this.outbox.push(ToWorker.Ping, 0);
   }
 
   /** Resolves once it has no connections (at once if it has none), or when it ends. */
@@ -142,27 +154,45 @@ export class PoolWorker {
   }
 
   readonly #onFrame = (type: FrameType, id: number, payload: Uint8Array): void => {
-    switch (type) {
-      case FrameType.Keep:
-        return this.#keep(id, payload);
-      case FrameType.Drop:
-        this.keptBytes -= this.#kept.get(id)?.length ?? 0;
-        this.#kept.delete(id);
-        return;
-      case FrameType.WriteKept: {
-        const body = this.#kept.get(decodeCount(payload));
-        if (body === undefined) return this.end(new Error("the worker named a body it never had kept"));
-        return this.#events.frame(type, id, body);
-      }
-      case FrameType.Pong:
-        break;
-      default:
-        return this.#events.frame(type, id, payload);
+    if (this.state === "ended") return;
+    if (!PoolWorker.#fromWorker.route(this, type, id, payload)) {
+      this.end(new Error(`the worker sent frame type ${type}, which no worker sends`));
     }
-    this.lastAnswer = Date.now();
-    this.counters = JSON.parse(new TextDecoder().decode(payload));
-    for (const resolve of this.#onPong.splice(0)) resolve();
   };
+
+  /** Passes each of `frames` on to the pool as it came. */
+  static #forwardEach<F extends Record<string, Forwarded>>(frames: F): FrameTable<F, PoolWorker> {
+    const each = Object.entries(frames).map(([name, type]) => [name, PoolWorker.#forward(type)]);
+    return Object.fromEntries(each) as FrameTable<F, PoolWorker>;
+  }
+
+  /** Passes a frame on to the pool as it came. */
+  static #forward(type: Forwarded): (w: PoolWorker, id: number, payload: Uint8Array) => void {
+    return (w, id, payload) => w.#events.frame(type, id, payload);
+  }
+
+  /** Each frame a worker sends, as the main thread takes it: its own here, the rest to the pool. */
+  static readonly #fromWorker: FrameRouter<PoolWorker> = FrameRouter.of(ToMain, {
+    // A connection's frames go to its socket as they came (its table names each), but for a kept body's.
+    ...PoolWorker.#forwardEach(ToSocket),
+    Pong: (w, _id, payload) => {
+      w.lastAnswer = Date.now();
+      w.counters = JSON.parse(new TextDecoder().decode(payload));
+      for (const resolve of w.#onPong.splice(0)) resolve();
+    },
+    Keep: (w, key, payload) => w.#keep(key, payload),
+    Drop: (w, key) => {
+      w.keptBytes -= w.#kept.get(key)?.length ?? 0;
+      w.#kept.delete(key);
+    },
+    WriteKept: (w, id, payload) => {
+      const body = w.#kept.get(decodeCount(payload));
+      if (body === undefined) return w.end(new Error("the worker named a body it never had kept"));
+      w.#events.frame(ToSocket.WriteKept, id, body);
+    },
+    Log: PoolWorker.#forward(ToPool.Log),
+    Metrics: PoolWorker.#forward(ToPool.Metrics),
+  });
 
   /**
    * Keeps a copy of a body: a copy, so that its frame's buffer goes back to
