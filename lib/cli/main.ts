@@ -12,6 +12,10 @@ import { serve, type Server } from "../server.ts";
 import { type Command, parseCommand } from "./command.ts";
 import { UsageError } from "./flags.ts";
 import { helpText } from "./help.ts";
+import { waitAtMost } from "../wait_at_most.ts";
+
+/** At exit, how long notices still being written to stderr may take (ms): a stderr nobody reads never drains. */
+const NOTICE_DRAIN_WAIT = 1000;
 
 /** The version printed by `--version`; kept equal to deno.json's. */
 export const VERSION = "0.1.0";
@@ -59,9 +63,14 @@ export async function main(args: string[]): Promise<number> {
 /** Serves until a signal, and returns the exit code. */
 async function run(options: ServeOptions, quiet: boolean): Promise<number> {
   const controller = new AbortController();
-  // Not console.error: it writes synchronously, and a stderr nobody reads would freeze the drain.
-  const notice = (text: string) =>
-    Deno.stderr.write(new TextEncoder().encode(`weft: ${text}\n`)).catch(() => {});
+  // Not console.error: it writes synchronously, and a stderr nobody reads would freeze the drain. What is
+  // still being written when weft is done gets a moment before the exit, which would drop it.
+  const writing = new Set<Promise<void>>();
+  const notice = (text: string) => {
+    const write = Deno.stderr.write(new TextEncoder().encode(`weft: ${text}\n`)).then(() => {}, () => {});
+    writing.add(write);
+    write.finally(() => writing.delete(write));
+  };
   // SIGHUP reloads, as nginx does: new workers load the app afresh, and no request is dropped. It is heard
   // from before the port is bound (by default it would end the process); one that comes before the workers
   // are ready waits for them.
@@ -112,6 +121,7 @@ async function run(options: ServeOptions, quiet: boolean): Promise<number> {
   const failed = await server.finished.then(() => false, () => true);
   for (const s of signals) Deno.removeSignalListener(s, onSignal);
   if (hangup !== null) Deno.removeSignalListener(hangup, onHangup);
+  await waitAtMost(Promise.all(writing), NOTICE_DRAIN_WAIT);
   return failed ? 1 : 0;
 }
 
