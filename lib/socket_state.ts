@@ -1,8 +1,8 @@
 /**
  * Rule: what a client's socket is doing, as the main thread sees it without
  * parsing HTTP, and what its worker's load (`pool/balance.ts`) counts of it:
- * a request waiting for its answer, and whether it is slow (one of its last
- * few answers was), with how long its last slow handler held the thread.
+ * a request waiting for its answer, and whether it is slow (enough of its
+ * last answers were), with how long its last slow handler held the thread.
  * Each count is taken back from the load it was put on, whichever worker
  * holds the connection by then.
  *
@@ -16,7 +16,7 @@
  * @module
  */
 
-import { SLOW_FORGOTTEN_AFTER, type WorkerLoad } from "./pool/balance.ts";
+import { RECENT_ANSWERS, SLOW_ANSWERS, type WorkerLoad } from "./pool/balance.ts";
 
 /** What a socket's requests are doing. */
 export type RequestPhase = "idle" | "waiting" | "answering" | "pinned";
@@ -36,11 +36,17 @@ export type RequestPhase = "idle" | "waiting" | "answering" | "pinned";
  * state.answering();
  * state.slow(30);
  * state.ended(false);
- * assert.deepEqual([state.phase, load.waiting, load.burden(0)], ["idle", 0, 30]);
- * for (let i = 0; i < 3; i++) state.ended(false);
- * assert.equal(load.burden(0), 30); // forgotten only after the fourth fast answer
+ * assert.deepEqual([state.phase, load.waiting, load.burden(0)], ["idle", 0, 0]); // once is not enough
+ * state.slow(25);
  * state.ended(false);
+ * assert.equal(load.burden(0), 25); // two of the last four: slow, as long as its last
+ * state.ended(false);
+ * state.ended(false);
+ * assert.equal(load.burden(0), 25);
+ * state.ended(false); // the slow ones are five and four answers back now
  * assert.equal(load.burden(0), 0);
+ * state.slow(12);
+ * state.ended(false);
  * state.slow(12);
  * state.ended(false);
  * state.left();
@@ -59,8 +65,8 @@ export class SocketState {
   #slowAnswer = 0;
   /** How long (ms) its last slow handler held the thread. */
   #heldMs = 0;
-  /** Its answers since the last slow one; it starts as one never slow. */
-  #fastInRow = SLOW_FORGOTTEN_AFTER;
+  /** Which of its last answers were slow, one bit each, the latest lowest. */
+  #recent = 0;
 
   /** The state of connection `id`; `loadNow` gives its worker's load (none once it has no worker). */
   constructor(id: number, loadNow: () => WorkerLoad | undefined) {
@@ -91,12 +97,12 @@ export class SocketState {
   /** The worker ended an answer; `moreRead`: bytes past it were read, so a pipelined request waits. */
   ended(moreRead: boolean): void {
     this.#become(moreRead ? "waiting" : "idle");
-    if (this.#slowAnswer > 0) [this.#fastInRow, this.#heldMs] = [0, this.#slowAnswer];
-    else this.#fastInRow++;
+    this.#recent = (this.#recent << 1 | (this.#slowAnswer > 0 ? 1 : 0)) & (2 ** RECENT_ANSWERS - 1);
+    if (this.#slowAnswer > 0) this.#heldMs = this.#slowAnswer;
     this.#slowAnswer = 0;
     this.#slowOn?.forget(this.#id);
     // Counted where it is now: a connection that moved while slow is slow on its new worker.
-    this.#slowOn = this.#fastInRow < SLOW_FORGOTTEN_AFTER ? this.#loadNow() : undefined;
+    this.#slowOn = slowAnswers(this.#recent) >= SLOW_ANSWERS ? this.#loadNow() : undefined;
     this.#slowOn?.slow(this.#id, this.#heldMs);
   }
 
@@ -122,4 +128,11 @@ export class SocketState {
     }
     this.#phase = next;
   }
+}
+
+/** How many answers `recent` marks slow. */
+function slowAnswers(recent: number): number {
+  let count = 0;
+  for (let bits = recent; bits !== 0; bits &= bits - 1) count++;
+  return count;
 }

@@ -4,14 +4,18 @@
  * a request sent to it now may wait behind others:
  *
  * - for each of its slow connections, how long its last slow handler held the
- *   thread (the worker reports a first turn of {@linkcode SLOW_HANDLER} ms or
- *   more with `Slow`, before `End`): it will likely do it again, until
- *   {@linkcode SLOW_FORGOTTEN_AFTER} of its answers in a row were not slow;
+ *   thread. The worker reports a first turn of {@linkcode SLOW_HANDLER} ms or
+ *   more with `Slow`, before `End`; a connection is slow while
+ *   {@linkcode SLOW_ANSWERS} of its last {@linkcode RECENT_ANSWERS} answers
+ *   were: it will likely be again. One is not enough: under load a collection
+ *   in the middle of a handler makes any answer slow once, and moving fast
+ *   connections away and back for it costs more than the pause;
  * - and, while requests wait on it, how long it has been silent once that
  *   passes {@linkcode BUSY_AFTER} ms (a handler spinning, whoever it is).
  *
  * A new connection goes to a ready worker (one still loading only when none
- * is), the least burdened, then the one with the fewest connections. When a
+ * is) with the fewest connections among those less than
+ * {@linkcode SLOW_HANDLER} ms more burdened than the least. When a
  * keep-alive connection's next request begins, it moves if another ready
  * worker carries at least {@linkcode SLOW_HANDLER} ms less than what its own
  * carries besides it: fast connections leave a worker a slow one keeps busy,
@@ -26,8 +30,10 @@
 
 /** A handler whose first turn (up to its first `await`) holds the thread this long (ms) is slow. */
 export const SLOW_HANDLER = 5;
-/** A slow connection counts as slow until this many of its answers in a row were not. */
-export const SLOW_FORGOTTEN_AFTER = 4;
+/** How many of a connection's last answers tell whether it is slow. */
+export const RECENT_ANSWERS = 4;
+/** How many of those must have been slow for it to be. */
+export const SLOW_ANSWERS = 2;
 /** How long (ms) a worker with requests waiting may send nothing before it counts as busy. */
 export const BUSY_AFTER = 20;
 
@@ -92,30 +98,33 @@ export interface Balanced {
  * ```ts
  * import assert from "node:assert/strict";
  * import { leastLoaded, WorkerLoad } from "./balance.ts";
- * const worker = (state: "ready" | "loading", connections: number, slow = 0) => {
+ * const worker = (state: "ready" | "loading", connections: number, slowMs = 0) => {
  *   const load = new WorkerLoad();
- *   for (let i = 0; i < slow; i++) load.slow(i, 10);
+ *   if (slowMs > 0) load.slow(0, slowMs);
  *   return { state, connections: new Set(Array.from({ length: connections }, (_, i) => i)), load };
  * };
- * const [many, few, loading, slow] = [worker("ready", 3), worker("ready", 1), worker("loading", 0), worker("ready", 1, 1)];
+ * const [many, few, loading, slow] = [worker("ready", 3), worker("ready", 1), worker("loading", 0), worker("ready", 1, 10)];
  * assert.equal(leastLoaded([many, null, loading, few], 0), few);
- * assert.equal(leastLoaded([slow, many], 0), many);
+ * assert.equal(leastLoaded([slow, many], 0), many); // 10 ms of slow handlers outweigh connections
+ * assert.equal(leastLoaded([worker("ready", 1, 3), many], 0)?.connections.size, 1); // 3 ms does not
  * assert.equal(leastLoaded([null, loading], 0), loading);
  * assert.equal(leastLoaded([null], 0), null);
  * ```
  */
 export function leastLoaded<W extends Balanced>(workers: readonly (W | null)[], now: number): W | null {
+  const live = workers.filter((w): w is W => w !== null);
+  const ready = live.filter((w) => w.state === "ready");
+  const choices = ready.length > 0 ? ready : live;
+  const burdens = choices.map((w) => w.load.burden(now));
+  const least = Math.min(...burdens);
+  // Burdens less than SLOW_HANDLER apart count as equal, and connections decide: a burst of new connections
+  // spreads, rather than all going to one worker because the other's last slow answer took 6 ms.
   let best: W | null = null;
-  let bestRank: number[] = [];
-  for (const w of workers) {
-    if (w === null) continue;
-    // Readiness first, then burden, then connections: each decides before the next.
-    const rank = [w.state === "ready" ? 0 : 1, w.load.burden(now), w.connections.size];
-    if (best === null || before(rank, bestRank)) {
+  choices.forEach((w, i) => {
+    if (burdens[i] < least + SLOW_HANDLER && (best === null || w.connections.size < best.connections.size)) {
       best = w;
-      bestRank = rank;
     }
-  }
+  });
   return best;
 }
 
@@ -165,10 +174,4 @@ export function elsewhere<W extends Balanced>(
   // Even out the counts (connections that left a slow worker come back once it is not).
   const uneven = bestBurden <= stay && best.connections.size + 2 <= current.connections.size;
   return uneven ? best : null;
-}
-
-/** Whether rank `a` comes before `b`, comparing each place in turn. */
-function before(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
-  return false;
 }
