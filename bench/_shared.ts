@@ -4,7 +4,7 @@
  * @module
  */
 
-/** The V8 flag weft's start command runs with (README, Memory under load): every bench runs weft so. */
+/** The V8 flag weft's start command runs with (docs/performance.md, Memory under load): every bench runs weft so. */
 export const WEFT_V8_FLAGS = "--v8-flags=--max-semi-space-size=4";
 
 /** Resolves once something accepts connections on 127.0.0.1:`port`; throws after 10 s. */

@@ -1,4 +1,4 @@
-// The import rules the README's Design section states, checked on the source: the protocol core is sans-I/O
+// The import rules docs/design.md states, checked on the source: the protocol core is sans-I/O
 // and self-contained, the frame format depends on nothing, and the main thread never reaches a parser.
 import assert from "node:assert/strict";
 import { dirname, join, relative } from "node:path/posix";
@@ -112,4 +112,26 @@ Deno.test("a server without files loads no node: module: the file server comes w
 
 Deno.test("the rules above would see a violation: the worker does reach the parser", async () => {
   assert.ok((await closure("workers/http_worker.ts")).has("lib/http/request_head.ts"));
+});
+
+Deno.test("docs/design.md's layout names every source folder and file", async () => {
+  const design = await Deno.readTextFile(join(top, "docs/design.md"));
+  const block = /```\n(mod\.ts[\s\S]*?)```/.exec(design)?.[1];
+  assert.ok(block !== undefined, "docs/design.md has no layout block starting with mod.ts");
+  const named = (file: string) => {
+    const base = file.split("/").at(-1)!.replace(/\.ts$/, "");
+    // A file is named by its path, or by its name on its folder's lines; access_log*.ts names a family.
+    return block.includes(file) || new RegExp(`\\b${base}\\b`).test(block) ||
+      [...block.matchAll(/(\S+)\*\.ts/g)].some(([, prefix]) => file.startsWith(prefix));
+  };
+  for (const file of await sources()) {
+    const folder = dirname(file);
+    if (folder !== "." && folder !== "lib") {
+      assert.ok(block.includes(`${folder}/`), `the layout has no ${folder}/`);
+    }
+    assert.ok(named(file), `the layout does not name ${file}`);
+  }
+  for (const folder of ["workers", "examples", "tests", "bench", "docs"]) {
+    assert.ok(block.includes(`${folder}/`), `the layout has no ${folder}/`);
+  }
 });
