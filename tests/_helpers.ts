@@ -251,12 +251,16 @@ export interface StartedProcess {
 }
 
 /**
- * Runs `deno ARGS` (with `env` added to the environment) and waits until it
+ * Runs `deno ARGS` (or `command ARGS`; with `env` added to the environment) and waits until it
  * prints a URL with a port, on either stream. Both streams are read all the
  * while, so a full pipe never blocks the process.
  */
-export async function startDeno(args: string[], env: Record<string, string> = {}): Promise<StartedProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
+export async function startDeno(
+  args: string[],
+  env: Record<string, string> = {},
+  command: string = Deno.execPath(),
+): Promise<StartedProcess> {
+  const child = new Deno.Command(command, {
     args,
     stdout: "piped",
     stderr: "piped",
