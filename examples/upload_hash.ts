@@ -3,8 +3,10 @@
  * upload larger than memory passes through, and answers with its size and
  * digest.
  *
- *   deno run --allow-net --allow-read mod.ts --app examples/upload_hash.ts
+ *   deno run --allow-net --allow-read mod.ts --app examples/upload_hash.ts --max-body-size 10000000000
  *   curl -T big.iso http://127.0.0.1:7878/upload
+ *
+ * (Bodies above --max-body-size, 10 MiB by default, get 413.)
  *
  * @module
  */

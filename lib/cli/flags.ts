@@ -198,7 +198,7 @@ function int(
   const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
   return {
     name,
-    value: "N",
+    value: key.endsWith("Seconds") ? "SECS" : "N",
     group,
     help,
     shown: shown ?? code(DEFAULTS[key as keyof typeof DEFAULTS] as number),
@@ -271,7 +271,8 @@ function choice(
     name,
     value,
     group,
-    help: `${help}: ${list}`,
+    // The choices, once: a help that names them all already says them.
+    help: words.every((word) => help.includes(word)) ? help : `${help}: ${list}`,
     shown: rest.shown,
     apply(options, text) {
       if (!words.includes(String(text))) throw new UsageError(`--${name} takes ${list}, got "${text}"`);
