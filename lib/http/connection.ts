@@ -10,6 +10,7 @@
 
 import { ChunkedDecoder } from "./chunked.ts";
 import { HttpParseError } from "./errors.ts";
+import { http2Required } from "./http2_required.ts";
 import { CLOSED, type ConnectionEvent, type DataEvent, type EndEvent, NEED_DATA, PAUSED } from "./events.ts";
 import { readRequest } from "./framing.ts";
 import { withAddedFields } from "./added_fields.ts";
@@ -71,6 +72,7 @@ export class ServerConnection {
   #bodyRemaining = 0;
   #chunked: ChunkedDecoder | null = null;
   #body = new BodyFramer("none");
+  #http2Preface = false;
 
   /** Creates the state of a new connection. */
   constructor(options: ConnectionOptions = {}) {
@@ -139,6 +141,8 @@ export class ServerConnection {
       return this.#next();
     } catch (e) {
       this.#reading = "error";
+      // RFC 9113 §3.4: an HTTP/2 preface is answered in HTTP/2 (`http2_required.ts`).
+      this.#http2Preface = e instanceof HttpParseError && e.code === "HTTP2_PREFACE";
       throw e;
     }
   }
@@ -278,17 +282,12 @@ export class ServerConnection {
   respondToError(status: number, message: string, extra: [string, string][] = []): Uint8Array {
     this.#reading = "error";
     this.#keepAlive = false;
-    if (this.#writing !== "idle") {
-      this.#writing = "done";
-      return EMPTY;
-    }
+    const underWay = this.#writing !== "idle";
     this.#writing = "done";
-    return serializeErrorResponse(
-      status,
-      message,
-      withAddedFields(extra, this.#addedFields),
-      this.#serverName,
-    );
+    if (underWay) return EMPTY;
+    if (this.#http2Preface) return http2Required(message);
+    const fields = withAddedFields(extra, this.#addedFields);
+    return serializeErrorResponse(status, message, fields, this.#serverName);
   }
 
   #maybeStartNextCycle(): void {

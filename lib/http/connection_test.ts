@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { ServerConnection } from "./connection.ts";
 import { CLOSED, NEED_DATA, PAUSED } from "./events.ts";
 import { HttpParseError } from "./errors.ts";
+import { http2Required } from "./http2_required.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -249,4 +250,17 @@ Deno.test("phase follows the exchange: idle, head, body, response, idle", () => 
   assert.equal(conn.phase, "response");
   respondNow(conn, { status: 200, contentLength: 0 });
   assert.equal(conn.phase, "idle");
+});
+
+Deno.test("the HTTP/2 preface, whole or at any split, is answered in HTTP/2: SETTINGS, GOAWAY(HTTP_1_1_REQUIRED)", () => {
+  // RFC 9113 §3.4, with a client SETTINGS frame after it, as prior-knowledge clients send.
+  const preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
+  const answer = dec(http2Required("This server speaks HTTP/1.1 only"));
+  for (let step = 1; step <= preface.length; step++) {
+    const { events, output } = converse(preface, step);
+    assert.deepEqual(events, ["error 505"], `step ${step}`);
+    assert.equal(output, answer, `step ${step}`);
+  }
+  // Any other HTTP/2.0 request line is an HTTP/1 client's mistake: a 505 it can read.
+  assert.match(converse("GET / HTTP/2.0\r\nHost: a\r\n\r\n").output, /^HTTP\/1\.1 505 /);
 });

@@ -26,7 +26,8 @@ export type HttpErrorCode =
   | "URI_TOO_LONG"
   | "HEAD_TOO_LARGE"
   | "BODY_TOO_LARGE"
-  | "TRUNCATED";
+  | "TRUNCATED"
+  | "HTTP2_PREFACE";
 
 /**
  * A request the server must refuse. `status` is the response to send before

@@ -15,6 +15,7 @@
 
 import { COLON, CR, FIELD_VALUE, HTAB, latin1, LF, SP, TARGET, TOKEN } from "./bytes.ts";
 import { HttpParseError } from "./errors.ts";
+import { PREFACE_LINE } from "./http2_required.ts";
 import type { ParserLimits } from "./limits.ts";
 
 /** A parsed request line and header section. */
@@ -135,6 +136,12 @@ function parseRequestLine(buf: Uint8Array, start: number, end: number): RequestH
   // RFC 9112 §3.2: whitespace inside the target is an invalid request-line, not a target with spaces.
   if (buf.subarray(i + 1, end).includes(SP)) {
     throw new HttpParseError("BAD_TARGET", 400, "Space in request target");
+  }
+  // RFC 9113 §3.4: the HTTP/2 preface, sent with prior knowledge; it is answered in HTTP/2 (http2_required.ts).
+  if (
+    method === PREFACE_LINE.method && target === PREFACE_LINE.target && latin1(buf, i + 1, end) === "HTTP/2.0"
+  ) {
+    throw new HttpParseError("HTTP2_PREFACE", 505, "This server speaks HTTP/1.1 only");
   }
   return { method, target, minorVersion: parseVersion(buf, i + 1, end), headers: [] };
 }
