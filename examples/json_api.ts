@@ -1,5 +1,7 @@
 /**
- * A small JSON API: a to-do list kept in memory (per worker).
+ * A small JSON API: a to-do list kept in memory, so per worker: with several
+ * workers a GET may miss a todo another worker took. `visits.ts` shows state
+ * every worker shares (Deno KV at one path).
  *
  *   deno run --allow-net --allow-read mod.ts --app examples/json_api.ts
  *   deno serve examples/json_api.ts

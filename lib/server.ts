@@ -70,6 +70,7 @@ export function serve(options: ServeOptions = {}): Server {
 class RunningServer implements Server, SocketOwner {
   readonly addr: Deno.NetAddr | Deno.UnixAddr;
   readonly secure: boolean;
+  readonly workers: number;
   readonly ready: Promise<void>;
   readonly addedFields: readonly [string, string][];
   readonly regionsWithin: string | null;
@@ -99,6 +100,7 @@ class RunningServer implements Server, SocketOwner {
     this.#listener = listener;
     this.addr = listener.addr as Deno.NetAddr | Deno.UnixAddr;
     this.secure = secure;
+    this.workers = config.workers;
     const workerModule = new URL("../workers/http_worker.ts", import.meta.url);
     const { app, timeouts } = config.worker;
     this.#pool = new WorkerPool({

@@ -12,6 +12,8 @@ export interface Server {
   readonly addr: Deno.NetAddr | Deno.UnixAddr;
   /** Whether it serves HTTPS. */
   readonly secure: boolean;
+  /** How many workers it runs; each loads the app, so an app's module state is per worker. */
+  readonly workers: number;
   /**
    * Resolves when every worker has started (and loaded the app). Rejects with
    * the load error if the app cannot be loaded; the server then shuts down.

@@ -104,6 +104,12 @@ async function run(options: ServeOptions, quiet: boolean): Promise<number> {
   }
   // stdout carries the access log alone (a pipe into jq or goaccess reads only its lines); notices go to stderr.
   if (!quiet) { for (const line of listeningLines(server)) console.error(line); }
+  if (!quiet && options.app !== undefined && server.workers > 1) {
+    console.error(
+      `weft: ${server.workers} workers each load the app, so its module state (a Map, a counter) is per worker; ` +
+        "keep shared data in Deno KV at one path (README: Apps)",
+    );
+  }
   if (!quiet && options.dev) {
     console.error(
       "weft: dev mode: pages reload when files change, the app reloads when it changes, nothing is cached, " +
