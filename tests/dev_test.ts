@@ -88,10 +88,15 @@ Deno.test("--dev: a file change reaches the live-reload stream within a second; 
 
     const thrown = await fetch(`${base}/throw`);
     assert.equal(thrown.status, 500);
+    const stackPage = await thrown.text();
     assert.match(
-      await thrown.text(),
+      stackPage,
       /<pre>TypeError: the app broke on purpose\n\s+at \S*fetch \(file:\/\/.*app\.ts:5:\d+\)(.|\n)*EventSource/,
     );
+    // The app's frames are shown; weft's own are folded below them.
+    const [shown, folded = ""] = stackPage.split("<details>");
+    assert.doesNotMatch(shown, /\/lib\/handler\.ts|\/workers\//);
+    assert.match(folded, /\d+ more frames, in weft and Deno(.|\n)*\/(lib|workers)\//);
   } finally {
     await weft.stop();
     await Deno.remove(project, { recursive: true });
