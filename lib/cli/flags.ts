@@ -9,36 +9,9 @@
 
 import { DEFAULTS, type ServeOptions } from "../config/options.ts";
 import { parseFieldLine } from "../http/added_fields.ts";
+import { choice, code, type Flag, int, on, path, text, time, UsageError } from "./flag_kinds.ts";
 
-/** A flag or its value was wrong; the message names the flag. */
-export class UsageError extends Error {
-  /** Creates the error. */
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
-
-/** One flag. */
-export interface Flag {
-  /** The name without `--`. */
-  name: string;
-  /** What its value is called in the help (`N`, `SECS`…); absent for a switch. */
-  value?: string;
-  /** The part of the help it is listed under. */
-  group: "listening" | "what to serve" | "operations" | "limits" | "other";
-  /** What it does, in one line. */
-  help: string;
-  /** Its default as the help and the README show it (`` `7878` ``, `off`…). */
-  shown?: string;
-  /** Applies the flag's value (`true` for a switch) to the options, once per use: a later use wins or adds. */
-  apply?: (options: ServeOptions, value: string | true) => void;
-  /** Its one-letter form (`p` for `-p`). */
-  short?: string;
-}
-
-const code = (value: string | number) => `\`${value}\``;
-const seconds = (ms: number) => code(ms / 1000);
+export { type Flag, UsageError } from "./flag_kinds.ts";
 
 /** Every flag, in the order `--help` lists them. */
 export const FLAGS: readonly Flag[] = [
@@ -71,6 +44,16 @@ export const FLAGS: readonly Flag[] = [
   text("root", "DIR", "what to serve", "folder to serve (none by default when --app is given)", "root", {
     shown: "`static/` beside `mod.ts`",
   }),
+  text(
+    "config",
+    "FILE",
+    "what to serve",
+    "rules file: headers, redirects, rewrites by path (docs/rules.md)",
+    "config",
+    {
+      shown: "`weft.json` in the root",
+    },
+  ),
   text(
     "app",
     "MODULE",
@@ -178,122 +161,3 @@ export const FLAGS: readonly Flag[] = [
   { name: "help", short: "h", group: "other", help: "show this text" },
   { name: "version", short: "V", group: "other", help: "print the version" },
 ];
-
-type NumberOption = {
-  [K in keyof ServeOptions]-?: NonNullable<ServeOptions[K]> extends number ? K : never;
-}[keyof ServeOptions];
-type Group = Flag["group"];
-
-/** A whole number from `min` to `max`; shown with its default from the table unless told otherwise. */
-function int(
-  name: string,
-  group: Group,
-  help: string,
-  key: NumberOption,
-  min: number,
-  max?: number,
-  shown?: string,
-): Flag {
-  const limit = max ?? Number.MAX_SAFE_INTEGER;
-  const range = max === undefined ? `≥ ${min}` : `from ${min} to ${max}`;
-  return {
-    name,
-    value: key.endsWith("Seconds") ? "SECS" : "N",
-    group,
-    help,
-    shown: shown ?? code(DEFAULTS[key as keyof typeof DEFAULTS] as number),
-    apply(options, value) {
-      const n = Number(value);
-      if (!/^[0-9]+$/.test(String(value)) || n < min || n > limit) {
-        throw new UsageError(`--${name} takes a whole number ${range}, got "${value}"`);
-      }
-      options[key] = n;
-    },
-  };
-}
-
-/** Seconds (decimals allowed) to an option in milliseconds. */
-function time(name: string, group: Group, help: string, key: NumberOption, min: number): Flag {
-  return {
-    name,
-    value: "SECS",
-    group,
-    help,
-    shown: seconds(DEFAULTS[key as keyof typeof DEFAULTS] as number),
-    apply(options, value) {
-      const n = Number(value);
-      if (String(value).trim() === "" || !Number.isFinite(n) || n < min) {
-        throw new UsageError(`--${name} takes seconds${min > 0 ? " > 0" : " ≥ 0"}, got "${value}"`);
-      }
-      options[key] = Math.round(n * 1000);
-    },
-  };
-}
-
-/** A switch that sets options; off unless given, unless `shown` says otherwise. */
-function on(name: string, group: Group, help: string, sets: Partial<ServeOptions>, shown = "off"): Flag {
-  return { name, group, help, shown, apply: (options) => Object.assign(options, sets) };
-}
-
-/** A string option; `empty` is the message for an empty value, which is refused when given. */
-function text(
-  name: string,
-  value: string,
-  group: Group,
-  help: string,
-  key: "hostname" | "unix" | "root" | "app",
-  { shown, empty }: { shown: string; empty?: string },
-): Flag {
-  return {
-    name,
-    value,
-    group,
-    help,
-    shown,
-    apply(options, text) {
-      if (text === "" && empty !== undefined) throw new UsageError(empty);
-      options[key] = String(text);
-    },
-  };
-}
-
-/** One of a few words. */
-function choice(
-  name: string,
-  value: string,
-  group: Group,
-  help: string,
-  words: string[],
-  rest: Pick<Flag, "shown" | "apply">,
-): Flag {
-  const list = `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
-  return {
-    name,
-    value,
-    group,
-    // The choices, once: a help that names them all already says them.
-    help: words.every((word) => help.includes(word)) ? help : `${help}: ${list}`,
-    shown: rest.shown,
-    apply(options, text) {
-      if (!words.includes(String(text))) throw new UsageError(`--${name} takes ${list}, got "${text}"`);
-      rest.apply?.(options, text);
-    },
-  };
-}
-
-/** A URL path weft answers itself. */
-function path(name: "health" | "metrics", help: string): Flag {
-  return {
-    name,
-    value: "PATH",
-    group: "operations",
-    help,
-    shown: "none",
-    apply(options, value) {
-      if (!String(value).startsWith("/")) {
-        throw new UsageError(`--${name} takes a path starting with /, got "${value}"`);
-      }
-      options[name] = String(value);
-    },
-  };
-}
