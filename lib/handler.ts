@@ -1,7 +1,7 @@
 /**
  * The socketless handler: a parsed request in, a {@linkcode Reply} out. It
  * owns one rule, who answers, in order: the health check, the metrics page,
- * the app, the files (also where the app answers 404), each a layer of its
+ * the rules file's redirects and rewrites (and its headers on the way back), the app, the files (also where the app answers 404), each a layer of its
  * own in `answer/`. No socket, frame or worker is involved, so it is tested
  * by calling it, as std tests `serveDir(new Request(…))` and hono
  * `app.request()`.
@@ -15,6 +15,8 @@ import { filesHandler } from "./answer/files.ts";
 import { healthLayer } from "./answer/health.ts";
 import { chain, type Layer, nothingHere } from "./answer/layer.ts";
 import { metricsLayer } from "./answer/metrics.ts";
+import { rulesLayer } from "./answer/rules.ts";
+import type { Rules } from "./config/rules.ts";
 import type { FileServerOptions } from "./config/options.ts";
 import type { RequestHead } from "./http/request_head.ts";
 import type { RequestTarget } from "./http/request_target.ts";
@@ -49,6 +51,8 @@ export interface HandlerOptions {
   health?: string | null;
   /** The metrics page's path, or `null`. */
   metrics?: string | null;
+  /** Headers, redirects and rewrites by path (`config/rules.ts`). @default {none} */
+  rules?: Rules;
   /** Requests arrive over TLS: apps see `https:` URLs. @default {false} */
   secure?: boolean;
 }
@@ -81,6 +85,10 @@ export function createHandler(options: HandlerOptions): Handler {
   const layers: Layer[] = [];
   if (health !== null) layers.push(healthLayer(health));
   if (metrics !== null) layers.push(metricsLayer(metrics));
+  const { rules } = options;
+  if (rules && rules.headers.length + rules.redirects.length + rules.rewrites.length > 0) {
+    layers.push(rulesLayer(rules));
+  }
   if (app !== null) layers.push(appLayer(app, options.secure ?? false));
   return chain(layers, root === null ? nothingHere : filesHandler(root, options.files, options.cacheDropped));
 }

@@ -23,6 +23,7 @@ import { refuse } from "./refuse.ts";
 import { type DevChange, type DevWatcher, devWatcher } from "./dev/watch.ts";
 import type { ServeOptions } from "./config/options.ts";
 import { resolveConfig, type ServerConfig } from "./config/resolve.ts";
+import { loadRules, type Rules } from "./config/rules.ts";
 import { listen } from "./listen.ts";
 import { formatMetrics } from "./metrics.ts";
 import type { WorkerLoad } from "./pool/balance.ts";
@@ -75,6 +76,8 @@ class RunningServer implements Server, SocketOwner {
   readonly addedFields: readonly [string, string][];
   readonly regionsWithin: string | null;
   readonly #config: ServerConfig;
+  /** The rules the next workers get: read at start, and again on each reload. */
+  #rules: Rules;
   readonly #listener: Deno.Listener;
   readonly #sockets = new Map<number, ClientSocket>();
   readonly #tasks = new Set<Promise<void>>();
@@ -95,6 +98,7 @@ class RunningServer implements Server, SocketOwner {
 
   constructor(config: ServerConfig, listener: Deno.Listener, secure: boolean, signal?: AbortSignal) {
     this.#config = config;
+    this.#rules = config.worker.rules;
     this.addedFields = config.worker.headers;
     this.regionsWithin = config.worker.files.followSymlinks ? null : config.worker.root;
     this.#listener = listener;
@@ -106,7 +110,7 @@ class RunningServer implements Server, SocketOwner {
     this.#pool = new WorkerPool({
       size: config.workers,
       url: app === null ? workerModule : appWorkerEntry(workerModule, app),
-      init: { ...config.worker, secure },
+      init: () => ({ ...config.worker, secure, rules: this.#rules }),
       unresponsiveAfter: timeouts.handler + 1000,
       onFrame: (type, id, payload) => this.#onFrame(type, id, payload),
       onWorkerLost: (ids) => this.#onWorkerLost(ids),
@@ -189,6 +193,11 @@ class RunningServer implements Server, SocketOwner {
   /** A worker ended or went silent: each of its connections gets a 503, or moves on, or closes. */
   reload(): Promise<void> {
     if (this.#draining) return Promise.reject(new Error("the server is shutting down"));
+    try {
+      this.#rules = loadRules(this.#config.rulesFrom.file, this.#config.rulesFrom.root).rules;
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return this.#pool.reload((ids) => {
       // A shutdown that began meanwhile closes them where they are.
       if (this.#draining) return;

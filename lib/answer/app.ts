@@ -14,6 +14,7 @@ import { replyFrom } from "../app/response_reply.ts";
 import { allowUpgrade, upgradeFor } from "../app/upgrade.ts";
 import { type Reply, textReply } from "../reply.ts";
 import { HandshakeError } from "../websocket/handshake.ts";
+import type { IncomingRequest } from "../handler.ts";
 import type { Layer } from "./layer.ts";
 
 /**
@@ -64,7 +65,7 @@ export function appLayer(app: App, secure: boolean): Layer {
 }
 
 /** The app's 404, unless what comes after it has something. */
-async function orNext(notFound: Reply, next: () => Promise<Reply>): Promise<Reply> {
+async function orNext(notFound: Reply, next: (request?: IncomingRequest) => Promise<Reply>): Promise<Reply> {
   const other = await next();
   if (other.status === 404) {
     for (const file of other.files) file.close();

@@ -1,6 +1,6 @@
 /**
  * Rule: the files answer everything that reaches them (a 404 where there is
- * no file). The file server, and the node:fs, node:zlib and node:path it
+ * no file, and for `/weft.json`, the root's rules file). The file server, and the node:fs, node:zlib and node:path it
  * brings (~6 MiB a thread), is loaded only where there is a root: an app
  * alone never pays for it.
  *
@@ -11,6 +11,7 @@ import type { FileServerOptions } from "../config/options.ts";
 import type { FileServer } from "../files/file_server.ts";
 import type { Handler } from "../handler.ts";
 import { fieldMap } from "../http/request_head.ts";
+import { textReply } from "../reply.ts";
 
 /**
  * The files of `root` (a real path), served as `options` say; `cacheDropped` hears of each body the cache lets go.
@@ -38,6 +39,8 @@ export function filesHandler(
     fileServer = new FileServer(root, options, cacheDropped)
   );
   return async (request) => {
+    // The root's rules file is weft's, not the site's (it may hold what a visitor should not read).
+    if (request.target.path === "/weft.json") return textReply(404, "Not found");
     const reply = await (fileServer ?? await loading).respond({
       method: request.head.method,
       target: request.target,

@@ -11,11 +11,11 @@
 import type { Handler, IncomingRequest, RequestInfo } from "../handler.ts";
 import { type Reply, textReply } from "../reply.ts";
 
-/** One layer: it answers, or returns what `next` (the layers after it) answers. */
+/** One layer: it answers, or returns what `next` (the layers after it) answers, for this request or another. */
 export type Layer = (
   request: IncomingRequest,
   info: RequestInfo,
-  next: () => Promise<Reply>,
+  next: (request?: IncomingRequest) => Promise<Reply>,
 ) => Promise<Reply>;
 
 /**
@@ -36,7 +36,7 @@ export type Layer = (
  */
 export function chain(layers: readonly Layer[], last: Handler): Handler {
   return layers.reduceRight<Handler>(
-    (next, layer) => (request, info) => layer(request, info, () => next(request, info)),
+    (next, layer) => (request, info) => layer(request, info, (passed = request) => next(passed, info)),
     last,
   );
 }

@@ -173,6 +173,13 @@ export interface ServeOptions extends ListenOptions, FileServerOptions, ServerLi
   metrics?: string;
   /** The folder to serve. @default {the `static/` folder beside mod.ts; none when an app is given} */
   root?: string;
+  /**
+   * The rules file: response headers, redirects and rewrites by path (its
+   * format: `docs/rules.md`). Read at start and on each reload; a mistake
+   * stops either with one line naming the file, the line and the key.
+   * @default {`weft.json` in the root, if there is one}
+   */
+  config?: string;
   /** How many workers. @default {navigator.hardwareConcurrency} */
   workers?: number;
   /** Aborting it starts a graceful shutdown. */

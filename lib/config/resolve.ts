@@ -6,6 +6,7 @@
  * @module
  */
 
+import { loadRules, type Rules } from "./rules.ts";
 import type { LogFormat } from "../access_log.ts";
 import type { ProxyHeader } from "../http/forwarded.ts";
 import { checkField } from "../http/added_fields.ts";
@@ -51,6 +52,8 @@ export interface WorkerInit {
   serverTiming: boolean;
   /** Development mode: live reload, nothing cached or compressed, stacks on error pages. */
   dev: boolean;
+  /** Headers, redirects and rewrites by path, from the rules file. */
+  rules: Rules;
 }
 
 /** The options with defaults filled in and checked: what the main thread runs on. */
@@ -65,6 +68,8 @@ export interface ServerConfig {
   maxConnections: number;
   /** Milliseconds a write may make no progress. */
   sendTimeout: number;
+  /** Where the rules come from, to read them again on reload (`loadRules`). */
+  rulesFrom: { file: string | null; root: string | null };
   /** What every worker is told, but whether connections are TLS (known once listening). */
   worker: Omit<WorkerInit, "secure">;
 }
@@ -97,14 +102,17 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
   }
   const app = options.app === undefined ? null : new URL(options.app, `file://${Deno.cwd()}/`).href;
   const handlerTimeout = options.handlerTimeout ?? DEFAULTS.handlerTimeout;
+  const root = options.root === undefined && app !== null ? null : resolveRoot(options.root);
+  const { rules } = loadRules(options.config ?? null, root);
   return {
     workers,
     drainTimeout: options.drainTimeout ?? DEFAULTS.drainTimeout,
     loadTimeout: options.loadTimeout ?? DEFAULTS.loadTimeout,
     maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
     sendTimeout: options.sendTimeout ?? DEFAULTS.sendTimeout,
+    rulesFrom: { file: options.config ?? null, root },
     worker: {
-      root: options.root === undefined && app !== null ? null : resolveRoot(options.root),
+      root,
       app,
       // In dev a page is sent as it is, with the live-reload script: compressing it would hide the page.
       files: fileServerOptions(options.dev ? { ...options, compress: false } : options),
@@ -132,6 +140,7 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
       headers: addedFields(options.headers),
       serverTiming: options.serverTiming ?? DEFAULTS.serverTiming,
       dev: options.dev ?? DEFAULTS.dev,
+      rules,
     },
   };
 }

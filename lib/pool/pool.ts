@@ -40,8 +40,8 @@ export interface WorkerPoolOptions {
   size: number;
   /** The module each worker starts from. */
   url: URL | string;
-  /** The first message each worker gets. */
-  init: WorkerInit;
+  /** The first message each worker gets, as it is when the worker starts (a reload may change it). */
+  init: () => WorkerInit;
   /** Called for each frame a worker sends for the server or a connection (of a connection it still holds). */
   onFrame: PoolWorkerEvents["frame"];
   /** Called with the connections of a worker that ended or went silent: they belong to no worker now. */
@@ -234,7 +234,7 @@ export class WorkerPool {
 
   /** Starts a worker for `slot`; a reload's (`fresh`) hears when it is ready, or why it could not load. */
   #spawn(slot: number, fresh?: PromiseWithResolvers<PoolWorker>): PoolWorker {
-    const worker: PoolWorker = new PoolWorker(slot, this.#options.url, this.#options.init, {
+    const worker: PoolWorker = new PoolWorker(slot, this.#options.url, this.#options.init(), {
       // A connection that moved on a reload is its new worker's: what the old one still says of it is stale.
       frame: (type, id, payload) => {
         if (id === 0 || this.#owner.get(id) === worker) this.#options.onFrame(type, id, payload);

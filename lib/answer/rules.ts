@@ -1,0 +1,69 @@
+/**
+ * Rule: the rules file's rules (`config/rules.ts`), as one layer between
+ * weft's own pages and the app: the first redirect whose source matches
+ * answers (its query kept unless the destination has one); else the first
+ * rewrite whose source matches changes the path the app and the files see
+ * (the log keeps what the client asked); then every header rule whose source
+ * matches sets its fields on the reply, in place of those of the same names.
+ *
+ * @module
+ */
+
+import type { Rules } from "../config/rules.ts";
+import { textReply } from "../reply.ts";
+import type { Layer } from "./layer.ts";
+import { compilePattern, fill } from "./path_pattern.ts";
+
+/**
+ * The layer for `rules`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { call } from "../_test_utils.ts";
+ * import { chain } from "./layer.ts";
+ * import { rulesLayer } from "./rules.ts";
+ * const echo = chain([rulesLayer({
+ *   redirects: [{ source: "/old/:slug", destination: "/new/:slug", status: 308 }],
+ *   rewrites: [{ source: "/app/**", destination: "/index.html" }],
+ *   headers: [{ source: "/assets/**", headers: [["Cache-Control", "immutable"]] }],
+ * })], (request) => Promise.resolve({ status: 200, headers: [["Cache-Control", "no-cache"]], body: [new TextEncoder().encode(request.target.path)], files: [] }));
+ * const moved = await call(echo, "/old/post?x=1");
+ * assert.deepEqual([moved.status, moved.headers.get("location")], [308, "/new/post?x=1"]);
+ * assert.equal((await call(echo, "/app/deep/link")).text, "/index.html");
+ * assert.equal((await call(echo, "/assets/site.css")).headers.get("cache-control"), "immutable");
+ * assert.equal((await call(echo, "/other")).headers.get("cache-control"), "no-cache");
+ * ```
+ */
+export function rulesLayer(rules: Rules): Layer {
+  const compiled = <R extends { source: string }>(list: R[]) =>
+    list.map((rule) => ({ rule, pattern: compilePattern(rule.source) }));
+  const redirects = compiled(rules.redirects);
+  const rewrites = compiled(rules.rewrites);
+  const headers = compiled(rules.headers);
+  return async (request, _info, next) => {
+    const { path, query } = request.target;
+    for (const { rule, pattern } of redirects) {
+      const captured = pattern.match(path);
+      if (captured === null) continue;
+      const filled = fill(rule.destination, captured);
+      const location = query === "" || filled.includes("?") ? filled : `${filled}?${query}`;
+      // RFC 9110 §15.4: a redirect names where to go in Location.
+      return textReply(rule.status, `Moved to ${location}`, [["Location", location]]);
+    }
+    let passed = request;
+    for (const { rule, pattern } of rewrites) {
+      const captured = pattern.match(path);
+      if (captured === null) continue;
+      passed = { ...request, target: { ...request.target, path: fill(rule.destination, captured) } };
+      break;
+    }
+    const reply = await next(passed);
+    for (const { rule, pattern } of headers) {
+      if (pattern.match(path) === null) continue;
+      const names = new Set(rule.headers.map(([name]) => name.toLowerCase()));
+      reply.headers = [...reply.headers.filter(([name]) => !names.has(name.toLowerCase())), ...rule.headers];
+    }
+    return reply;
+  };
+}

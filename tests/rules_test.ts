@@ -1,0 +1,102 @@
+// The rules file over TCP: headers, redirects and rewrites by path; a bad file refused at start with its
+// file, line and key; a SIGHUP that picks up an edit while a client keeps asking, and one that refuses a bad
+// edit while the old rules serve on.
+import assert from "node:assert/strict";
+import { eventually } from "../lib/_test_utils.ts";
+import { makeRoot, serverTest, startDeno, weftArgs } from "./_helpers.ts";
+
+const RULES = {
+  headers: [{ source: "/assets/**", headers: { "Cache-Control": "public, max-age=31536000, immutable" } }],
+  redirects: [{ source: "/old/:slug", destination: "/new/:slug", status: 308 }],
+  rewrites: [{ source: "/app/**", destination: "/index.html" }],
+};
+
+serverTest(
+  "rules: headers by glob, a redirect with a capture, a rewrite; the rules file is not served",
+  async (t) => {
+    const css = await fetch(t.url("/assets/css/site.css"));
+    assert.equal(await css.text(), "body{}");
+    assert.equal(css.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    const page = await fetch(t.url("/index.html"));
+    await page.body?.cancel();
+    assert.notEqual(page.headers.get("cache-control"), "public, max-age=31536000, immutable");
+    const moved = await fetch(t.url("/old/hello?x=1"), { redirect: "manual" });
+    await moved.body?.cancel();
+    assert.deepEqual([moved.status, moved.headers.get("location")], [308, "/new/hello?x=1"]);
+    const app = await fetch(t.url("/app/deep/link"));
+    assert.equal(await app.text(), "<h1>spa</h1>");
+    const hidden = await fetch(t.url("/weft.json"));
+    await hidden.body?.cancel();
+    assert.equal(hidden.status, 404);
+  },
+  {
+    files: {
+      "index.html": "<h1>spa</h1>",
+      "assets/css/site.css": "body{}",
+      "weft.json": JSON.stringify(RULES),
+    },
+  },
+);
+
+Deno.test("rules: a bad rules file stops the start with one line naming the file, the line and the key", async () => {
+  const root = await makeRoot({
+    "index.html": "hi",
+    "weft.json":
+      '{\n  "redirects": [\n    { "source": "/a",\n      "destination": "/b", "status": 200 }\n  ]\n}\n',
+  });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: weftArgs(root, "--port", "0"),
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr).trim();
+    assert.equal(out.code, 1, stderr);
+    assert.equal(stderr, `weft: ${root}/weft.json:4: redirects[0].status: 301, 302, 307 or 308, not 200`);
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("rules: SIGHUP reads the file again; no request fails meanwhile; a bad edit leaves the old rules", async () => {
+  const root = await makeRoot({
+    "a.txt": "a",
+    "weft.json": JSON.stringify({ headers: [{ source: "/a.txt", headers: { "X-Version": "1" } }] }),
+  });
+  const weft = await startDeno(weftArgs(root, "--port", "0"));
+  const version = async () => {
+    const res = await fetch(`http://127.0.0.1:${weft.port}/a.txt`);
+    await res.body?.cancel();
+    assert.equal(res.status, 200);
+    return res.headers.get("x-version");
+  };
+  let asking = true;
+  const failures: unknown[] = [];
+  const client = (async () => {
+    while (asking) await version().catch((e) => failures.push(e));
+  })();
+  try {
+    assert.equal(await version(), "1");
+    await Deno.writeTextFile(
+      `${root}/weft.json`,
+      JSON.stringify({ headers: [{ source: "/a.txt", headers: { "X-Version": "2" } }] }),
+    );
+    weft.child.kill("SIGHUP");
+    await eventually(async () => await version() === "2", 10_000);
+    await Deno.writeTextFile(`${root}/weft.json`, '{ "headers": "not a list" }');
+    weft.child.kill("SIGHUP");
+    await eventually(
+      () =>
+        /reload failed, the old workers serve on: .*weft\.json:1: headers: must be a list/.test(weft.stderr),
+      10_000,
+    );
+    assert.equal(await version(), "2");
+    asking = false;
+    await client;
+    assert.deepEqual(failures, []);
+  } finally {
+    asking = false;
+    await client;
+    await weft.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});
