@@ -86,7 +86,7 @@ export function createHandler(options: HandlerOptions): Handler {
   if (health !== null) layers.push(healthLayer(health));
   if (metrics !== null) layers.push(metricsLayer(metrics));
   const { rules } = options;
-  if (rules && rules.headers.length + rules.redirects.length + rules.rewrites.length > 0) {
+  if (rules && Object.values(rules).some((list) => list.length > 0)) {
     layers.push(rulesLayer(rules));
   }
   if (app !== null) layers.push(appLayer(app, options.secure ?? false));

@@ -100,3 +100,44 @@ Deno.test("rules: SIGHUP reads the file again; no request fails meanwhile; a bad
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("rules: auth asks for a password where a rule covers the path; weft --hash-password makes the hash", async () => {
+  const hashing = new Deno.Command(Deno.execPath(), {
+    args: weftArgs("--hash-password"),
+    stdin: "piped",
+    stdout: "piped",
+  })
+    .spawn();
+  const writer = hashing.stdin.getWriter();
+  await writer.write(new TextEncoder().encode("s3cret\n"));
+  await writer.close();
+  const hash = new TextDecoder().decode((await hashing.output()).stdout).trim();
+  assert.match(hash, /^pbkdf2-sha256\$600000\$/);
+  const rules = { auth: [{ source: "/admin/**", realm: "staff", users: { alice: hash } }] };
+  const root = await makeRoot({
+    "index.html": "open",
+    "admin/index.html": "secret page",
+    "weft.json": JSON.stringify(rules),
+  });
+  const weft = await startDeno(weftArgs(root, "--port", "0"));
+  const get = (path: string, credentials?: string) =>
+    fetch(`http://127.0.0.1:${weft.port}${path}`, {
+      headers: credentials === undefined ? {} : { authorization: `Basic ${btoa(credentials)}` },
+    });
+  try {
+    assert.equal(await (await get("/")).text(), "open");
+    const asked = await get("/admin/");
+    await asked.body?.cancel();
+    assert.equal(asked.status, 401);
+    assert.equal(asked.headers.get("www-authenticate"), 'Basic realm="staff", charset="UTF-8"');
+    for (const wrong of ["alice:nope", "bob:s3cret", "no colon"]) {
+      const res = await get("/admin/", wrong);
+      await res.body?.cancel();
+      assert.equal(res.status, 401, wrong);
+    }
+    assert.equal(await (await get("/admin/", "alice:s3cret")).text(), "secret page");
+  } finally {
+    await weft.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});

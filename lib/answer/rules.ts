@@ -1,6 +1,7 @@
 /**
  * Rule: the rules file's rules (`config/rules.ts`), as one layer between
- * weft's own pages and the app: the first redirect whose source matches
+ * weft's own pages and the app: a path an `auth` rule covers first needs a
+ * user's password (401 with the challenge otherwise); then the first redirect whose source matches
  * answers (its query kept unless the destination has one); else the first
  * rewrite whose source matches changes the path the app and the files see
  * (the log keeps what the client asked); then every header rule whose source
@@ -12,6 +13,7 @@
 import type { Rules } from "../config/rules.ts";
 import { textReply } from "../reply.ts";
 import type { Layer } from "./layer.ts";
+import { BasicAuth } from "./basic_auth.ts";
 import { compilePattern, fill } from "./path_pattern.ts";
 
 /**
@@ -24,6 +26,7 @@ import { compilePattern, fill } from "./path_pattern.ts";
  * import { chain } from "./layer.ts";
  * import { rulesLayer } from "./rules.ts";
  * const echo = chain([rulesLayer({
+ *   auth: [],
  *   redirects: [{ source: "/old/:slug", destination: "/new/:slug", status: 308 }],
  *   rewrites: [{ source: "/app/**", destination: "/index.html" }],
  *   headers: [{ source: "/assets/**", headers: [["Cache-Control", "immutable"]] }],
@@ -41,8 +44,19 @@ export function rulesLayer(rules: Rules): Layer {
   const redirects = compiled(rules.redirects);
   const rewrites = compiled(rules.rewrites);
   const headers = compiled(rules.headers);
+  const auth = compiled(rules.auth).map((entry) => ({ ...entry, check: new BasicAuth(entry.rule.users) }));
   return async (request, _info, next) => {
     const { path, query } = request.target;
+    const guard = auth.find(({ pattern }) => pattern.match(path) !== null);
+    if (guard !== undefined) {
+      const field = request.head.headers.find(([name]) => name === "authorization")?.[1] ?? null;
+      const allowed = guard.check.allows(field);
+      if (!(allowed === true || allowed !== false && await allowed)) {
+        // RFC 9110 §11.6.1, RFC 7617 §2: 401 with the challenge, naming the realm and UTF-8.
+        const challenge = `Basic realm=${JSON.stringify(guard.rule.realm)}, charset="UTF-8"`;
+        return textReply(401, "Sign in to see this", [["WWW-Authenticate", challenge]]);
+      }
+    }
     for (const { rule, pattern } of redirects) {
       const captured = pattern.match(path);
       if (captured === null) continue;

@@ -13,6 +13,7 @@ import { FLAGS, UsageError } from "./flags.ts";
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
+  | { kind: "hash-password" }
   | { kind: "serve"; options: ServeOptions; quiet: boolean; tls?: { certFile: string; keyFile: string } };
 
 /**
@@ -36,6 +37,7 @@ export function parseCommand(args: string[]): Command {
   const { values, folder } = readFlags(args);
   if (values.help) return { kind: "help" };
   if (values.version) return { kind: "version" };
+  if (values["hash-password"]) return { kind: "hash-password" };
   checkCombinations(values, folder);
   const options: ServeOptions = {};
   if (folder !== undefined) options.root = folder;

@@ -160,4 +160,9 @@ export const FLAGS: readonly Flag[] = [
   time("handler-timeout", "limits", "for a handler to start its response, else 503", "handlerTimeout", 0.001),
   { name: "help", short: "h", group: "other", help: "show this text" },
   { name: "version", short: "V", group: "other", help: "print the version" },
+  {
+    name: "hash-password",
+    group: "other",
+    help: "read a password on stdin, print its hash for an auth rule",
+  },
 ];

@@ -13,6 +13,7 @@ import { type Command, parseCommand } from "./command.ts";
 import { UsageError } from "./flags.ts";
 import { helpText } from "./help.ts";
 import { waitAtMost } from "../wait_at_most.ts";
+import { hashPassword } from "../answer/basic_auth.ts";
 
 /** At exit, how long notices still being written to stderr may take (ms): a stderr nobody reads never drains. */
 const NOTICE_DRAIN_WAIT = 1000;
@@ -40,6 +41,16 @@ export async function main(args: string[]): Promise<number> {
   }
   if (command.kind === "help") console.log(helpText(VERSION));
   if (command.kind === "version") console.log(`weft ${VERSION}`);
+  if (command.kind === "hash-password") {
+    // One line from stdin (a pipe, or typed), its newline dropped: the password is never an argument, which
+    // `ps` and shell history would show.
+    const password = (await new Response(Deno.stdin.readable).text()).replace(/\r?\n$/, "");
+    if (password === "") {
+      console.error("weft: --hash-password reads the password on stdin; got none");
+      return 2;
+    }
+    console.log(await hashPassword(password));
+  }
   if (command.kind !== "serve") return 0;
   if (command.tls !== undefined) {
     for (

@@ -1,6 +1,6 @@
 /**
  * Rule: the rules file (`weft.json` in the root, or `--config FILE`): per-path
- * response headers, redirects and rewrites, checked whole before anything is
+ * sign-in (HTTP Basic), response headers, redirects and rewrites, checked whole before anything is
  * served. A mistake stops the start, or the reload, with one line naming the
  * file, the line and the key. The checked rules travel to every worker as
  * plain data; `answer/rules.ts` applies them.
@@ -17,6 +17,7 @@
  */
 
 import { checkField } from "../http/added_fields.ts";
+import { isPasswordHash } from "../answer/basic_auth.ts";
 import { compilePattern } from "../answer/path_pattern.ts";
 import { type JsonPath, parseJsonLines } from "./json_lines.ts";
 
@@ -30,6 +31,12 @@ export interface RedirectRule {
   source: string;
   destination: string;
   status: 301 | 302 | 307 | 308;
+}
+/** A matching path needs one of `users` (name → `pbkdf2-sha256$…` hash) to sign in (HTTP Basic). */
+export interface AuthRule {
+  source: string;
+  realm: string;
+  users: Record<string, string>;
 }
 /** A matching path is served as if `destination` had been asked for. */
 export interface RewriteRule {
@@ -55,13 +62,14 @@ export function loadRules(file: string | null, root: string | null): { rules: Ru
 
 /** A rules file, checked. */
 export interface Rules {
+  auth: AuthRule[];
   headers: HeaderRule[];
   redirects: RedirectRule[];
   rewrites: RewriteRule[];
 }
 
 /** No rules. */
-export const NO_RULES: Rules = { headers: [], redirects: [], rewrites: [] };
+export const NO_RULES: Rules = { auth: [], headers: [], redirects: [], rewrites: [] };
 
 /** The file's line and key where a rules file is wrong, and why. */
 export class RulesError extends Error {
@@ -70,6 +78,7 @@ export class RulesError extends Error {
 
 /** The members each kind of entry has: those marked `true` it must have. */
 const ENTRY_KEYS = {
+  auth: { source: true, users: true, realm: false },
   headers: { source: true, headers: true },
   redirects: { source: true, destination: true, status: false },
   rewrites: { source: true, destination: true },
@@ -89,6 +98,10 @@ const ENTRY_KEYS = {
  *   () => checkRules('{ "redirects": [\n  { "source": "/a", "destination": "/b", "status": 200 }\n] }', "w.json"),
  *   /w\.json:2: redirects\[0\]\.status: 301, 302, 307 or 308, not 200/,
  * );
+ * assert.throws(
+ *   () => checkRules('{ "auth": [{ "source": "/a/**", "users": { "alice": "s3cret" } }] }', "w.json"),
+ *   /w\.json:1: auth\[0\]\.users\.alice: must be a hash from weft --hash-password/,
+ * );
  * ```
  */
 export function checkRules(text: string, file: string): Rules {
@@ -104,9 +117,9 @@ export function checkRules(text: string, file: string): Rules {
   };
   const top = json.value;
   if (!isObject(top)) return fail([], "must be an object with headers, redirects or rewrites");
-  const rules: Rules = { headers: [], redirects: [], rewrites: [] };
+  const rules: Rules = { auth: [], headers: [], redirects: [], rewrites: [] };
   for (const [kind, entries] of Object.entries(top)) {
-    if (!(kind in ENTRY_KEYS)) return fail([kind], `not a key (headers, redirects or rewrites)`);
+    if (!(kind in ENTRY_KEYS)) return fail([kind], `not a key (auth, headers, redirects or rewrites)`);
     if (!Array.isArray(entries)) return fail([kind], "must be a list");
     entries.forEach((entry, i) => {
       const at = [kind, i];
@@ -123,7 +136,10 @@ export function checkRules(text: string, file: string): Rules {
       } catch (e) {
         fail([...at, "source"], (e as Error).message);
       }
-      if (kind === "headers") {
+      if (kind === "auth") {
+        const realm = entry.realm === undefined ? "weft" : str("realm");
+        rules.auth.push({ source: str("source"), realm, users: users(entry.users, at, fail) });
+      } else if (kind === "headers") {
         rules.headers.push({ source: str("source"), headers: fields(entry.headers, at, fail) });
       } else if (kind === "rewrites") {
         if (!str("destination").startsWith("/")) {
@@ -142,6 +158,24 @@ export function checkRules(text: string, file: string): Rules {
     });
   }
   return rules;
+}
+
+/** An `auth` entry's users, each with a hash `weft --hash-password` made. */
+function users(
+  value: unknown,
+  at: JsonPath,
+  fail: (path: JsonPath, why: string) => never,
+): Record<string, string> {
+  if (!isObject(value) || Object.keys(value).length === 0) {
+    return fail([...at, "users"], "must be an object of user names and password hashes");
+  }
+  for (const [name, hash] of Object.entries(value)) {
+    if (name.includes(":")) fail([...at, "users", name], "a user name has no colon (RFC 7617 §2)");
+    if (typeof hash !== "string" || !isPasswordHash(hash)) {
+      fail([...at, "users", name], "must be a hash from weft --hash-password (pbkdf2-sha256$…)");
+    }
+  }
+  return value as Record<string, string>;
 }
 
 /** A `headers` entry's fields, each checked as `--header` checks them. */
