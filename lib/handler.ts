@@ -16,7 +16,8 @@ import { healthLayer } from "./answer/health.ts";
 import { chain, type Layer, nothingHere } from "./answer/layer.ts";
 import { metricsLayer } from "./answer/metrics.ts";
 import { rulesLayer } from "./answer/rules.ts";
-import type { Rules } from "./config/rules.ts";
+import { isEmpty, type Rules } from "./config/rules.ts";
+import type { ProxyHeader } from "./http/forwarded.ts";
 import type { FileServerOptions } from "./config/options.ts";
 import type { RequestHead } from "./http/request_head.ts";
 import type { RequestTarget } from "./http/request_target.ts";
@@ -53,6 +54,10 @@ export interface HandlerOptions {
   metrics?: string | null;
   /** Headers, redirects and rewrites by path (`config/rules.ts`). @default {none} */
   rules?: Rules;
+  /** The field a trusted proxy reports the client in (`https` rules read its scheme beside it). @default {"x-forwarded-for"} */
+  proxyHeader?: ProxyHeader;
+  /** The proxies believed; empty for any. @default {[]} */
+  trustedProxies?: readonly string[];
   /** Requests arrive over TLS: apps see `https:` URLs. @default {false} */
   secure?: boolean;
 }
@@ -86,8 +91,9 @@ export function createHandler(options: HandlerOptions): Handler {
   if (health !== null) layers.push(healthLayer(health));
   if (metrics !== null) layers.push(metricsLayer(metrics));
   const { rules } = options;
-  if (rules && Object.values(rules).some((list) => list.length > 0)) {
-    layers.push(rulesLayer(rules));
+  if (rules !== undefined && !isEmpty(rules)) {
+    const { proxyHeader = "x-forwarded-for", trustedProxies = [], secure = false } = options;
+    layers.push(rulesLayer(rules, { secure, proxyHeader, trustedProxies }));
   }
   if (app !== null) layers.push(appLayer(app, options.secure ?? false));
   return chain(layers, root === null ? nothingHere : filesHandler(root, options.files, options.cacheDropped));

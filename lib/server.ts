@@ -194,7 +194,7 @@ class RunningServer implements Server, SocketOwner {
   reload(): Promise<void> {
     if (this.#draining) return Promise.reject(new Error("the server is shutting down"));
     try {
-      this.#rules = loadRules(this.#config.rulesFrom.file, this.#config.rulesFrom.root).rules;
+      this.#rules = loadRules(this.#config.rulesFrom);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -141,3 +141,55 @@ Deno.test("rules: auth asks for a password where a rule covers the path; weft --
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("rules: https redirects what a trusted proxy says came over plain HTTP; without --trust-proxy it is refused", async () => {
+  const root = await makeRoot({ "index.html": "over tls", "weft.json": '{ "https": true }' });
+  try {
+    const refused = await new Deno.Command(Deno.execPath(), {
+      args: weftArgs(root, "--port", "0"),
+      stderr: "piped",
+    })
+      .output();
+    assert.equal(refused.code, 1);
+    assert.match(new TextDecoder().decode(refused.stderr), /weft\.json: https needs --trust-proxy/);
+    const weft = await startDeno(weftArgs(root, "--port", "0", "--trust-proxy"));
+    try {
+      const url = `http://127.0.0.1:${weft.port}/index.html?x=1`;
+      const plain = await fetch(url, {
+        headers: { "x-forwarded-proto": "http" },
+        redirect: "manual",
+      });
+      await plain.body?.cancel();
+      assert.deepEqual([plain.status, plain.headers.get("location")], [
+        308,
+        `https://127.0.0.1:${weft.port}/index.html?x=1`,
+      ]);
+      const tls = await fetch(url, { headers: { "x-forwarded-proto": "https" } });
+      assert.equal(await tls.text(), "over tls");
+    } finally {
+      await weft.stop();
+    }
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("rules: under --dev an edit of weft.json is picked up without a signal", async () => {
+  const rules = (version: string) =>
+    JSON.stringify({ headers: [{ source: "/**", headers: { "X-Version": version } }] });
+  const root = await makeRoot({ "a.txt": "a", "weft.json": rules("1") });
+  const weft = await startDeno(weftArgs(root, "--port", "0", "--dev"));
+  const version = async () => {
+    const res = await fetch(`http://127.0.0.1:${weft.port}/a.txt`);
+    await res.body?.cancel();
+    return res.headers.get("x-version");
+  };
+  try {
+    assert.equal(await version(), "1");
+    await Deno.writeTextFile(`${root}/weft.json`, rules("2"));
+    await eventually(async () => await version() === "2", 10_000);
+  } finally {
+    await weft.stop();
+    await Deno.remove(root, { recursive: true });
+  }
+});

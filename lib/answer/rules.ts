@@ -1,6 +1,7 @@
 /**
  * Rule: the rules file's rules (`config/rules.ts`), as one layer between
- * weft's own pages and the app: a path an `auth` rule covers first needs a
+ * weft's own pages and the app: with `https`, a request a trusted proxy says
+ * came over plain HTTP is redirected to HTTPS first; a path an `auth` rule covers needs a
  * user's password (401 with the challenge otherwise); then the first redirect whose source matches
  * answers (its query kept unless the destination has one); else the first
  * rewrite whose source matches changes the path the app and the files see
@@ -13,6 +14,8 @@
 import type { Rules } from "../config/rules.ts";
 import { textReply } from "../reply.ts";
 import type { Layer } from "./layer.ts";
+import type { IncomingRequest } from "../handler.ts";
+import { forwardedProto, type ProxyHeader, trustedProxy } from "../http/forwarded.ts";
 import { BasicAuth } from "./basic_auth.ts";
 import { compilePattern, fill } from "./path_pattern.ts";
 
@@ -26,6 +29,7 @@ import { compilePattern, fill } from "./path_pattern.ts";
  * import { chain } from "./layer.ts";
  * import { rulesLayer } from "./rules.ts";
  * const echo = chain([rulesLayer({
+ *   https: false,
  *   auth: [],
  *   redirects: [{ source: "/old/:slug", destination: "/new/:slug", status: 308 }],
  *   rewrites: [{ source: "/app/**", destination: "/index.html" }],
@@ -38,15 +42,22 @@ import { compilePattern, fill } from "./path_pattern.ts";
  * assert.equal((await call(echo, "/other")).headers.get("cache-control"), "no-cache");
  * ```
  */
-export function rulesLayer(rules: Rules): Layer {
+export function rulesLayer(rules: Rules, proxy: BehindProxy = NO_PROXY): Layer {
   const compiled = <R extends { source: string }>(list: R[]) =>
     list.map((rule) => ({ rule, pattern: compilePattern(rule.source) }));
   const redirects = compiled(rules.redirects);
   const rewrites = compiled(rules.rewrites);
   const headers = compiled(rules.headers);
   const auth = compiled(rules.auth).map((entry) => ({ ...entry, check: new BasicAuth(entry.rule.users) }));
-  return async (request, _info, next) => {
+  return async (request, info, next) => {
     const { path, query } = request.target;
+    const insecure = rules.https && viaPlainHttp(request, info.remoteAddr, proxy);
+    if (insecure) {
+      // RFC 9110 §15.4.9: 308 keeps the method and the body; the client comes back over TLS.
+      const host = request.head.headers.find(([name]) => name === "host")?.[1] ?? "localhost";
+      const location = `https://${host}${path}${query === "" ? "" : `?${query}`}`;
+      return textReply(308, `Moved to ${location}`, [["Location", location]]);
+    }
     const guard = auth.find(({ pattern }) => pattern.match(path) !== null);
     if (guard !== undefined) {
       const field = request.head.headers.find(([name]) => name === "authorization")?.[1] ?? null;
@@ -80,4 +91,23 @@ export function rulesLayer(rules: Rules): Layer {
     }
     return reply;
   };
+}
+
+/** What the rules need to know of a proxy in front: where it is believed, and which field it reports in. */
+export interface BehindProxy {
+  /** Connections arrive over TLS: nothing is plain HTTP. */
+  secure: boolean;
+  /** `--trust-proxy`'s field, and the peers believed (empty: any). */
+  proxyHeader: ProxyHeader;
+  trustedProxies: readonly string[];
+}
+
+const NO_PROXY: BehindProxy = { secure: false, proxyHeader: "x-forwarded-for", trustedProxies: [] };
+
+/** Whether a believed proxy says the client used plain HTTP (`X-Forwarded-Proto`, or `Forwarded`'s `proto=`). */
+function viaPlainHttp(request: IncomingRequest, peer: Deno.Addr, proxy: BehindProxy): boolean {
+  if (proxy.secure || !("hostname" in peer) || !trustedProxy(peer.hostname, proxy.trustedProxies)) {
+    return false;
+  }
+  return forwardedProto(request.head.headers, proxy.proxyHeader) === "http";
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { loadRules, type Rules } from "./rules.ts";
+import { loadRules, type Rules, type RulesSource } from "./rules.ts";
 import type { LogFormat } from "../access_log.ts";
 import type { ProxyHeader } from "../http/forwarded.ts";
 import { checkField } from "../http/added_fields.ts";
@@ -69,7 +69,7 @@ export interface ServerConfig {
   /** Milliseconds a write may make no progress. */
   sendTimeout: number;
   /** Where the rules come from, to read them again on reload (`loadRules`). */
-  rulesFrom: { file: string | null; root: string | null };
+  rulesFrom: RulesSource;
   /** What every worker is told, but whether connections are TLS (known once listening). */
   worker: Omit<WorkerInit, "secure">;
 }
@@ -103,14 +103,16 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
   const app = options.app === undefined ? null : new URL(options.app, `file://${Deno.cwd()}/`).href;
   const handlerTimeout = options.handlerTimeout ?? DEFAULTS.handlerTimeout;
   const root = options.root === undefined && app !== null ? null : resolveRoot(options.root);
-  const { rules } = loadRules(options.config ?? null, root);
+  const trustProxy = options.trustProxy ?? DEFAULTS.trustProxy;
+  const rulesFrom = { file: options.config ?? null, root, trustProxy };
+  const rules = loadRules(rulesFrom);
   return {
     workers,
     drainTimeout: options.drainTimeout ?? DEFAULTS.drainTimeout,
     loadTimeout: options.loadTimeout ?? DEFAULTS.loadTimeout,
     maxConnections: options.maxConnections ?? DEFAULTS.maxConnections,
     sendTimeout: options.sendTimeout ?? DEFAULTS.sendTimeout,
-    rulesFrom: { file: options.config ?? null, root },
+    rulesFrom,
     worker: {
       root,
       app,
@@ -132,7 +134,7 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
       maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
       log: options.log ?? null,
-      trustProxy: options.trustProxy ?? DEFAULTS.trustProxy,
+      trustProxy,
       proxyHeader: options.proxyHeader ?? DEFAULTS.proxyHeader,
       trustedProxies: options.trustedProxies ?? DEFAULTS.trustedProxies,
       health: options.health ?? null,

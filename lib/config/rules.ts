@@ -43,25 +43,42 @@ export interface RewriteRule {
   source: string;
   destination: string;
 }
+/** Where a server's rules come from, and what they may ask of it. */
+export interface RulesSource {
+  /** The file named (`--config`), or null for `weft.json` in `root` if there is one. */
+  file: string | null;
+  root: string | null;
+  /** Whether a proxy's word on the client is believed (`--trust-proxy`): `https` needs it. */
+  trustProxy: boolean;
+}
+
 /**
- * The rules in `file`, or in `weft.json` in `root` when no file is named and there is one there; none
- * otherwise. A named file that cannot be read, or any mistake, throws a {@linkcode RulesError}.
+ * The rules from `source`; none when no file is named and the root has no `weft.json`. A named file that
+ * cannot be read, or any mistake, throws a {@linkcode RulesError}.
  */
-export function loadRules(file: string | null, root: string | null): { rules: Rules; from: string | null } {
+export function loadRules({ file, root, trustProxy }: RulesSource): Rules {
   const path = file ?? (root === null ? null : `${root}/weft.json`);
-  if (path === null) return { rules: NO_RULES, from: null };
+  if (path === null) return NO_RULES;
   let text: string;
   try {
     text = Deno.readTextFileSync(path);
   } catch (e) {
-    if (file === null && e instanceof Deno.errors.NotFound) return { rules: NO_RULES, from: null };
+    if (file === null && e instanceof Deno.errors.NotFound) return NO_RULES;
     throw new RulesError(`${path}: cannot be read (${(e as Error).message.split(":")[0]}) (--config)`);
   }
-  return { rules: checkRules(text, path), from: path };
+  const rules = checkRules(text, path);
+  if (rules.https && !trustProxy) {
+    throw new RulesError(
+      `${path}: https needs --trust-proxy (it is the proxy that says which scheme was used)`,
+    );
+  }
+  return rules;
 }
 
 /** A rules file, checked. */
 export interface Rules {
+  /** Answer a request the proxy says came over plain HTTP with a redirect to HTTPS (needs --trust-proxy). */
+  https: boolean;
   auth: AuthRule[];
   headers: HeaderRule[];
   redirects: RedirectRule[];
@@ -69,7 +86,13 @@ export interface Rules {
 }
 
 /** No rules. */
-export const NO_RULES: Rules = { auth: [], headers: [], redirects: [], rewrites: [] };
+export const NO_RULES: Rules = { https: false, auth: [], headers: [], redirects: [], rewrites: [] };
+
+/** Whether `rules` ask for nothing (no layer is needed for them). */
+export function isEmpty(rules: Rules): boolean {
+  return !rules.https &&
+    [rules.auth, rules.headers, rules.redirects, rules.rewrites].every((list) => list.length === 0);
+}
 
 /** The file's line and key where a rules file is wrong, and why. */
 export class RulesError extends Error {
@@ -117,9 +140,14 @@ export function checkRules(text: string, file: string): Rules {
   };
   const top = json.value;
   if (!isObject(top)) return fail([], "must be an object with headers, redirects or rewrites");
-  const rules: Rules = { auth: [], headers: [], redirects: [], rewrites: [] };
+  const rules: Rules = { https: false, auth: [], headers: [], redirects: [], rewrites: [] };
   for (const [kind, entries] of Object.entries(top)) {
-    if (!(kind in ENTRY_KEYS)) return fail([kind], `not a key (auth, headers, redirects or rewrites)`);
+    if (kind === "https") {
+      if (typeof entries !== "boolean") return fail([kind], "must be true or false");
+      rules.https = entries;
+      continue;
+    }
+    if (!(kind in ENTRY_KEYS)) return fail([kind], `not a key (https, auth, headers, redirects or rewrites)`);
     if (!Array.isArray(entries)) return fail([kind], "must be a list");
     entries.forEach((entry, i) => {
       const at = [kind, i];

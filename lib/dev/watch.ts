@@ -16,7 +16,7 @@
 
 /** What one settled burst of changes touched. */
 export interface DevChange {
-  /** Something outside the root, in the app's folder: the app's code. */
+  /** Something outside the root, in the app's folder (the app's code), or the root's `weft.json` (the rules): new workers are needed. */
   app: boolean;
   /** Only stylesheets changed: pages swap them without reloading. */
   cssOnly: boolean;
@@ -146,7 +146,7 @@ export class DevWatcher {
     // Walked again before telling: what a page asks for next may be in a folder made just now.
     if (this.#moved) this.#watchFolders();
     this.#moved = false;
-    const app = paths.some((path) => !this.#underRoot(path));
+    const app = paths.some((path) => !this.#underRoot(path) || path === `${this.#root}/weft.json`);
     this.#onChange({ app, cssOnly: !app && paths.every((path) => path.endsWith(".css")) });
   }
 

@@ -37,14 +37,44 @@ export function forwardedClient(
   const values = headers.filter(([name]) => name === field).map(([, value]) => value);
   if (values.length === 0) return null;
   const last = values.join(",").split(",").at(-1)!;
-  return nodeAddress(field === "forwarded" ? forParameter(last) : last.trim());
+  return nodeAddress(field === "forwarded" ? parameter(last, "for") : last.trim());
 }
 
-/** The `for=` value of one `Forwarded` element, unquoted. */
-function forParameter(element: string): string {
+/**
+ * The scheme the client used, as the proxy reports it: `X-Forwarded-Proto` beside `x-forwarded-for`, the
+ * last element's `proto=` beside `forwarded` (RFC 7239 §5.4); lower case, or `null` when it says nothing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { forwardedProto } from "./forwarded.ts";
+ * assert.equal(forwardedProto([["x-forwarded-proto", "HTTP"]], "x-forwarded-for"), "http");
+ * assert.equal(forwardedProto([["forwarded", "for=192.0.2.1;proto=https"]], "forwarded"), "https");
+ * assert.equal(forwardedProto([], "forwarded"), null);
+ * ```
+ */
+export function forwardedProto(
+  headers: readonly (readonly [string, string])[],
+  field: ProxyHeader,
+): string | null {
+  const name = field === "forwarded" ? "forwarded" : "x-forwarded-proto";
+  const values = headers.filter(([n]) => n === name).map(([, value]) => value);
+  if (values.length === 0) return null;
+  const last = values.join(",").split(",").at(-1)!;
+  const proto = field === "forwarded" ? parameter(last, "proto") : last.trim();
+  return proto === "" ? null : proto.toLowerCase();
+}
+
+/** Whether a proxy at `peer` is believed: with `trusted` empty, any peer is. */
+export function trustedProxy(peer: string, trusted: readonly string[]): boolean {
+  return trusted.length === 0 || trusted.includes(peer);
+}
+
+/** One parameter's value in a `Forwarded` element, unquoted; `""` if it has none. */
+function parameter(element: string, wanted: string): string {
   for (const pair of element.split(";")) {
     const eq = pair.indexOf("=");
-    if (eq === -1 || pair.slice(0, eq).trim().toLowerCase() !== "for") continue;
+    if (eq === -1 || pair.slice(0, eq).trim().toLowerCase() !== wanted) continue;
     const value = pair.slice(eq + 1).trim();
     return value.startsWith('"') && value.endsWith('"') && value.length >= 2 ? value.slice(1, -1) : value;
   }
