@@ -11,6 +11,7 @@
 
 import type { App, ServeInfo } from "./app/app.ts";
 import { appLayer } from "./answer/app.ts";
+import { errorPagesLayer } from "./answer/error_pages.ts";
 import { filesHandler } from "./answer/files.ts";
 import { healthLayer } from "./answer/health.ts";
 import { chain, type Layer, nothingHere } from "./answer/layer.ts";
@@ -87,7 +88,7 @@ export type Handler = (request: IncomingRequest, info: RequestInfo) => Promise<R
  */
 export function createHandler(options: HandlerOptions): Handler {
   const { root, app, health = null, metrics = null } = options;
-  const layers: Layer[] = [];
+  const layers: Layer[] = [errorPagesLayer];
   if (health !== null) layers.push(healthLayer(health));
   if (metrics !== null) layers.push(metricsLayer(metrics));
   const { rules } = options;

@@ -37,6 +37,8 @@ export interface Reply {
   upgrade?: WebSocketUpgrade;
   /** What answered, for the latency histogram; absent for an error weft made. */
   answeredBy?: AnsweredBy;
+  /** A reply weft wrote itself (`textReply`): its reason, so a browser can get it as a page (`answer/error_pages.ts`). */
+  message?: string;
 }
 
 /**
@@ -59,6 +61,7 @@ export function textReply(status: number, message: string, headers: [string, str
     body: [body],
     contentLength: body.length,
     files: [],
+    message,
   };
 }
 
