@@ -8,7 +8,7 @@
  * @module
  */
 
-import { escapeHtml } from "../files/directory_listing.ts";
+import { escapeHtml, htmlPage } from "../html_page.ts";
 import type { IncomingRequest } from "../handler.ts";
 import { STATUS_TEXT } from "../http/status.ts";
 import type { Reply } from "../reply.ts";
@@ -66,23 +66,13 @@ function prefersHtml(request: IncomingRequest): boolean {
 /** `reply` with an HTML page in place of its text: its status, fields (Allow, WWW-Authenticate…) kept. */
 function errorPage(reply: Reply, message: string): Reply {
   const title = `${reply.status} ${STATUS_TEXT[reply.status] ?? "Error"}`;
-  const body = new TextEncoder().encode(`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<style>
-body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 56rem; padding: 0 1rem; color: #222; }
-p { color: #555; }
-</style>
-</head>
-<body>
-<h1>${title}</h1>
-<p>${escapeHtml(message)}</p>
-</body>
-</html>
-`);
+  const page = htmlPage(
+    title,
+    "p { color: #555; }",
+    `<h1>${escapeHtml(title)}</h1>\n<p>${escapeHtml(message)}</p>`,
+  );
+  const body = new TextEncoder().encode(page);
+
   const headers = reply.headers.filter(([name]) => name.toLowerCase() !== "content-type");
   headers.unshift(["Content-Type", "text/html; charset=utf-8"]);
   return { ...reply, headers, body: [body], contentLength: body.length, message: undefined };

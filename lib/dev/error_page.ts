@@ -8,7 +8,7 @@
  * @module
  */
 
-import { escapeHtml } from "../files/directory_listing.ts";
+import { escapeHtml } from "../html_page.ts";
 import type { Reply } from "../reply.ts";
 import { withLiveReload } from "./live_reload.ts";
 

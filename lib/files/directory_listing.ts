@@ -4,6 +4,8 @@
  * @module
  */
 
+import { escapeHtml, htmlPage } from "../html_page.ts";
+
 /** One entry of a folder. */
 export interface ListingEntry {
   name: string;
@@ -11,28 +13,6 @@ export interface ListingEntry {
   size: number;
   mtime: Date | null;
 }
-
-/**
- * Escapes text for HTML content and attribute values.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { escapeHtml } from "./directory_listing.ts";
- * assert.equal(escapeHtml(`<a href="x">&'`), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
- * ```
- */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ENTITIES[c]);
-}
-
-const ENTITIES: Record<string, string> = {
-  "&": "&amp;",
-  "<": "&lt;",
-  ">": "&gt;",
-  '"': "&quot;",
-  "'": "&#39;",
-};
 
 /**
  * Renders a listing of `entries` for the folder at `urlPath` (decoded, ending
@@ -65,32 +45,22 @@ export function renderListing(urlPath: string, entries: ListingEntry[]): string 
     }</a></td><td class="n">${size}</td><td>${date}</td></tr>`;
   });
   if (urlPath !== "/") rows.unshift(`<tr><td><a href="../">../</a></td><td class="n"></td><td></td></tr>`);
-  const title = escapeHtml(`Index of ${urlPath}`);
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${title}</title>
-<style>
-body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 56rem; padding: 0 1rem; color: #222; }
-table { border-collapse: collapse; width: 100%; }
+  const title = `Index of ${urlPath}`;
+  const style = `table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: .25rem .75rem; border-bottom: 1px solid #eee; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
-a { text-decoration: none; } a:hover { text-decoration: underline; }
-</style>
-</head>
-<body>
-<h1>Index of ${breadcrumbs(urlPath)}</h1>
+a { text-decoration: none; } a:hover { text-decoration: underline; }`;
+  return htmlPage(
+    title,
+    style,
+    `<h1>Index of ${breadcrumbs(urlPath)}</h1>
 <table>
 <thead><tr><th>Name</th><th class="n">Size</th><th>Modified (UTC)</th></tr></thead>
 <tbody>
 ${rows.join("\n")}
 </tbody>
-</table>
-</body>
-</html>
-`;
+</table>`,
+  );
 }
 
 /**
