@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { parseCommand } from "../lib/cli/command.ts";
 import { UsageError } from "../lib/cli/flags.ts";
 import { eventually } from "../lib/_test_utils.ts";
-import { readAll, startDeno, weftArgs } from "./_helpers.ts";
+import { exchange, hasTool, readAll, startDeno, weftArgs } from "./_helpers.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).pathname;
 
@@ -416,4 +416,29 @@ Deno.test("CLI: past --drain-timeout weft cuts off what is left and exits at onc
     stalled.close();
     await Deno.remove(root, { recursive: true });
   }
+});
+
+Deno.test({
+  name: "CLI: --log-format json | jq -c . parses every stdout line, one per request, the banner on stderr",
+  ignore: !await hasTool("jq"),
+  async fn() {
+    const weft = await startDeno(weftArgs("--port", "0", "--log-format", "json"));
+    const agents = ["plain", 'quote " and \\ backslash', "ünïcode ✓", "tab\there"];
+    // Raw bytes: fetch would refuse the UTF-8 and the tab a client may still send (RFC 9110 §5.5 obs-text).
+    for (const agent of agents) {
+      const request = `GET /missing HTTP/1.1\r\nHost: x\r\nUser-Agent: ${agent}\r\nConnection: close\r\n\r\n`;
+      await exchange(weft.port, new TextEncoder().encode(request));
+    }
+    await weft.stop();
+    const jq = new Deno.Command("jq", { args: ["-c", "."], stdin: "piped", stdout: "piped", stderr: "piped" })
+      .spawn();
+    const writer = jq.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(weft.stdout));
+    await writer.close();
+    const out = await jq.output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const lines = new TextDecoder().decode(out.stdout).trim().split("\n").map((line) => JSON.parse(line));
+    assert.equal(lines.length, agents.length);
+    assert.match(weft.stderr, /weft listening on/);
+  },
 });
