@@ -8,7 +8,7 @@
 
 import { formatAccessLine } from "../lib/access_log.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
-import { forwardedClient } from "../lib/http/forwarded.ts";
+import { forwardedClient, trustedProxy } from "../lib/http/forwarded.ts";
 import type { RequestHead } from "../lib/http/request_head.ts";
 
 /** What one response was: to which request (`null` if its head was never read), with what status and body bytes. */
@@ -46,7 +46,7 @@ export function accessLine(
   const headers = head?.headers ?? [];
   const field = (name: string) => headers.find(([n]) => n === name)?.[1];
   const peer = "hostname" in remoteAddr ? remoteAddr.hostname : "-";
-  const trusted = init.trustProxy && (init.trustedProxies.length === 0 || init.trustedProxies.includes(peer));
+  const trusted = init.trustProxy && trustedProxy(peer, init.trustedProxies);
   return formatAccessLine(init.log, {
     remote: (trusted ? forwardedClient(headers, init.proxyHeader) : null) ?? peer,
     method: head?.method,
