@@ -65,6 +65,11 @@ export function textReply(status: number, message: string, headers: [string, str
   };
 }
 
+/** A redirect to `location` (RFC 9110 §15.4: where to go is in `Location`), with a line saying so. */
+export function redirectReply(status: number, location: string): Reply {
+  return textReply(status, `Moved to ${location}`, [["Location", location]]);
+}
+
 /**
  * A reply of weft's own (the health check, the metrics page): fixed text,
  * never stored by caches.

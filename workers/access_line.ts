@@ -9,7 +9,7 @@
 import { formatAccessLine } from "../lib/access_log.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
 import { forwardedClient, trustedProxy } from "../lib/http/forwarded.ts";
-import type { RequestHead } from "../lib/http/request_head.ts";
+import { fieldValue, type RequestHead } from "../lib/http/request_head.ts";
 
 /** What one response was: to which request (`null` if its head was never read), with what status and body bytes. */
 export interface Answered {
@@ -44,7 +44,6 @@ export function accessLine(
   if (init.log === null) return null;
   const { head, status, bytes, startedAt } = answered;
   const headers = head?.headers ?? [];
-  const field = (name: string) => headers.find(([n]) => n === name)?.[1];
   const peer = "hostname" in remoteAddr ? remoteAddr.hostname : "-";
   const trusted = init.trustProxy && trustedProxy(peer, init.trustedProxies);
   return formatAccessLine(init.log, {
@@ -54,8 +53,8 @@ export function accessLine(
     version: head === null ? undefined : `HTTP/1.${head.minorVersion}`,
     status,
     bytes,
-    referer: field("referer"),
-    userAgent: field("user-agent"),
+    referer: fieldValue(headers, "referer"),
+    userAgent: fieldValue(headers, "user-agent"),
     start: startedAt,
     duration: Date.now() - startedAt,
     timing: answered.timing ?? undefined,

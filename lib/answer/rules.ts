@@ -12,12 +12,13 @@
  */
 
 import type { Rules } from "../config/rules.ts";
-import { textReply } from "../reply.ts";
+import { redirectReply, textReply } from "../reply.ts";
+import { fieldValue } from "../http/request_head.ts";
 import type { Layer } from "./layer.ts";
 import type { IncomingRequest } from "../handler.ts";
 import { forwardedProto, type ProxyHeader, trustedProxy } from "../http/forwarded.ts";
 import { BasicAuth } from "./basic_auth.ts";
-import { compilePattern, fill } from "./path_pattern.ts";
+import { compilePattern, fill, type PathPattern } from "./path_pattern.ts";
 
 /**
  * The layer for `rules`.
@@ -54,36 +55,33 @@ export function rulesLayer(rules: Rules, proxy: BehindProxy = NO_PROXY): Layer {
     const insecure = rules.https && viaPlainHttp(request, info.remoteAddr, proxy);
     if (insecure) {
       // RFC 9110 §15.4.9: 308 keeps the method and the body; the client comes back over TLS.
-      const host = request.head.headers.find(([name]) => name === "host")?.[1] ?? "localhost";
-      const location = `https://${host}${path}${query === "" ? "" : `?${query}`}`;
-      return textReply(308, `Moved to ${location}`, [["Location", location]]);
+      const host = fieldValue(request.head.headers, "host") ?? "localhost";
+      return redirectReply(308, `https://${host}${path}${query === "" ? "" : `?${query}`}`);
     }
     const guard = auth.find(({ pattern }) => pattern.match(path) !== null);
     if (guard !== undefined) {
-      const field = request.head.headers.find(([name]) => name === "authorization")?.[1] ?? null;
-      const allowed = guard.check.allows(field);
+      const allowed = guard.check.allows(fieldValue(request.head.headers, "authorization") ?? null);
       if (!(allowed === true || allowed !== false && await allowed)) {
         // RFC 9110 §11.6.1, RFC 7617 §2: 401 with the challenge, naming the realm and UTF-8.
         const challenge = `Basic realm=${JSON.stringify(guard.rule.realm)}, charset="UTF-8"`;
         return textReply(401, "Sign in to see this", [["WWW-Authenticate", challenge]]);
       }
     }
-    for (const { rule, pattern } of redirects) {
-      const captured = pattern.match(path);
-      if (captured === null) continue;
-      const filled = fill(rule.destination, captured);
-      const location = query === "" || filled.includes("?") ? filled : `${filled}?${query}`;
-      // RFC 9110 §15.4: a redirect names where to go in Location.
-      return textReply(rule.status, `Moved to ${location}`, [["Location", location]]);
+    const moved = firstMatch(redirects, path);
+    if (moved !== null) {
+      const filled = fill(moved.rule.destination, moved.captured);
+      return redirectReply(
+        moved.rule.status,
+        query === "" || filled.includes("?") ? filled : `${filled}?${query}`,
+      );
     }
-    let passed = request;
-    for (const { rule, pattern } of rewrites) {
-      const captured = pattern.match(path);
-      if (captured === null) continue;
-      passed = { ...request, target: { ...request.target, path: fill(rule.destination, captured) } };
-      break;
-    }
-    const reply = await next(passed);
+    const rewritten = firstMatch(rewrites, path);
+    const reply = await next(
+      rewritten === null ? request : {
+        ...request,
+        target: { ...request.target, path: fill(rewritten.rule.destination, rewritten.captured) },
+      },
+    );
     for (const { rule, pattern } of headers) {
       if (pattern.match(path) === null) continue;
       const names = new Set(rule.headers.map(([name]) => name.toLowerCase()));
@@ -110,4 +108,16 @@ function viaPlainHttp(request: IncomingRequest, peer: Deno.Addr, proxy: BehindPr
     return false;
   }
   return forwardedProto(request.head.headers, proxy.proxyHeader) === "http";
+}
+
+/** The first of `list` whose pattern matches `path`, with what it captured, or null. */
+function firstMatch<R>(
+  list: readonly { rule: R; pattern: PathPattern }[],
+  path: string,
+): { rule: R; captured: Record<string, string> } | null {
+  for (const { rule, pattern } of list) {
+    const captured = pattern.match(path);
+    if (captured !== null) return { rule, captured };
+  }
+  return null;
 }

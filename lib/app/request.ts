@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { RequestHead } from "../http/request_head.ts";
+import { fieldValue, type RequestHead } from "../http/request_head.ts";
 import type { RequestTarget } from "../http/request_target.ts";
 
 /**
@@ -50,7 +50,7 @@ export function buildRequest(
   if (FORBIDDEN_METHODS.has(head.method.toUpperCase())) {
     return { ok: false, status: 405, reason: `${head.method} requests are not passed to apps` };
   }
-  const host = target.authority ?? head.headers.find(([name]) => name === "host")?.[1] ?? "localhost";
+  const host = target.authority ?? fieldValue(head.headers, "host") ?? "localhost";
   const path = target.path.startsWith("/") ? target.path : "/";
   const url = URL.parse(`${scheme}://${host || "localhost"}${path}${target.query ? `?${target.query}` : ""}`);
   // RFC 9110 §7.2: a Host that is not a valid host is a bad request.

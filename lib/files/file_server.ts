@@ -18,7 +18,7 @@ import {
   fileServerOptions,
   type ResolvedFileServerOptions,
 } from "../config/options.ts";
-import { type Reply, textReply } from "../reply.ts";
+import { redirectReply, type Reply, textReply } from "../reply.ts";
 import { type ListingEntry, renderListing } from "./directory_listing.ts";
 import { FileLookup, type Found } from "./file_lookup.ts";
 import { FileReplies, type FileRequest } from "./file_reply.ts";
@@ -123,7 +123,7 @@ export class FileServer {
       // Location is the normalized path: never "//…", which a client reads as another host.
       if (!resolved.trailingSlash) {
         const location = `${encodePath(resolved.decoded)}/${target.query ? "?" + target.query : ""}`;
-        return textReply(301, `Moved to ${location}`, [["Location", location]]);
+        return redirectReply(301, location);
       }
       if (this.#options.list) return this.#listing(found.path, resolved.decoded);
       return this.#notFound(req);

@@ -201,6 +201,11 @@ export function parseFieldLine(buf: Uint8Array, start: number, end: number): [st
   return [name, latin1(buf, valueStart, valueEnd)];
 }
 
+/** The value of the first field line named `name` (lower case, as parsed), if there is one. */
+export function fieldValue(headers: readonly [string, string][], name: string): string | undefined {
+  return headers.find(([field]) => field === name)?.[1];
+}
+
 /**
  * Field lines by name, repeated fields joined with `, ` as RFC 9110 §5.3
  * allows for list-based fields.
