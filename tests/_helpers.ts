@@ -251,17 +251,19 @@ export interface StartedProcess {
 }
 
 /**
- * Runs `deno ARGS` (or `command ARGS`; with `env` added to the environment) and waits until it
- * prints a URL with a port, on either stream. Both streams are read all the
+ * Runs `deno ARGS` (or `command ARGS`; with `env` added to the environment, in `cwd` when given) and
+ * waits until it prints a URL with a port, on either stream. Both streams are read all the
  * while, so a full pipe never blocks the process.
  */
 export async function startDeno(
   args: string[],
   env: Record<string, string> = {},
   command: string = Deno.execPath(),
+  cwd?: string,
 ): Promise<StartedProcess> {
   const child = new Deno.Command(command, {
     args,
+    cwd,
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1", ...env },

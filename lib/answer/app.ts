@@ -2,7 +2,7 @@
  * Rule: the app (`export default { fetch }`) answers what reaches it, with a
  * standard `Request` built from the parsed head; where it answers 404, the
  * layers after it (the files) may answer instead, and if they answer 404 too
- * the app's own 404 stands. A WebSocket upgrade the app accepted becomes a
+ * (or 405: not for this method) the app's own 404 stands. A WebSocket upgrade the app accepted becomes a
  * 101 reply carrying the session's setup.
  *
  * @module
@@ -28,10 +28,12 @@ import type { Layer } from "./layer.ts";
  * import { chain } from "./layer.ts";
  * import { textReply } from "../reply.ts";
  * const app = { fetch: (r: Request) => new URL(r.url).pathname === "/hi" ? new Response("hi") : new Response("no", { status: 404 }) };
- * const files = () => Promise.resolve(textReply(200, "from files"));
+ * const files = (r: { head: { method: string } }) =>
+ *   Promise.resolve(r.head.method === "GET" ? textReply(200, "from files") : textReply(405, "not served"));
  * const handle = chain([appLayer(app, false)], files);
  * assert.equal((await call(handle, "/hi")).text, "hi");
  * assert.match((await call(handle, "/other")).text, /from files/); // the app's 404 gives way to a file
+ * assert.equal((await call(handle, "/other", { method: "PATCH" })).text, "no"); // but not to a 405
  * ```
  */
 export function appLayer(app: App, secure: boolean): Layer {
@@ -64,10 +66,16 @@ export function appLayer(app: App, secure: boolean): Layer {
   };
 }
 
+/**
+ * Answers after the app's 404 that say there is nothing here either: none, or not for this method (the
+ * files serve GET and HEAD only), so a PATCH the app does not know stays a 404.
+ */
+const NOTHING_EITHER = new Set([404, 405, 501]);
+
 /** The app's 404, unless what comes after it has something. */
 async function orNext(notFound: Reply, next: (request?: IncomingRequest) => Promise<Reply>): Promise<Reply> {
   const other = await next();
-  if (other.status === 404) {
+  if (NOTHING_EITHER.has(other.status)) {
     for (const file of other.files) file.close();
     return notFound;
   }
