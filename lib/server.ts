@@ -135,7 +135,7 @@ class RunningServer implements Server, SocketOwner {
     // A failure is printed when it happens: a caller that never awaits `finished` must not crash on it.
     this.#finished.promise.catch(() => {});
     this.#signal = signal;
-    if (config.worker.dev) this.#watcher = devWatcher(config.worker, (change) => this.#devChanged(change));
+    if (config.worker.dev) this.#watcher = devWatcher(config, (change) => this.#devChanged(change));
     if (signal?.aborted) void this.shutdown();
     else signal?.addEventListener("abort", this.#onAbort, { once: true });
   }

@@ -3,7 +3,7 @@
 // edit while the old rules serve on.
 import assert from "node:assert/strict";
 import { eventually } from "../lib/_test_utils.ts";
-import { makeRoot, serverTest, startDeno, weftArgs } from "./_helpers.ts";
+import { makeRoot, serverTest, startDeno, type StartedProcess, weftArgs } from "./_helpers.ts";
 
 const RULES = {
   headers: [{ source: "/assets/**", headers: { "Cache-Control": "public, max-age=31536000, immutable" } }],
@@ -174,22 +174,32 @@ Deno.test("rules: https redirects what a trusted proxy says came over plain HTTP
   }
 });
 
-Deno.test("rules: under --dev an edit of weft.json is picked up without a signal", async () => {
+Deno.test("rules: under --dev an edit of weft.json, or of a --config file elsewhere, is picked up", async () => {
   const rules = (version: string) =>
     JSON.stringify({ headers: [{ source: "/**", headers: { "X-Version": version } }] });
   const root = await makeRoot({ "a.txt": "a", "weft.json": rules("1") });
-  const weft = await startDeno(weftArgs(root, "--port", "0", "--dev"));
-  const version = async () => {
+  const elsewhere = await Deno.makeTempDir({ prefix: "weft-config-" });
+  await Deno.writeTextFile(`${elsewhere}/site.json`, rules("3"));
+  const inRoot = await startDeno(weftArgs(root, "--port", "0", "--dev"));
+  const named = await startDeno(weftArgs(root, "--port", "0", "--dev", "--config", `${elsewhere}/site.json`));
+  const version = async (weft: StartedProcess) => {
     const res = await fetch(`http://127.0.0.1:${weft.port}/a.txt`);
     await res.body?.cancel();
     return res.headers.get("x-version");
   };
   try {
-    assert.equal(await version(), "1");
+    assert.equal(await version(inRoot), "1");
     await Deno.writeTextFile(`${root}/weft.json`, rules("2"));
-    await eventually(async () => await version() === "2", 10_000);
+    await eventually(async () => await version(inRoot) === "2", 10_000);
+    assert.equal(await version(named), "3");
+    // As editors save: a new file renamed over the old one.
+    await Deno.writeTextFile(`${elsewhere}/.site.json.new`, rules("4"));
+    await Deno.rename(`${elsewhere}/.site.json.new`, `${elsewhere}/site.json`);
+    await eventually(async () => await version(named) === "4", 10_000);
   } finally {
-    await weft.stop();
+    await inRoot.stop();
+    await named.stop();
     await Deno.remove(root, { recursive: true });
+    await Deno.remove(elsewhere, { recursive: true });
   }
 });

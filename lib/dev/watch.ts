@@ -1,6 +1,6 @@
 /**
- * `--dev` on the main thread, which does the I/O: it watches the root and
- * the app's folder, lets a burst of events settle (an editor saves in
+ * `--dev` on the main thread, which does the I/O: it watches the root, the
+ * app's folder and a rules file named by `--config`, lets a burst of events settle (an editor saves in
  * several steps), and says what changed: files under the root (only
  * stylesheets, or more), or the app (anything else in its folder), which
  * the server answers with a reload of its workers.
@@ -16,7 +16,7 @@
 
 /** What one settled burst of changes touched. */
 export interface DevChange {
-  /** Something outside the root, in the app's folder (the app's code), or the root's `weft.json` (the rules): new workers are needed. */
+  /** Something outside the root, in the app's folder (the app's code), or the rules (`weft.json`, `--config`): new workers are needed. */
   app: boolean;
   /** Only stylesheets changed: pages swap them without reloading. */
   cssOnly: boolean;
@@ -78,6 +78,9 @@ export function foldersUnder(tops: string[], most: number): { folders: string[];
 export class DevWatcher {
   readonly #root: string | null;
   readonly #tops: string[];
+  /** The `--config` file, or null; its folder is watched for it alone (an editor may replace the file). */
+  readonly #rulesFile: string | null;
+  readonly #rulesFolder: string | null;
   readonly #onChange: (change: DevChange) => void;
   #watcher: Deno.FsWatcher | null = null;
   /** The folders watched now, one per line, to tell whether a walk found others. */
@@ -88,13 +91,24 @@ export class DevWatcher {
   #moved = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
-  /** Watches `root` and `appFolder` (either may be `null`) and calls `onChange` once a burst settles. */
-  constructor(root: string | null, appFolder: string | null, onChange: (change: DevChange) => void) {
+  /**
+   * Watches `root`, `appFolder` and `rulesFile` (an absolute path; any may be `null`) and calls `onChange`
+   * once a burst settles.
+   */
+  constructor(
+    root: string | null,
+    appFolder: string | null,
+    onChange: (change: DevChange) => void,
+    rulesFile: string | null = null,
+  ) {
     this.#root = root;
     this.#onChange = onChange;
     const folders = [root, appFolder].filter((folder) => folder !== null);
     // A folder inside another is walked once, through the outer one.
     this.#tops = [...new Set(folders.filter((f) => !folders.some((o) => o !== f && f.startsWith(`${o}/`))))];
+    this.#rulesFile = rulesFile;
+    const rulesFolder = rulesFile?.slice(0, rulesFile.lastIndexOf("/")) || null;
+    this.#rulesFolder = rulesFolder !== null && !this.#walked(rulesFolder) ? rulesFolder : null;
     this.#watchFolders();
   }
 
@@ -112,6 +126,7 @@ export class DevWatcher {
         `weft: --dev watches ${MOST_FOLDERS} folders at most; changes in the others are not seen`,
       );
     }
+    if (this.#rulesFolder !== null) folders.push(this.#rulesFolder);
     const watched = folders.join("\n");
     if (watched === this.#watched || folders.length === 0) return;
     this.#watched = watched;
@@ -131,7 +146,9 @@ export class DevWatcher {
   async #listen(watcher: Deno.FsWatcher): Promise<void> {
     for await (const event of watcher) {
       if (event.kind === "access") continue;
-      const paths = event.paths.filter((path) => !IGNORED.test(path));
+      const paths = event.paths.filter((path) =>
+        !IGNORED.test(path) && (this.#walked(path) || this.#isRules(path))
+      );
       if (paths.length === 0) continue;
       for (const path of paths) this.#changed.add(path);
       if (event.kind === "create" || event.kind === "remove" || event.kind === "rename") this.#moved = true;
@@ -146,32 +163,60 @@ export class DevWatcher {
     // Walked again before telling: what a page asks for next may be in a folder made just now.
     if (this.#moved) this.#watchFolders();
     this.#moved = false;
-    const app = paths.some((path) => !this.#underRoot(path) || path === `${this.#root}/weft.json`);
+    const app = paths.some((path) => !this.#underRoot(path) || this.#isRules(path));
     this.#onChange({ app, cssOnly: !app && paths.every((path) => path.endsWith(".css")) });
   }
 
   #underRoot(path: string): boolean {
-    return this.#root !== null && (path === this.#root || path.startsWith(`${this.#root}/`));
+    return this.#root !== null && within(path, this.#root);
+  }
+
+  /** Whether `path` is in a folder walked (the root, the app's folder, or below). */
+  #walked(path: string): boolean {
+    return this.#tops.some((top) => within(path, top));
+  }
+
+  #isRules(path: string): boolean {
+    return path === this.#rulesFile || path === `${this.#root}/weft.json`;
   }
 }
 
+/** `path` from the working folder, without `.` or `..` steps (no node:path here: see tests/layout_test.ts). */
+function absolute(path: string): string {
+  const steps: string[] = [];
+  for (const step of (path.startsWith("/") ? path : `${Deno.cwd()}/${path}`).split("/")) {
+    if (step === "..") steps.pop();
+    else if (step !== "." && step !== "") steps.push(step);
+  }
+  return `/${steps.join("/")}`;
+}
+
+function within(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(`${folder}/`);
+}
+
 /**
- * The watcher for a server's root and app (a local module's folder; an app
- * from a remote URL is not watched).
+ * The watcher for a server's root, app (a local module's folder; an app
+ * from a remote URL is not watched) and `--config` file.
  *
  * @example
  * ```ts ignore
  * import { devWatcher } from "./watch.ts";
- * const watcher = devWatcher({ root: "/srv/site", app: "file:///srv/app.ts" }, onChange);
+ * const served = { worker: { root: "/srv/site", app: "file:///srv/app.ts" }, rulesFrom: { file: "weft.json" } };
+ * const watcher = devWatcher(served, onChange);
  * ```
  */
 export function devWatcher(
-  served: { root: string | null; app: string | null },
+  { worker, rulesFrom }: {
+    worker: { root: string | null; app: string | null };
+    rulesFrom: { file: string | null };
+  },
   onChange: (change: DevChange) => void,
 ): DevWatcher {
-  const app = served.app === null ? null : new URL(served.app);
+  const app = worker.app === null ? null : new URL(worker.app);
   const appFolder = app?.protocol === "file:"
     ? decodeURIComponent(new URL(".", app).pathname).replace(/\/$/, "")
     : null;
-  return new DevWatcher(served.root, appFolder, onChange);
+  const rulesFile = rulesFrom.file === null ? null : absolute(rulesFrom.file);
+  return new DevWatcher(worker.root, appFolder, onChange, rulesFile);
 }
