@@ -1,7 +1,9 @@
 /**
  * The socketless handler: a parsed request in, a {@linkcode Reply} out. It
- * owns one rule, who answers, in order: the health check, the metrics page,
- * the rules file's redirects and rewrites (and its headers on the way back), the app, the files (also where the app answers 404), each a layer of its
+ * owns one rule, who answers, in order: under `--dev` the live-reload stream
+ * (and every reply on its way back), then the health check, the metrics page,
+ * the rules file's redirects and rewrites (and its headers on the way back),
+ * the app, the files (also where the app answers 404), each a layer of its
  * own in `answer/`. No socket, frame or worker is involved, so it is tested
  * by calling it, as std tests `serveDir(new Request(…))` and hono
  * `app.request()`.
@@ -11,6 +13,7 @@
 
 import type { App, ServeInfo } from "./app/app.ts";
 import { appLayer } from "./answer/app.ts";
+import { devLayer } from "./answer/dev.ts";
 import { errorPagesLayer } from "./answer/error_pages.ts";
 import { filesHandler } from "./answer/files.ts";
 import { healthLayer } from "./answer/health.ts";
@@ -23,6 +26,7 @@ import type { FileServerOptions } from "./config/options.ts";
 import type { RequestHead } from "./http/request_head.ts";
 import type { RequestTarget } from "./http/request_target.ts";
 import type { Reply } from "./reply.ts";
+import type { LiveReload } from "./dev/live_reload.ts";
 
 /** A request as the protocol core parsed it, with its body as a stream (`null` when it has none). */
 export interface IncomingRequest {
@@ -47,6 +51,8 @@ export interface HandlerOptions {
   files?: FileServerOptions;
   /** Told of each body the file cache lets go of (the worker's copies kept elsewhere follow it). */
   cacheDropped?: (body: Uint8Array) => void;
+  /** Under `--dev`: the worker's live-reload streams. @default {null} */
+  live?: LiveReload | null;
   /** The app, or `null` for none. */
   app: App | null;
   /** The health check's path, or `null`. */
@@ -88,7 +94,7 @@ export type Handler = (request: IncomingRequest, info: RequestInfo) => Promise<R
  */
 export function createHandler(options: HandlerOptions): Handler {
   const { root, app, health = null, metrics = null } = options;
-  const layers: Layer[] = [errorPagesLayer];
+  const layers: Layer[] = options.live ? [devLayer(options.live), errorPagesLayer] : [errorPagesLayer];
   if (health !== null) layers.push(healthLayer(health));
   if (metrics !== null) layers.push(metricsLayer(metrics));
   const { rules } = options;

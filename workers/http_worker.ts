@@ -12,7 +12,6 @@
 import { loadApp } from "../lib/app/app.ts";
 import { upgradeWebSocket } from "../lib/app/upgrade.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
-import { devHandler } from "../lib/dev/dev_handler.ts";
 import { LiveReload } from "../lib/dev/live_reload.ts";
 import { createHandler } from "../lib/handler.ts";
 import { readFrames } from "../lib/pool/frames.ts";
@@ -78,8 +77,8 @@ async function start(init: WorkerInit): Promise<void> {
   }
   const live = init.dev ? new LiveReload() : null;
   const kept = new KeptBodies(outbox);
-  const handler = createHandler({ ...init, app, cacheDropped: (body) => kept.release(body) });
-  dispatcher = new Dispatcher(init, live === null ? handler : devHandler(handler, live), outbox, kept, live);
+  const handler = createHandler({ ...init, app, live, cacheDropped: (body) => kept.release(body) });
+  dispatcher = new Dispatcher(init, handler, outbox, kept, live);
   const ticking = dispatcher;
   setInterval(() => ticking.tick(Date.now()), ticking.tickEvery);
   for (const buffer of early.splice(0)) dispatcher.receive(buffer);

@@ -1,42 +1,43 @@
 /**
- * The handler as `--dev` runs it: the live-reload stream at its path, every
- * HTML page with the live-reload script, and nothing cached: each reply's
+ * Rule: under `--dev`, the outermost layer: the live-reload stream at its
+ * path, every HTML page (weft's own error pages too) with the live-reload
+ * script, and nothing cached: each reply's
  * validators and cache fields give way to `Cache-Control: no-store`, so an
  * edit shows on the next load without a conditional request in between.
  *
  * @module
  */
 
-import type { Handler } from "../handler.ts";
 import type { Reply } from "../reply.ts";
-import { LIVE_RELOAD_PATH, type LiveReload, withLiveReload } from "./live_reload.ts";
+import { LIVE_RELOAD_PATH, type LiveReload, withLiveReload } from "../dev/live_reload.ts";
+import type { Layer } from "./layer.ts";
 
 /** Fields that let a browser or a proxy keep a response: none in dev. */
 const CACHING = new Set(["cache-control", "etag", "last-modified", "expires"]);
 
 /**
- * Wraps `handle` for `--dev`, with `live` holding the worker's streams.
+ * The `--dev` layer, with `live` holding the worker's live-reload streams.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { devHandler } from "./dev_handler.ts";
- * import { LiveReload } from "./live_reload.ts";
+ * import { call } from "../_test_utils.ts";
+ * import { LiveReload } from "../dev/live_reload.ts";
+ * import { devLayer } from "./dev.ts";
+ * import { chain } from "./layer.ts";
  * const page = new TextEncoder().encode("<p>hi</p>");
- * const handle = devHandler(() =>
- *   Promise.resolve({ status: 200, headers: [["Content-Type", "text/html"], ["ETag", '"1"']], body: [page], files: [] }),
- *   new LiveReload(),
- * );
- * const request = { head: { method: "GET", target: "/", minorVersion: 1, headers: [] }, target: { path: "/", query: "", authority: null }, body: null };
- * const reply = await handle(request, {} as Parameters<typeof handle>[1]);
- * assert.deepEqual(reply.headers, [["Content-Type", "text/html"], ["Cache-Control", "no-store"]]);
- * assert.match(new TextDecoder().decode(reply.body[0] as Uint8Array), /^<p>hi<\/p><script>/);
+ * const handle = chain([devLayer(new LiveReload())], () =>
+ *   Promise.resolve({ status: 200, headers: [["Content-Type", "text/html"], ["ETag", '"1"']], body: [page], files: [] }));
+ * const reply = await call(handle, "/");
+ * assert.equal(reply.headers.get("cache-control"), "no-store");
+ * assert.equal(reply.headers.get("etag"), undefined);
+ * assert.match(reply.text, /^<p>hi<\/p><script>/);
  * ```
  */
-export function devHandler(handle: Handler, live: LiveReload): Handler {
-  return async (request, info) => {
+export function devLayer(live: LiveReload): Layer {
+  return async (request, info, next) => {
     if (request.target.path === LIVE_RELOAD_PATH) return live.reply(info.signal);
-    const reply = await handle(request, info);
+    const reply = await next();
     return reply.upgrade === undefined ? forDev(reply) : reply;
   };
 }
