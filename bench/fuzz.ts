@@ -1,13 +1,14 @@
 /**
  * The long fuzz run: `deno task fuzz [--count 100000] [--seed N]`. The same
- * checks as tests/fuzz_test.ts (HTTP requests, then WebSocket client
- * frames), many more inputs. Prints the counts and times.
+ * checks as tests/fuzz_test.ts (HTTP requests, WebSocket client frames, HTTP/2
+ * client sessions), many more inputs. Prints the counts and times.
  *
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { fuzz } from "../tests/_fuzz.ts";
+import { http2Fuzz } from "../tests/_fuzz_http2.ts";
 import { websocketFuzz } from "../tests/_fuzz_websocket.ts";
 
 const { values } = parseArgs({
@@ -17,7 +18,7 @@ const { values } = parseArgs({
     seed: { type: "string", default: String(Date.now() % 1e9) },
   },
 });
-for (const [name, run] of [["http", fuzz], ["websocket", websocketFuzz]] as const) {
+for (const [name, run] of [["http", fuzz], ["websocket", websocketFuzz], ["http2", http2Fuzz]] as const) {
   const started = performance.now();
   const { inputs, errors } = run(Number(values.seed), Number(values.count));
   const seconds = (performance.now() - started) / 1000;

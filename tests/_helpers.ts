@@ -7,6 +7,7 @@
  */
 
 import { serve, type ServeOptions, type Server } from "../mod.ts";
+import { concatBytes } from "../lib/http/bytes.ts";
 
 /** A server on port 0 serving a fresh temporary folder. */
 export interface TestServer {
@@ -133,7 +134,7 @@ export async function readAll(conn: Deno.Conn, timeoutMs = 1000): Promise<{ text
     }
     chunks.push(buf.slice(0, n));
   }
-  return { text: latin1(concat(chunks)), closed };
+  return { text: latin1(concatBytes(chunks)), closed };
 }
 
 /** Reads exactly `count` complete responses from `conn`. */
@@ -216,16 +217,6 @@ export function latin1(bytes: Uint8Array): string {
     s += String.fromCharCode(...bytes.subarray(i, i + 8192));
   }
   return s;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
 
 /** `deno` arguments that run weft's command line with the permissions it needs, then `flags`. */

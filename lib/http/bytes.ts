@@ -84,3 +84,14 @@ export function writeLatin1(out: Uint8Array, offset: number, s: string): number 
   for (let i = 0; i < s.length; i++) out[offset++] = s.charCodeAt(i);
   return offset;
 }
+
+/** The arrays one after another in one new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}

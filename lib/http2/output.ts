@@ -1,0 +1,129 @@
+/**
+ * Rule: what the server sends, in the order it must go: field blocks as
+ * HEADERS and CONTINUATION frames that follow each other with nothing
+ * between (§4.3), cut to the peer's SETTINGS_MAX_FRAME_SIZE; DATA only as far
+ * as both the stream's and the connection's send windows allow (§6.9), the
+ * streams that wait served in turn, so one large body does not hold up the
+ * others.
+ *
+ * @module
+ */
+
+import { concatBytes } from "../http/bytes.ts";
+import { Flag, FRAME_HEADER, FrameType, MAX_WINDOW, writeFrameHeader } from "./frame.ts";
+import { HpackEncoder } from "./hpack.ts";
+import type { PeerSettings } from "./settings.ts";
+import type { Http2Stream } from "./stream.ts";
+
+/**
+ * Frames waiting to be written, and the state of the sending side.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_PEER_SETTINGS } from "./settings.ts";
+ * import { Http2Output } from "./output.ts";
+ * const output = new Http2Output({ ...DEFAULT_PEER_SETTINGS });
+ * output.frame(0x6, 0x1, 0, new Uint8Array(8)); // a PING ACK
+ * assert.equal(output.take()?.length, 17);
+ * assert.equal(output.take(), null);
+ * ```
+ */
+export class Http2Output {
+  readonly #chunks: Uint8Array[] = [];
+  #bytes = 0;
+  readonly encoder: HpackEncoder;
+  readonly peer: PeerSettings;
+  /** Bytes of DATA the connection may send now (§6.9.1). */
+  connectionWindow = 65535;
+
+  /** The sending side, under the peer's settings (changed in place as SETTINGS arrive). */
+  constructor(peer: PeerSettings) {
+    this.peer = peer;
+    this.encoder = new HpackEncoder(Math.min(peer.headerTableSize, 4096));
+  }
+
+  /** Bytes waiting to be taken. */
+  get pending(): number {
+    return this.#bytes;
+  }
+
+  /** Everything waiting, as one array, or null for nothing. */
+  take(): Uint8Array | null {
+    if (this.#chunks.length === 0) return null;
+    const out = this.#chunks.length === 1 ? this.#chunks[0] : concatBytes(this.#chunks);
+    this.#chunks.length = 0;
+    this.#bytes = 0;
+    return out;
+  }
+
+  /** Queues one frame. */
+  frame(type: number, flags: number, stream: number, payload: Uint8Array): void {
+    const bytes = new Uint8Array(FRAME_HEADER + payload.length);
+    writeFrameHeader(bytes, 0, payload.length, type, flags, stream);
+    bytes.set(payload, FRAME_HEADER);
+    this.#push(bytes);
+  }
+
+  /** Queues a field block on `stream`: HEADERS, then CONTINUATIONs as the peer's frame size requires. */
+  fields(stream: number, fields: readonly (readonly [string, string])[], endStream: boolean): void {
+    const block = this.encoder.encode(fields);
+    const most = this.peer.maxFrameSize;
+    for (let at = 0, first = true; first || at < block.length; first = false) {
+      const piece = block.subarray(at, at + most);
+      at += piece.length;
+      const last = at >= block.length;
+      const flags = (last ? Flag.END_HEADERS : 0) | (first && endStream ? Flag.END_STREAM : 0);
+      this.frame(first ? FrameType.HEADERS : FrameType.CONTINUATION, flags, stream, piece);
+    }
+  }
+
+  /**
+   * Sends what the windows allow from the queues of `streams`, a frame from each in turn; ends the streams
+   * whose queues empty with `ending` set. Returns the streams whose queues emptied after a wait.
+   */
+  flush(streams: Iterable<Http2Stream>): Http2Stream[] {
+    const drained: Http2Stream[] = [];
+    let waiting = [...streams].filter((s) => s.localOpen && (s.queued > 0 || s.ending !== null));
+    while (waiting.length > 0) {
+      const still: Http2Stream[] = [];
+      for (const stream of waiting) {
+        if (stream.queued > 0) {
+          const room = Math.min(stream.sendWindow, this.connectionWindow, this.peer.maxFrameSize);
+          if (room <= 0) continue;
+          const data = stream.dequeue(room);
+          stream.sendWindow -= data.length;
+          this.connectionWindow -= data.length;
+          const last = stream.queued === 0 && stream.ending !== null && stream.ending.length === 0;
+          this.frame(FrameType.DATA, last ? Flag.END_STREAM : 0, stream.id, data);
+          if (last) stream.localOpen = false;
+        } else if (stream.ending !== null) {
+          // No data left: END_STREAM on an empty DATA frame, or on the trailers (§8.1).
+          if (stream.ending.length === 0) {
+            this.frame(FrameType.DATA, Flag.END_STREAM, stream.id, new Uint8Array(0));
+          } else this.fields(stream.id, stream.ending, true);
+          stream.localOpen = false;
+        }
+        if (stream.queued === 0 && stream.waited) {
+          stream.waited = false;
+          drained.push(stream);
+        }
+        if (stream.localOpen && (stream.queued > 0 || stream.ending !== null)) still.push(stream);
+      }
+      if (this.connectionWindow <= 0 || still.every((s) => s.queued > 0 && s.sendWindow <= 0)) break;
+      waiting = still;
+    }
+    return drained;
+  }
+
+  #push(bytes: Uint8Array): void {
+    this.#chunks.push(bytes);
+    this.#bytes += bytes.length;
+  }
+}
+
+/** `window` grown by `increment`, or null when that passes 2^31 - 1 (§6.9.1: a FLOW_CONTROL_ERROR). */
+export function growWindow(window: number, increment: number): number | null {
+  const grown = window + increment;
+  return grown > MAX_WINDOW ? null : grown;
+}
