@@ -25,6 +25,7 @@ import type { WebSocketUpgrade } from "../lib/app/upgrade.ts";
 import { accessLine } from "./access_line.ts";
 import { ClientDeadline } from "./client_deadline.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
+import { Http1Response } from "./http1_response.ts";
 import type { KeptBodies } from "./kept_bodies.ts";
 import { type SessionHost, WebSocketSession } from "./websocket_session.ts";
 
@@ -65,6 +66,7 @@ export class Connection {
   /** The body stream holds a chunk the app has not read: wait for its next read. */
   #bodyFull = false;
   readonly #deadline: ClientDeadline;
+  readonly #response = new Http1Response(this);
 
   /** A connection the main thread just accepted. */
   constructor(id: number, remoteAddr: Deno.NetAddr | Deno.UnixAddr, host: ConnectionHost) {
@@ -201,7 +203,7 @@ export class Connection {
           );
           return false;
         }
-        this.#exchange = new Exchange(this, event, this.#host);
+        this.#exchange = new Exchange(this.#response, event, this.#host);
         void this.#exchange.run();
         return true;
       case "data":

@@ -166,13 +166,13 @@ export class Dispatcher implements ConnectionHost {
     this.#counters.websockets--;
   }
 
-  metricsPage(connection: Connection): Promise<string | null> {
+  metricsPage({ id }: { readonly id: number }): Promise<string | null> {
     const { promise, resolve } = Promise.withResolvers<string | null>();
-    this.#metricsWaiting.set(connection.id, (page) => {
-      this.#metricsWaiting.delete(connection.id);
+    this.#metricsWaiting.set(id, (page) => {
+      this.#metricsWaiting.delete(id);
       resolve(page);
     });
-    this.outbox.push(ToPool.Metrics, connection.id);
+    this.outbox.push(ToPool.Metrics, id);
     return promise;
   }
 

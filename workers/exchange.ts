@@ -17,8 +17,8 @@ import { epochNow } from "../lib/pool/frames.ts";
 import { type Reply, textReply } from "../lib/reply.ts";
 import { accessLine } from "./access_line.ts";
 import { BodySink } from "./body_sink.ts";
-import type { Connection } from "./connection.ts";
 import { sendReply } from "./send_reply.ts";
+import type { ResponseStream } from "./stream.ts";
 
 /** What an exchange needs from its worker. */
 export interface ExchangeHost {
@@ -30,8 +30,8 @@ export interface ExchangeHost {
   began(): void;
   /** An exchange ended with this status and these body bytes, taking `took`; `logLine` when there is an access log. */
   ended(status: number, bytes: number, logLine: string | null, took: Took): void;
-  /** Asks the main thread for the metrics page on behalf of `connection`. */
-  metricsPage(connection: Connection): Promise<string | null>;
+  /** Asks the main thread for the metrics page on behalf of `stream`'s connection. */
+  metricsPage(stream: { readonly id: number }): Promise<string | null>;
   /** Why the worker takes no new work now, or `null` (for the health check). */
   unavailable(): string | null;
 }
@@ -49,7 +49,7 @@ const HANDLER_METRIC: Record<AnsweredBy, string> = { file: "fs", app: "app", wef
 export class Exchange {
   /** The request body as the app reads it; `null` without a body or without an app (then it is read and dropped). */
   readonly sink: BodySink | null;
-  readonly #connection: Connection;
+  readonly #stream: ResponseStream;
   readonly #request: RequestEvent;
   readonly #host: ExchangeHost;
   readonly #abort = new AbortController();
@@ -77,15 +77,15 @@ export class Exchange {
   /** The server's state when the exchange began, before it counted itself. */
   readonly #unavailable: string | null;
 
-  /** An exchange for `request`; `run` starts it. */
-  constructor(connection: Connection, request: RequestEvent, host: ExchangeHost) {
-    this.#connection = connection;
+  /** An exchange for `request`, answered through `stream`; `run` starts it. */
+  constructor(stream: ResponseStream, request: RequestEvent, host: ExchangeHost) {
+    this.#stream = stream;
     this.#request = request;
     this.#host = host;
-    this.#sentAt = connection.dataSentAt;
-    this.#receivedAt = connection.dataReceivedAt;
+    this.#sentAt = stream.dataSentAt;
+    this.#receivedAt = stream.dataReceivedAt;
     const readsBody = request.body !== 0 && host.init.app !== null;
-    this.sink = readsBody ? new BodySink(() => connection.bodyPulled()) : null;
+    this.sink = readsBody ? new BodySink(() => stream.bodyPulled()) : null;
     if (host.shuttingDown) this.#abort.abort();
     this.#unavailable = host.unavailable();
     host.began();
@@ -129,7 +129,7 @@ export class Exchange {
 
   /** Runs the handler and sends its reply. */
   async run(): Promise<void> {
-    const connection = this.#connection;
+    const stream = this.#stream;
     let reply: Reply | null = null;
     // Only Server-Timing needs the handler's own time; the histogram needs the whole exchange's.
     if (this.#host.init.serverTiming) this.#handlerStart = epochNow();
@@ -138,10 +138,10 @@ export class Exchange {
       const replying = this.#host.handler(
         { head: this.#request.head, target: this.#request.target, body: this.sink?.stream ?? null },
         {
-          remoteAddr: connection.remoteAddr,
+          remoteAddr: stream.remoteAddr,
           signal: this.#abort.signal,
           completed: this.#completed.promise,
-          metricsPage: () => this.#host.metricsPage(connection),
+          metricsPage: () => this.#host.metricsPage(stream),
           unavailable: this.#unavailable,
         },
       );
@@ -150,27 +150,26 @@ export class Exchange {
       if (held >= SLOW_HANDLER) this.heldThread = held;
       reply = await replying;
       this.#handled(reply.answeredBy ?? "error");
-      await sendReply(connection, reply, this);
+      await sendReply(stream, reply, this);
     } catch (e) {
-      if (!connection.isGone) {
+      if (!stream.isGone) {
         console.error("weft: request failed:", e);
         this.#handled("error");
         // RFC 9110 §15.6.1: a 500 if nothing was sent yet, and the connection goes on, as under deno
         // serve; a response that has begun can only be cut off.
-        if (this.#responded) {
-          connection.write(connection.protocol.respondToError(500, "The server failed to answer"));
-        } else {
+        if (this.#responded) stream.cutOff();
+        else {
           const failed = this.#host.init.dev
             ? devErrorReply(e)
             : textReply(500, "The server failed to answer");
-          await sendReply(connection, failed, this);
+          await sendReply(stream, failed, this);
         }
       }
     } finally {
       this.#settle(this.#status || 499);
       for (const file of reply?.files ?? []) file.close();
       this.sink?.detach();
-      connection.exchangeEnded(this);
+      stream.exchangeEnded(this);
     }
   }
 
@@ -208,7 +207,7 @@ export class Exchange {
     this.#host.ended(
       status,
       this.bytes,
-      accessLine(this.#host.init, this.#connection.remoteAddr, answered),
+      accessLine(this.#host.init, this.#stream.remoteAddr, answered),
       took,
     );
     this.#completed.resolve();
