@@ -10,7 +10,7 @@ const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url))
 Deno.test("the README's flag table shows every flag with the default --help shows", () => {
   const rows = new Map<string, string>();
   for (const line of readme.split("\n")) {
-    const cells = /^\| `--([a-z-]+)[^|]*\| ([^|]*?) *\|/.exec(line);
+    const cells = /^\| `--([a-z0-9-]+)[^|]*\| ([^|]*?) *\|/.exec(line);
     if (cells) rows.set(cells[1], cells[2]);
   }
   for (const flag of FLAGS) {

@@ -1,12 +1,12 @@
-// An HTTP/2 client with prior knowledge learns, in HTTP/2, that weft speaks HTTP/1.1 (RFC 9113 §3.4 and §7):
-// raw bytes, Node's http2 client, nghttp and curl.
+// With --no-http2, an HTTP/2 client with prior knowledge learns, in HTTP/2, that weft speaks HTTP/1.1 only
+// (RFC 9113 §3.4 and §7): raw bytes, Node's http2 client, nghttp and curl.
 import assert from "node:assert/strict";
 import { curl, hasTool, readAll, serverTest, writeAll } from "./_helpers.ts";
 
 const PREFACE = new TextEncoder().encode("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
 
 serverTest(
-  "HTTP/2 prior knowledge: SETTINGS, then GOAWAY with HTTP_1_1_REQUIRED and a reason, then close",
+  "--no-http2: a preface gets SETTINGS, then GOAWAY with HTTP_1_1_REQUIRED and a reason, then close",
   async (t) => {
     await t.server.ready; // readAll gives up after a second of silence: a worker still loading is silent
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
@@ -24,10 +24,11 @@ serverTest(
       conn.close();
     }
   },
+  { options: { http2: false } },
 );
 
 serverTest(
-  "HTTP/2 prior knowledge: Node's http2 client sees GOAWAY code 13; nghttp and curl report it",
+  "--no-http2: Node's http2 client sees GOAWAY code 13; nghttp and curl report it",
   async (t) => {
     const url = `http://127.0.0.1:${t.port}/`;
     const script = `const s = require("node:http2").connect(${JSON.stringify(url)});
@@ -50,4 +51,5 @@ s.on("error", () => {});`;
       assert.match(stderr, /GOAWAY, error=13/);
     }
   },
+  { options: { http2: false } },
 );

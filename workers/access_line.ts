@@ -50,7 +50,7 @@ export function accessLine(
     remote: (trusted ? forwardedClient(headers, init.proxyHeader) : null) ?? peer,
     method: head?.method,
     target: head?.target,
-    version: head === null ? undefined : `HTTP/1.${head.minorVersion}`,
+    version: head === null ? undefined : head.http2 ? "HTTP/2.0" : `HTTP/1.${head.minorVersion}`,
     status,
     bytes,
     referer: fieldValue(headers, "referer"),

@@ -9,9 +9,9 @@
  * @module
  */
 
-import { MAX_QUEUED, PAUSE_ABOVE, SendWindow, type StreamBudget, TAKEN_FROM } from "../lib/pool/flow.ts";
-import { encodeCount, encodeRegion, type FileRegion } from "../lib/pool/frame_payloads.ts";
-import { type Payload, payloadLength } from "../lib/pool/frames.ts";
+import { MAX_QUEUED, PAUSE_ABOVE, type StreamBudget, TAKEN_FROM } from "../lib/pool/flow.ts";
+import { encodeCount } from "../lib/pool/frame_payloads.ts";
+import type { Payload } from "../lib/pool/frames.ts";
 import { type ToMain, ToSocket } from "../lib/pool/frame_types.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
 import type { WorkerInit } from "../lib/config/resolve.ts";
@@ -27,7 +27,18 @@ import { ClientDeadline } from "./client_deadline.ts";
 import { Exchange, type ExchangeHost } from "./exchange.ts";
 import { Http1Response } from "./http1_response.ts";
 import type { KeptBodies } from "./kept_bodies.ts";
+import { Http2Session } from "./http2/session.ts";
+import { SocketWrites } from "./socket_writes.ts";
 import { type SessionHost, WebSocketSession } from "./websocket_session.ts";
+
+/** A protocol that takes a connection over from HTTP/1: a WebSocket (after a 101), HTTP/2 (after its preface). */
+interface Takeover {
+  receive(data: Uint8Array): void;
+  receiveEof(): void;
+  expire(now: number): void;
+  shutdown(): void;
+  gone(): void;
+}
 
 /** What a connection needs from its worker. */
 export interface ConnectionHost extends ExchangeHost, SessionHost {
@@ -52,15 +63,15 @@ export class Connection {
   readonly remoteAddr: Deno.NetAddr | Deno.UnixAddr;
   /** The protocol state: keep-alive, framing, the order of messages. */
   readonly protocol: ServerConnection;
-  /** How many acknowledged bytes may be on their way to the client. */
-  readonly window: SendWindow;
+  /** Its bytes on their way to the client, and the window they go through. */
+  readonly writes: SocketWrites;
   /** When the main thread handed over the bytes last read, and when they arrived (`epochNow`). */
   dataSentAt = 0;
   dataReceivedAt = 0;
   readonly #host: ConnectionHost;
   #exchange: Exchange | null = null;
-  /** The WebSocket the connection became, once upgraded. */
-  #session: WebSocketSession | null = null;
+  /** The protocol that took the connection over: a WebSocket, or HTTP/2. */
+  #session: Takeover | null = null;
   #gone = false;
   #paused = false;
   /** The body stream holds a chunk the app has not read: wait for its next read. */
@@ -74,7 +85,7 @@ export class Connection {
     this.remoteAddr = remoteAddr;
     this.#host = host;
     this.protocol = new ServerConnection({ limits: host.init.limits, addedFields: host.init.headers });
-    this.window = new SendWindow(host.budget);
+    this.writes = new SocketWrites(id, host.outbox, host.kept, host.budget);
     if (host.shuttingDown) this.protocol.closeAfterResponse();
     this.#deadline = new ClientDeadline(host.init.timeouts);
   }
@@ -107,51 +118,19 @@ export class Connection {
     this.drive();
   }
 
-  /** Hands bytes the response owns to the main thread (flow rule 3); they count as unwritten (rule 5). */
+  /** Hands bytes the response owns to the main thread (flow rule 3). */
   write(bytes: Payload): void {
-    const length = payloadLength(bytes);
-    if (length === 0) return;
-    this.window.sent(length);
-    this.#host.outbox.push(ToSocket.Write, this.id, bytes);
-  }
-
-  /** Hands over bytes to be acknowledged without waiting: a WebSocket's, counted in `bufferedAmount`. */
-  writeCounted(bytes: Payload): void {
-    this.window.sent(payloadLength(bytes));
-    this.#host.outbox.push(ToSocket.WriteAck, this.id, bytes);
+    this.writes.write(bytes);
   }
 
   /** The app upgraded the connection: the 101 goes out, and the main thread never answers its bytes as HTTP. */
   upgrade(upgrade: WebSocketUpgrade): void {
-    const early = this.protocol.upgrade();
+    const early = this.protocol.takeOver();
     this.write(switchingProtocols(withAddedFields(upgrade.fields, this.#host.init.headers), "weft"));
     this.#host.outbox.push(ToSocket.Upgraded, this.id);
     this.#deadline.clear();
     this.#session = new WebSocketSession(this, upgrade, this.#host.init.maxMessageSize, this.#host);
     if (early.length > 0) this.#session.receive(early);
-  }
-
-  /** Has the main thread read and write a file region (flow rule 10); resolves once it is out, or gone. */
-  writeFile(region: FileRegion): Promise<void> {
-    const written = this.window.regionWritten();
-    this.#host.outbox.push(ToSocket.WriteFile, this.id, encodeRegion(region));
-    return written;
-  }
-
-  /** Hands over shared or produced bytes, then waits while the window is full (flow rule 4). */
-  async writeAcked(bytes: Uint8Array): Promise<void> {
-    if (bytes.length === 0) return;
-    this.window.sent(bytes.length);
-    this.#host.outbox.push(ToSocket.WriteAck, this.id, bytes);
-    await this.window.room();
-  }
-
-  /** Has the main thread write its copy of a cached body (flow rule 9), or the bytes of one let go of. */
-  writeKept(body: Uint8Array): void {
-    const key = this.#host.kept.keyOf(body);
-    if (key === null) return this.write(body);
-    this.window.sent(body.length);
-    this.#host.outbox.push(ToSocket.WriteKept, this.id, encodeCount(key));
   }
 
   /** The response is done: its last bytes, `Slow` if its handler held the thread (ms), `End` (bytes read). */
@@ -168,11 +147,21 @@ export class Connection {
       while (!this.#gone && !this.#bodyFull && this.#step());
     } catch (e) {
       if (!(e instanceof HttpParseError)) throw e;
+      // RFC 9113 §3.4: a client with prior knowledge of HTTP/2 speaks it from its first byte.
+      if (e.code === "HTTP2_PREFACE" && this.#host.init.http2 !== null) return this.#toHttp2();
       this.#exchange?.sink?.fail(e);
       // A client that left mid-request waits for no answer.
       if (e.code === "TRUNCATED") this.close();
       else this.refuse(e.status, e.message, [], e.head);
     }
+  }
+
+  #toHttp2(): void {
+    const early = this.protocol.takeOver();
+    this.#host.outbox.push(ToSocket.Upgraded, this.id);
+    this.#deadline.clear();
+    this.#session = new Http2Session(this, this.#host);
+    this.#session.receive(early);
   }
 
   /** Handles one protocol event; false when there is nothing more to do now. */
@@ -233,8 +222,8 @@ export class Connection {
     if (this.#gone || this.#session !== null) return;
     if (this.protocol.mustClose) return this.close();
     // Flow rule 5: no next response while a megabyte of this connection is unwritten.
-    if (this.window.unwritten < MAX_QUEUED) return this.drive();
-    this.window.room(MAX_QUEUED).then(() => {
+    if (this.writes.window.unwritten < MAX_QUEUED) return this.drive();
+    this.writes.window.room(MAX_QUEUED).then(() => {
       if (!this.#gone && this.#exchange === null) this.drive();
     });
   }
@@ -293,7 +282,7 @@ export class Connection {
     if (this.#gone) return;
     this.#gone = true;
     this.#host.forget(this);
-    this.window.close();
+    this.writes.window.close();
     this.#exchange?.abandon(why);
     this.#session?.gone();
   }

@@ -120,8 +120,8 @@ export class Dispatcher implements ConnectionHost {
       connection.receive(payload);
     },
     Eof: (d, id) => d.#connections.get(id)?.receiveEof(),
-    Written: (d, id, payload) => d.#connections.get(id)?.window.written(decodeCount(payload)),
-    FileWritten: (d, id) => d.#connections.get(id)?.window.fileWritten(),
+    Written: (d, id, payload) => d.#connections.get(id)?.writes.window.written(decodeCount(payload)),
+    FileWritten: (d, id) => d.#connections.get(id)?.writes.window.fileWritten(),
     Gone: (d, id) => d.#connections.get(id)?.forget("the client went away"),
     MetricsPage: (d, id, payload) => d.#metricsWaiting.get(id)?.(decoder.decode(payload)),
   });

@@ -62,20 +62,20 @@ export class Http1Response implements ResponseStream {
     this.flush();
     const framed = this.#connection.protocol.sendBody(part);
     // Framed as is (a length), the cached body goes by its key; otherwise the framed copy is the reply's own.
-    if (framed === part) this.#connection.writeKept(part);
+    if (framed === part) this.#connection.writes.kept(part);
     else this.#connection.write(framed);
   }
 
   produced(part: Uint8Array): Promise<void> {
     this.flush();
-    return this.#connection.writeAcked(this.#connection.protocol.sendBody(part));
+    return this.#connection.writes.acked(this.#connection.protocol.sendBody(part));
   }
 
   region(region: FileRegion): Promise<void> {
     this.flush();
     // The protocol counts the region's bytes against the Content-Length, though they never pass through here.
     this.#connection.protocol.sendBody(region.end - region.start);
-    return this.#connection.writeFile(region);
+    return this.#connection.writes.file(region);
   }
 
   end(heldMs: number): void {

@@ -61,20 +61,20 @@ export class WebSocketSession implements SocketLink {
 
   /** Writes leave in order, so what is unwritten is the newest bytes: at most all the messages'. */
   get bufferedAmount(): number {
-    return Math.min(this.#connection.window.unwritten, this.#messageBytes);
+    return Math.min(this.#connection.writes.window.unwritten, this.#messageBytes);
   }
 
   send(data: string | Uint8Array): void {
     if (this.#protocol.closeSent || this.#ended) return;
     const frame = this.#protocol.message(data);
     this.#messageBytes += frame[0].length + frame[1].length;
-    this.#connection.writeCounted(frame);
+    this.#connection.writes.counted(frame);
     this.#host.messaged("sent");
   }
 
   close(code?: number, reason?: string): void {
     if (this.#protocol.closeSent || this.#ended) return;
-    this.#connection.writeCounted(this.#protocol.close(code, reason));
+    this.#connection.writes.counted(this.#protocol.close(code, reason));
     this.#closeBy = Date.now() + CLOSE_WAIT;
   }
 

@@ -38,6 +38,9 @@ export const FLAGS: readonly Flag[] = [
   on("reuse-port", "listening", "share the port with other weft processes (SO_REUSEPORT; --unstable-net)", {
     reusePort: true,
   }),
+  on("no-http2", "listening", "HTTP/1.1 only: an HTTP/2 preface gets GOAWAY, HTTP_1_1_REQUIRED", {
+    http2: false,
+  }, "HTTP/2 on"),
   int("workers", "listening", "worker count", "workers", 1, 1024, "CPU cores"),
   time("drain-timeout", "listening", "on shutdown, how long requests in flight may take", "drainTimeout", 0),
   time("load-timeout", "listening", "how long a worker may take to load the app", "loadTimeout", 0.001),

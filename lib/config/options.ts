@@ -127,6 +127,12 @@ export interface ServeOptions extends ListenOptions, FileServerOptions, ServerLi
    */
   log?: LogFormat;
   /**
+   * Speak HTTP/2 with a client that opens with its preface (prior knowledge,
+   * RFC 9113 §3.4); `false` answers it with GOAWAY, HTTP_1_1_REQUIRED.
+   * @default {true}
+   */
+  http2?: boolean;
+  /**
    * Development mode: watch the root (and the app's folder); on a change,
    * pages reload (stylesheets are swapped in place), and a changed app is
    * reloaded worker by worker. Nothing is cached, and an app that throws
@@ -241,6 +247,7 @@ export const DEFAULTS = Object.freeze({
   trustProxy: false,
   serverTiming: false,
   dev: false,
+  http2: true,
   proxyHeader: "x-forwarded-for" as ProxyHeader,
   trustedProxies: [] as readonly string[],
   drainTimeout: 10_000,

@@ -11,6 +11,7 @@ import type { LogFormat } from "../access_log.ts";
 import type { ProxyHeader } from "../http/forwarded.ts";
 import { checkField } from "../http/added_fields.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "../http/limits.ts";
+import type { Http2Limits } from "../http2/limits.ts";
 import { DEFAULTS, fileServerOptions, type ResolvedFileServerOptions, type ServeOptions } from "./options.ts";
 
 /** What a worker needs to know before its first frame; sent once, as its first message. */
@@ -32,6 +33,8 @@ export interface WorkerInit {
   maxInFlight: number;
   /** The largest WebSocket message taken, in bytes. */
   maxMessageSize: number;
+  /** What an HTTP/2 connection allows (the defaults of `lib/http2/limits.ts` for the rest); `null`: HTTP/1 only. */
+  http2: Partial<Http2Limits> | null;
   /** The access log's format, or `null` for no access log. */
   log: LogFormat | null;
   /** Whether connections arrive over TLS (requests then have `https:` URLs). */
@@ -133,6 +136,10 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
       },
       maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
+      // One limit on a request's fields for both protocols: HTTP/2 counts 32 more bytes a field.
+      http2: options.http2 ?? DEFAULTS.http2
+        ? { maxHeaderListSize: options.maxHeaderSize ?? DEFAULTS.maxHeaderSize }
+        : null,
       log: options.log ?? null,
       trustProxy,
       proxyHeader: options.proxyHeader ?? DEFAULTS.proxyHeader,

@@ -268,9 +268,10 @@ export class ServerConnection {
     return tail;
   }
 
-  /** The request is answered with a 101 (`switchingProtocols`): HTTP is over; the bytes after it are returned. */
-  upgrade(): Uint8Array {
-    if (this.#reading !== "done" || this.#writing !== "idle") throw new Error("No request awaits a 101");
+  /** HTTP/1 is over (a 101 answered the request, or an HTTP/2 preface came): the unparsed bytes, for what follows. */
+  takeOver(): Uint8Array {
+    const answered = this.#reading === "done" && this.#writing === "idle";
+    if (!answered && !this.#http2Preface) throw new Error("Nothing to take over");
     [this.#reading, this.#writing, this.#keepAlive] = ["closed", "done", false];
     return this.#input.take(this.#input.length).slice();
   }

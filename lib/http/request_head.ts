@@ -28,6 +28,8 @@ export interface RequestHead {
   minorVersion: number;
   /** Field lines in order as `[lower-case name, value]`, OWS trimmed. */
   headers: [string, string][];
+  /** It came over HTTP/2 (as fields of HTTP/1.1 semantics: `host` from `:authority`). */
+  http2?: boolean;
 }
 
 /**

@@ -23,7 +23,7 @@ import { checkFrame, type Frame, FrameReader } from "./frame_reader.ts";
 import { type HeaderBlock, HeaderBlocks } from "./header_block.ts";
 import { DEFAULT_HTTP2_LIMITS, type Http2Limits } from "./limits.ts";
 import { growWindow, Http2Output } from "./output.ts";
-import { DEFAULT_PEER_SETTINGS, ourSettings, type PeerSettings, readSettings } from "./settings.ts";
+import { DEFAULT_PEER_SETTINGS, ourSettings, type PeerSettings, receiveSettings } from "./settings.ts";
 import { type Http2Stream, RecentlyClosed } from "./stream.ts";
 import { StreamsIn } from "./streams_in.ts";
 import { StreamsOut } from "./streams_out.ts";
@@ -148,6 +148,16 @@ export class Http2Connection {
     this.#out.send(stream, data);
   }
 
+  /** Whether we may still send on `stream` (it is open, and our side not ended). */
+  isSending(stream: number): boolean {
+    return this.#streams.get(stream)?.localOpen ?? false;
+  }
+
+  /** Whether `stream` is open, on either side. */
+  isOpen(stream: number): boolean {
+    return this.#streams.has(stream);
+  }
+
   /** Bytes queued on `stream` and not yet sent. */
   queued(stream: number): number {
     return this.#streams.get(stream)?.queued ?? 0;
@@ -235,20 +245,10 @@ export class Http2Connection {
   }
 
   #onSettings(frame: Frame): void {
-    checkFrame(frame, null, false);
-    if (frame.flags & Flag.ACK) {
-      if (frame.payload.length !== 0) {
-        throw new Http2Error(ErrorCode.FRAME_SIZE_ERROR, 0, "RFC 9113 §6.5: a SETTINGS ACK with a payload");
-      }
-      return;
-    }
+    const before = receiveSettings(frame, this.#peer);
+    if (before === null) return;
     this.#settingsSeen = true;
-    const before = { ...this.#peer };
-    readSettings(frame.payload, this.#peer);
-    // §6.9.2: a change of the initial window moves every stream's window by the difference.
-    if (!this.#out.moveWindows(this.#peer.initialWindowSize - before.initialWindowSize)) {
-      throw new Http2Error(ErrorCode.FLOW_CONTROL_ERROR, 0, "RFC 9113 §6.9.2: a window above 2^31-1");
-    }
+    this.#out.moveWindows(this.#peer.initialWindowSize - before.initialWindowSize);
     if (this.#peer.headerTableSize !== before.headerTableSize) {
       this.#output.encoder.resize(Math.min(this.#peer.headerTableSize, 4096));
     }

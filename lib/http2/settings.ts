@@ -7,6 +7,7 @@
 
 import {
   ErrorCode,
+  Flag,
   Http2Error,
   INITIAL_WINDOW,
   MAX_FRAME_SIZE,
@@ -15,6 +16,7 @@ import {
   Setting,
 } from "./frame.ts";
 import type { Http2Limits } from "./limits.ts";
+import { checkFrame, type Frame } from "./frame_reader.ts";
 
 /** What the peer said it accepts, with the defaults of §6.5.2 until it says otherwise. */
 export interface PeerSettings {
@@ -32,6 +34,18 @@ export const DEFAULT_PEER_SETTINGS: Readonly<PeerSettings> = Object.freeze({
   maxFrameSize: MIN_FRAME_SIZE,
   maxHeaderListSize: Infinity,
 });
+
+/** A SETTINGS frame (§6.5): null for an ACK (which must be empty), else read onto `peer`, which was `before`. */
+export function receiveSettings(frame: Frame, peer: PeerSettings): PeerSettings | null {
+  checkFrame(frame, null, false);
+  if (frame.flags & Flag.ACK) {
+    if (frame.payload.length === 0) return null;
+    throw new Http2Error(ErrorCode.FRAME_SIZE_ERROR, 0, "RFC 9113 §6.5: a SETTINGS ACK with a payload");
+  }
+  const before = { ...peer };
+  readSettings(frame.payload, peer);
+  return before;
+}
 
 /**
  * Reads a SETTINGS payload onto `settings`; throws {@linkcode Http2Error} for the connection.

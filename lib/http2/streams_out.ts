@@ -102,14 +102,15 @@ export class StreamsOut {
     s.sendWindow = grown;
   }
 
-  /** Moves every stream's send window by `delta` (§6.9.2); false when one would pass 2^31 - 1. */
-  moveWindows(delta: number): boolean {
+  /** Moves every stream's send window by `delta`: the peer changed its initial window (§6.9.2). */
+  moveWindows(delta: number): void {
     for (const s of this.#streams.values()) {
       const grown = growWindow(s.sendWindow, delta);
-      if (grown === null) return false;
+      if (grown === null) {
+        throw new Http2Error(ErrorCode.FLOW_CONTROL_ERROR, 0, "RFC 9113 §6.9.2: a window above 2^31-1");
+      }
       s.sendWindow = grown;
     }
-    return true;
   }
 
   /** Sends what the windows allow, tells of queues that emptied after a wait, and forgets ended streams. */

@@ -1,0 +1,213 @@
+// HTTP/2 with prior knowledge (RFC 9113 §3.4) over TCP, with real clients: curl, nghttp, h2load and Node's http2
+// client, on files and an app; a stream the client resets aborts its handler; a broken frame gets GOAWAY and the
+// server goes on; shutdown sends GOAWAY and lets a stream in flight finish.
+import assert from "node:assert/strict";
+import { eventually } from "../lib/_test_utils.ts";
+import { ErrorCode, FrameType } from "../lib/http2/frame.ts";
+import { join, TestClient } from "../lib/http2/_test_utils.ts";
+import {
+  curl,
+  hasTool,
+  makeRoot,
+  readAll,
+  serverTest,
+  startDeno,
+  startServer,
+  weftArgs,
+  writeAll,
+} from "./_helpers.ts";
+
+const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
+const BIG = Uint8Array.from({ length: 3_000_000 }, (_, i) => (i * 7919) % 251);
+const FILES = { "index.html": "<h1>home</h1>", "big.bin": BIG };
+const hasCurl = await hasTool("curl");
+const hasNghttp = await hasTool("nghttp", ["--version"]);
+const hasNode = await hasTool("node");
+
+/**
+ * Runs an ES module in Node after a prelude: `client`, an HTTP/2 session to `url`, and `get(path, headers, body)`,
+ * which resolves to the response's head and body bytes. Returns its stdout, trimmed.
+ */
+async function node(url: string, code: string): Promise<string> {
+  const prelude = `import http2 from "node:http2";
+const client = http2.connect(${JSON.stringify(url)});
+const get = (path, headers = {}, body) => new Promise((resolve, reject) => {
+  const req = client.request({ ":path": path, ":method": body ? "POST" : "GET", ...headers });
+  const chunks = []; let head; req.on("response", (h) => head = h); req.on("data", (c) => chunks.push(c));
+  req.on("end", () => resolve({ head, body: Buffer.concat(chunks) })); req.on("error", reject);
+  req.end(body);
+});
+`;
+  const out = await new Deno.Command("node", {
+    args: ["--input-type=module", "-e", prelude + code],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  return new TextDecoder().decode(out.stdout).trim();
+}
+
+Deno.test(
+  "HTTP/2 with curl: a page, a range, HEAD, a 404, and the log says HTTP/2.0",
+  { ignore: !hasCurl },
+  async () => {
+    const root = await makeRoot(FILES);
+    const weft = await startDeno(weftArgs(root, "--port", "0"));
+    try {
+      const url = `http://127.0.0.1:${weft.port}`;
+      const page = await curl("-si", "--http2-prior-knowledge", `${url}/`);
+      assert.match(page.stdout, /^HTTP\/2 200 \r\n/);
+      assert.match(page.stdout, /\r\ncontent-type: text\/html; charset=utf-8\r\n/);
+      assert.match(page.stdout, /\r\ncontent-length: 13\r\n/);
+      assert.match(page.stdout, /\r\n\r\n<h1>home<\/h1>$/);
+      const range = await curl("-si", "--http2-prior-knowledge", "-r", "10-19", `${url}/big.bin`);
+      assert.match(range.stdout, /^HTTP\/2 206 /);
+      assert.match(range.stdout, /\r\ncontent-range: bytes 10-19\/3000000\r\n/);
+      const head = await curl("-sI", "--http2-prior-knowledge", `${url}/big.bin`);
+      assert.match(head.stdout, /\r\ncontent-length: 3000000\r\n/);
+      const missing = await curl(
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{http_version}",
+        "--http2-prior-knowledge",
+        `${url}/nope`,
+      );
+      assert.equal(missing.stdout, "404 2");
+      await eventually(() => /"GET \/big\.bin HTTP\/2\.0" 206 10\n/.test(weft.stdout));
+    } finally {
+      await weft.stop();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
+
+serverTest(
+  "HTTP/2 with Node's client: 20 streams at once, a 3 MB file whole, a body up to the app",
+  async (t) => {
+    const out = await node(
+      `http://127.0.0.1:${t.port}`,
+      `const pages = (await Promise.all(Array.from({ length: 20 }, () => get("/")))).map((r) => r.body);
+const big = (await get("/big.bin")).body;
+let sum = 0; for (const b of big) sum = (sum + b) % 1000003;
+console.log(JSON.stringify({ pages: new Set(pages.map(String)).size, first: String(pages[0]), big: big.length, sum }));
+client.close();`,
+    );
+    let sum = 0;
+    for (const b of BIG) sum = (sum + b) % 1000003;
+    assert.deepEqual(JSON.parse(out), { pages: 1, first: "<h1>home</h1>", big: 3_000_000, sum });
+  },
+  { files: FILES, ignore: !hasNode },
+);
+
+serverTest(
+  "HTTP/2 to an app: the Request, a posted body, cookies, a stream; a reset aborts request.signal",
+  async (t) => {
+    const out = await node(
+      `http://127.0.0.1:${t.port}`,
+      `const info = JSON.parse((await get("/info?x=1", { "x-custom": "yes" })).body);
+const echo = (await get("/echo", {}, "x".repeat(200000))).body;
+const cookies = (await get("/cookies")).head["set-cookie"];
+const stream = String((await get("/slow-stream")).body);
+const waiting = client.request({ ":path": "/wait-for-abort" });
+waiting.on("error", () => {});
+await new Promise((r) => setTimeout(r, 200));
+waiting.close(http2.constants.NGHTTP2_CANCEL);
+let aborted = "0";
+for (let i = 0; i < 50 && aborted === "0"; i++) {
+  await new Promise((r) => setTimeout(r, 50));
+  aborted = String((await get("/aborted")).body);
+}
+console.log(JSON.stringify({ info, echo: echo.length, cookies, stream, aborted }));
+client.close();`,
+    );
+    const result = JSON.parse(out);
+    assert.equal(result.info.url, `http://127.0.0.1:${t.port}/info?x=1`);
+    assert.deepEqual([result.info.method, result.info.custom, result.info.remote], [
+      "GET",
+      "yes",
+      "127.0.0.1",
+    ]);
+    assert.equal(result.echo, 200000);
+    assert.deepEqual(result.cookies, ["a=1; Path=/", "b=2; Path=/; HttpOnly"]);
+    assert.equal(result.stream, "first second");
+    assert.equal(result.aborted, "1", "RST_STREAM aborted the handler's signal");
+  },
+  { ignore: !hasNode, options: { app: CONTRACT } },
+);
+
+serverTest("HTTP/2 with nghttp and h2load: concurrent streams all answered", async (t) => {
+  const url = `http://127.0.0.1:${t.port}`;
+  const nghttp = await new Deno.Command("nghttp", {
+    args: ["-n", "-s", `${url}/`, `${url}/big.bin`, `${url}/nope`],
+    stdout: "piped",
+  }).output();
+  const table = new TextDecoder().decode(nghttp.stdout);
+  assert.match(table, / 200 +13 \/\n/);
+  assert.match(table, / 200 +2M \/big\.bin\n/);
+  assert.match(table, / 404 .* \/nope\n/);
+  if (!await hasTool("h2load", ["--version"])) return;
+  const load = await new Deno.Command("h2load", {
+    args: ["-n", "2000", "-c", "4", "-m", "10", `${url}/`],
+    stdout: "piped",
+  })
+    .output();
+  assert.match(new TextDecoder().decode(load.stdout), /2000 succeeded, 0 failed, 0 errored/);
+}, { files: FILES, ignore: !hasNghttp });
+
+serverTest(
+  "HTTP/2: a frame out of place gets GOAWAY with PROTOCOL_ERROR, and the server goes on",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    try {
+      // DATA on a stream never opened (RFC 9113 §5.1: a connection error).
+      await writeAll(
+        conn,
+        join(client.preface(), new Uint8Array([0, 0, 1, FrameType.DATA, 0, 0, 0, 0, 1, 0x61])),
+      );
+      const { text, closed } = await readAll(conn, 3000);
+      const frames = client.read(Uint8Array.from(text, (c) => c.charCodeAt(0)));
+      const goaway = frames.find((f) => f.type === FrameType.GOAWAY)!;
+      assert.equal(new DataView(goaway.payload.buffer).getUint32(4), ErrorCode.PROTOCOL_ERROR);
+      assert.match(new TextDecoder().decode(goaway.payload.subarray(8)), /RFC 9113 §5\.1/);
+      assert.ok(closed);
+    } finally {
+      conn.close();
+    }
+    const after = await fetch(t.url("/"));
+    assert.equal(await after.text(), "<h1>home</h1>");
+  },
+  { files: FILES },
+);
+
+Deno.test(
+  "HTTP/2: shutdown sends GOAWAY, and a download in flight finishes",
+  { ignore: !hasNode },
+  async () => {
+    const t = await startServer(FILES);
+    const script = `import http2 from "node:http2";
+const client = http2.connect(${JSON.stringify(`http://127.0.0.1:${t.port}`)});
+let goaway = null; client.on("goaway", (code) => goaway = code);
+const req = client.request({ ":path": "/big.bin" });
+let bytes = 0; req.on("data", (c) => { if (bytes === 0) console.log("started"); bytes += c.length; req.pause(); setTimeout(() => req.resume(), 5); });
+req.on("end", () => { console.log(JSON.stringify({ bytes, goaway })); client.close(); });
+req.on("error", (e) => console.log(JSON.stringify({ error: String(e), bytes })));`;
+    const child = new Deno.Command("node", { args: ["--input-type=module", "-e", script], stdout: "piped" })
+      .spawn();
+    let printed = "";
+    const reading = (async () => {
+      for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) printed += text;
+    })();
+    try {
+      await eventually(() => printed.includes("started"), 10_000);
+      await t.close(); // aborts, and waits until every connection is closed
+      await reading;
+      assert.deepEqual(JSON.parse(printed.trim().split("\n").at(-1)!), { bytes: 3_000_000, goaway: 0 });
+    } finally {
+      await child.status;
+    }
+  },
+);

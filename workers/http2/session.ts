@@ -1,0 +1,243 @@
+/**
+ * Rule: an HTTP/2 connection in its worker (it is pinned there: its HPACK
+ * tables and windows live here). The core's events drive exchanges, one per
+ * stream, each answering through its own response stream; what the core
+ * writes goes to the main thread as it comes. A reset stream abandons its
+ * exchange; shutdown sends GOAWAY and lets open streams finish; a connection
+ * with no stream open for the idle timeout is closed.
+ *
+ * @module
+ */
+
+import { HttpParseError } from "../../lib/http/errors.ts";
+import type { RequestEvent } from "../../lib/http/events.ts";
+import { parseRequestTarget } from "../../lib/http/request_target.ts";
+import { Http2Connection } from "../../lib/http2/connection.ts";
+import type { Http2Event } from "../../lib/http2/events.ts";
+import { ErrorCode } from "../../lib/http2/frame.ts";
+import type { Http2Request } from "../../lib/http2/request_fields.ts";
+import type { Connection, ConnectionHost } from "../connection.ts";
+import { Exchange } from "../exchange.ts";
+import { Http2StreamResponse, type StreamOwner } from "./stream_response.ts";
+
+/** The driver of one HTTP/2 connection. */
+export class Http2Session implements StreamOwner {
+  readonly #connection: Connection;
+  readonly #host: ConnectionHost;
+  readonly #core: Http2Connection;
+  readonly #streams = new Map<number, { response: Http2StreamResponse; exchange: Exchange | null }>();
+  /** Producers waiting for their stream's queue to go out. */
+  readonly #waiting = new Map<number, () => void>();
+  /** The wait for room on the socket, shared by the streams that produce. */
+  #socketRoom: Promise<void> | null = null;
+  /** A read of the core's events is queued (`#written`). */
+  #driveSoon = false;
+  /** When the last stream ended (or the session began), for the idle timeout. */
+  #idleSince = Date.now();
+
+  /** Takes over `connection` from HTTP/1, whose parser saw the client's preface. */
+  constructor(connection: Connection, host: ConnectionHost) {
+    this.#connection = connection;
+    this.#host = host;
+    this.#core = new Http2Connection(host.init.http2 ?? {});
+    this.#write();
+  }
+
+  get connection(): Connection {
+    return this.#connection;
+  }
+
+  get addedFields(): readonly [string, string][] {
+    return this.#host.init.headers;
+  }
+
+  /** Bytes the main thread read. */
+  receive(data: Uint8Array): void {
+    this.#core.receive(data);
+    this.#drive();
+  }
+
+  /** The client will send nothing more. */
+  receiveEof(): void {
+    this.#core.receiveEof();
+    this.#drive();
+  }
+
+  /** Handlers that took too long get 503 (or a reset once answering); an idle connection closes. */
+  expire(now: number): void {
+    const { handler, idle } = this.#host.init.timeouts;
+    for (const [stream, { exchange }] of this.#streams) {
+      if (!exchange?.isOverdue(now, handler)) continue;
+      exchange.abandon("The handler took too long to answer", 503);
+      this.#refuse(stream, 503, "The handler took too long to answer");
+    }
+    if (this.#streams.size === 0 && now - this.#idleSince > idle) {
+      this.#core.goAway(ErrorCode.NO_ERROR, "idle");
+      this.#write();
+      this.#connection.close();
+    }
+  }
+
+  /** Graceful shutdown (RFC 9113 §6.8): GOAWAY; open streams finish, their handlers' signals aborted. */
+  shutdown(): void {
+    this.#core.goAway(ErrorCode.NO_ERROR, "the server is shutting down");
+    for (const { exchange } of this.#streams.values()) exchange?.abort();
+    this.#write();
+    if (this.#core.done) this.#connection.close();
+  }
+
+  /** The connection is over: every exchange is abandoned. */
+  gone(): void {
+    for (const { exchange } of this.#streams.values()) exchange?.abandon("the client went away");
+    for (const wake of this.#waiting.values()) wake();
+  }
+
+  respond(stream: number, status: number, fields: [string, string][]): void {
+    this.#core.respond(stream, status, fields);
+    this.#written();
+  }
+
+  send(stream: number, data: Uint8Array): void {
+    this.#core.send(stream, data);
+    this.#written();
+  }
+
+  end(stream: number): void {
+    this.#core.end(stream);
+    this.#written();
+  }
+
+  reset(stream: number, code: number): void {
+    this.#core.reset(stream, code);
+    this.#written();
+  }
+
+  async room(stream: number): Promise<void> {
+    if (this.#core.queued(stream) > 0 && !this.#connection.isGone) {
+      await new Promise<void>((wake) => this.#waiting.set(stream, wake));
+    }
+    // The window wakes one waiter: the streams share one wait for it.
+    this.#socketRoom ??= this.#connection.writes.window.room().finally(() => (this.#socketRoom = null));
+    await this.#socketRoom;
+  }
+
+  consumed(stream: number, bytes: number): void {
+    this.#core.consumed(stream, bytes);
+    this.#written();
+  }
+
+  exchangeEnded(stream: number): void {
+    const entry = this.#streams.get(stream);
+    this.#streams.delete(stream);
+    this.#wake(stream);
+    // An exchange that ended without ending its stream (abandoned) resets it; one whose answer is complete
+    // while the client still sends asks it to stop (RFC 9113 §8.1: NO_ERROR).
+    if (entry !== undefined && !entry.response.isGone && this.#core.isOpen(stream)) {
+      this.#core.reset(stream, this.#core.isSending(stream) ? ErrorCode.CANCEL : ErrorCode.NO_ERROR);
+    }
+    if (this.#streams.size === 0) this.#idleSince = Date.now();
+    this.#write();
+    if (this.#core.done) this.#connection.close();
+  }
+
+  #drive(): void {
+    for (let event = this.#core.nextEvent(); !this.#connection.isGone; event = this.#core.nextEvent()) {
+      if (event.type === "need-data") return this.#write();
+      if (event.type === "closed") {
+        this.#write();
+        return this.#connection.close();
+      }
+      const handle = this.#handlers[event.type] as (e: Http2Event) => void;
+      handle(event);
+    }
+  }
+
+  /** What each event does: a table that must name them all. */
+  readonly #handlers: {
+    [T in Exclude<Http2Event["type"], "need-data" | "closed">]: (e: Http2Event & { type: T }) => void;
+  } = {
+    request: (e) => this.#open(e.stream, e.request, e.endStream),
+    data: (e) => this.#streams.get(e.stream)?.response.received(e.data),
+    end: (e) => this.#streams.get(e.stream)?.response.sink?.end(),
+    reset: (e) => {
+      const entry = this.#streams.get(e.stream);
+      entry?.response.resetByPeer();
+      entry?.exchange?.abandon(e.reason);
+      this.#wake(e.stream);
+    },
+    drained: (e) => this.#wake(e.stream),
+    // The client is leaving: its open streams still finish, then the connection closes.
+    goaway: () => {},
+    error: (e) => {
+      for (const { exchange } of this.#streams.values()) exchange?.abandon(e.error.message);
+    },
+  };
+
+  #open(stream: number, request: Http2Request, endStream: boolean): void {
+    const { method, path, authority, fields, contentLength } = request;
+    const headers = fields.some(([name]) => name === "host")
+      ? fields
+      : [["host", authority] as [string, string], ...fields];
+    let target;
+    try {
+      target = parseRequestTarget(method, path);
+    } catch (e) {
+      if (!(e instanceof HttpParseError)) throw e;
+      return this.#refuse(stream, e.status, e.message);
+    }
+    // RFC 9110 §15.6.4: 503 with Retry-After while the worker is at its in-flight limit.
+    if (!this.#host.admits(target.path)) {
+      return this.#refuse(stream, 503, "The server is at capacity, try again shortly");
+    }
+    const { dataSentAt, dataReceivedAt } = this.#connection;
+    const response = new Http2StreamResponse(this, stream, method, dataSentAt, dataReceivedAt);
+    const event: RequestEvent = {
+      type: "request",
+      head: { method, target: path, minorVersion: 1, headers, http2: true },
+      target,
+      body: endStream ? 0 : contentLength ?? "chunked",
+    };
+    const entry = { response, exchange: null as Exchange | null };
+    this.#streams.set(stream, entry);
+    const exchange = entry.exchange = new Exchange(response, event, this.#host);
+    response.sink = exchange.sink;
+    void exchange.run();
+  }
+
+  /** Answers `stream` with an error of weft's own, and ends it. */
+  #refuse(stream: number, status: number, message: string): void {
+    const text = new TextEncoder().encode(`${status} ${message}\n`);
+    const fields: [string, string][] = [["content-type", "text/plain; charset=utf-8"]];
+    // RFC 9110 §10.2.3: a 503 says when to try again.
+    if (status === 503) fields.push(["retry-after", "1"]);
+    this.#core.respond(stream, status, fields);
+    this.#core.send(stream, text);
+    this.#core.end(stream);
+    this.#write();
+  }
+
+  #wake(stream: number): void {
+    this.#waiting.get(stream)?.();
+    this.#waiting.delete(stream);
+  }
+
+  /**
+   * After a stream wrote: hand its bytes over, and soon read the core's events, since sending one stream's
+   * data may have emptied another's queue (`drained`) with no byte from the client to drive it.
+   */
+  #written(): void {
+    this.#write();
+    if (this.#driveSoon) return;
+    this.#driveSoon = true;
+    queueMicrotask(() => {
+      this.#driveSoon = false;
+      this.#drive();
+    });
+  }
+
+  /** Hands what the core wrote to the main thread, acknowledged (flow rule 4), so producers can wait for room. */
+  #write(): void {
+    const out = this.#core.takeOutput();
+    if (out !== null) this.#connection.writes.counted(out);
+  }
+}

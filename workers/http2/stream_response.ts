@@ -1,0 +1,157 @@
+/**
+ * Rule: one HTTP/2 stream as a response stream. Its head is a field block
+ * (the added fields in, no reason phrase, a Content-Length only when the
+ * reply knows it); its body goes through the core's windows, and a producer
+ * waits until the stream's queue is out and the socket has room. A file
+ * region is read here in pieces (the main thread writes whole HTTP/1 bytes
+ * only); a reset stream takes nothing more.
+ *
+ * @module
+ */
+
+import type { WebSocketUpgrade } from "../../lib/app/upgrade.ts";
+import { withAddedFields } from "../../lib/http/added_fields.ts";
+import { currentHttpDate } from "../../lib/http/response.ts";
+import type { ResponseInit } from "../../lib/http/response_framing.ts";
+import { ErrorCode } from "../../lib/http2/frame.ts";
+import type { FileRegion } from "../../lib/pool/frame_payloads.ts";
+import type { BodySink } from "../body_sink.ts";
+import type { ResponseStream } from "../stream.ts";
+
+/** What a stream needs from its session. */
+export interface StreamOwner {
+  /** The connection: its id, the client's address, whether it is gone. */
+  readonly connection: {
+    readonly id: number;
+    readonly remoteAddr: Deno.NetAddr | Deno.UnixAddr;
+    readonly isGone: boolean;
+  };
+  readonly addedFields: readonly [string, string][];
+  respond(stream: number, status: number, fields: [string, string][]): void;
+  send(stream: number, data: Uint8Array): void;
+  end(stream: number): void;
+  reset(stream: number, code: number): void;
+  /** Resolves once `stream`'s queue is out and the socket has room. */
+  room(stream: number): Promise<void>;
+  /** The reader took what was pushed: credit it to the client. */
+  consumed(stream: number, bytes: number): void;
+  exchangeEnded(stream: number): void;
+}
+
+/** Fields the stream sets itself, from what the reply says. */
+const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
+/** Bytes of a file region read at a time. */
+const REGION_PIECE = 65536;
+
+/** One request's response on an HTTP/2 connection. */
+export class Http2StreamResponse implements ResponseStream {
+  readonly #owner: StreamOwner;
+  readonly #stream: number;
+  readonly method: string;
+  readonly dataSentAt: number;
+  readonly dataReceivedAt: number;
+  /** The request body the app reads, once the exchange has one. */
+  sink: BodySink | null = null;
+  /** Body bytes pushed to the sink and not yet credited. */
+  #unread = 0;
+  #reset = false;
+
+  /** The response on `stream` of `owner` to a `method` request whose bytes were sent and received at those times. */
+  constructor(owner: StreamOwner, stream: number, method: string, sentAt: number, receivedAt: number) {
+    this.#owner = owner;
+    this.#stream = stream;
+    this.method = method;
+    this.dataSentAt = sentAt;
+    this.dataReceivedAt = receivedAt;
+  }
+
+  get id(): number {
+    return this.#owner.connection.id;
+  }
+
+  get remoteAddr(): Deno.NetAddr | Deno.UnixAddr {
+    return this.#owner.connection.remoteAddr;
+  }
+
+  get isGone(): boolean {
+    return this.#reset || this.#owner.connection.isGone;
+  }
+
+  /** The client reset the stream, or broke a rule on it: nothing more is sent. */
+  resetByPeer(): void {
+    this.#reset = true;
+  }
+
+  /** Request body bytes arrived: to the app, credited when it reads them; dropped and credited without one. */
+  received(data: Uint8Array): void {
+    if (this.sink === null || this.sink.closed) return this.#owner.consumed(this.#stream, data.length);
+    this.sink.push(data);
+    this.#unread += data.length;
+  }
+
+  head(init: ResponseInit): void {
+    const fields: [string, string][] = [];
+    for (const [name, value] of withAddedFields(init.headers ?? [], this.#owner.addedFields)) {
+      if (!FRAMING.has(name.toLowerCase())) fields.push([name, value]);
+    }
+    const bodiless = init.status === 204 || init.status === 304;
+    if (init.contentLength !== undefined && !bodiless) {
+      fields.push(["content-length", String(init.contentLength)]);
+    }
+    fields.push(["date", currentHttpDate()], ["server", "weft"]);
+    this.#owner.respond(this.#stream, init.status, fields);
+  }
+
+  bytes(part: Uint8Array): void {
+    if (!this.isGone) this.#owner.send(this.#stream, part);
+  }
+
+  kept(part: Uint8Array): void {
+    this.bytes(part);
+  }
+
+  flush(): void {
+    // Each part is handed to the session as it comes; nothing waits here.
+  }
+
+  async produced(part: Uint8Array): Promise<void> {
+    if (this.isGone) return;
+    this.#owner.send(this.#stream, part);
+    await this.#owner.room(this.#stream);
+  }
+
+  async region(region: FileRegion): Promise<void> {
+    using file = await Deno.open(region.path);
+    await file.seek(region.start, Deno.SeekMode.Start);
+    for (let at = region.start; at < region.end && !this.isGone;) {
+      const piece = new Uint8Array(Math.min(REGION_PIECE, region.end - at));
+      const n = await file.read(piece);
+      if (n === null) throw new Error(`${region.path} ended at ${at} of ${region.end} bytes`);
+      at += n;
+      await this.produced(piece.subarray(0, n));
+    }
+  }
+
+  end(): void {
+    if (!this.isGone) this.#owner.end(this.#stream);
+  }
+
+  cutOff(): void {
+    if (!this.isGone) this.#owner.reset(this.#stream, ErrorCode.INTERNAL_ERROR);
+  }
+
+  upgrade(_upgrade: WebSocketUpgrade): void {
+    // RFC 8441 is not spoken: an app cannot accept a WebSocket over HTTP/2 (no Upgrade field reaches it).
+    throw new Error("a WebSocket over HTTP/2 is not supported");
+  }
+
+  bodyPulled(): void {
+    if (this.#unread === 0 || this.isGone) return;
+    this.#owner.consumed(this.#stream, this.#unread);
+    this.#unread = 0;
+  }
+
+  exchangeEnded(): void {
+    this.#owner.exchangeEnded(this.#stream);
+  }
+}
