@@ -1,6 +1,6 @@
 /**
- * Opens the listening socket the options ask for: plain TCP, TLS over TCP,
- * or a unix socket; with `reusePort`, a TCP port shared with other processes.
+ * Opens the listening socket the options ask for: plain TCP, TLS over TCP
+ * (offering HTTP/2 by ALPN unless `http2` is false), or a unix socket; with `reusePort`, a TCP port shared with other processes.
  * An option that cannot be used as given is a {@linkcode ListenOptionError}
  * naming it; the runtime's own errors (address in use, no permission) pass
  * through as they are.
@@ -44,7 +44,7 @@ export class ListenOptionError extends TypeError {
  * assert.throws(() => listen({ key: "k" }), ListenOptionError);
  * ```
  */
-export function listen(options: ListenOptions): Listening {
+export function listen(options: ListenOptions & { http2?: boolean }): Listening {
   const { hostname = DEFAULTS.hostname, port = DEFAULTS.port, unix, cert, key, reusePort = false } = options;
   if ((cert === undefined) !== (key === undefined)) {
     throw cert === undefined
@@ -74,7 +74,12 @@ export function listen(options: ListenOptions): Listening {
     return { listener: Deno.listen({ hostname, port, reusePort }), secure: false };
   }
   try {
-    return { listener: Deno.listenTls({ hostname, port, cert, key, reusePort }), secure: true };
+    // RFC 7301: h2 first, so a client that speaks both picks HTTP/2 (RFC 9113 §3.2).
+    const alpnProtocols = options.http2 ?? DEFAULTS.http2 ? ["h2", "http/1.1"] : ["http/1.1"];
+    return {
+      listener: Deno.listenTls({ hostname, port, cert, key, reusePort, alpnProtocols }),
+      secure: true,
+    };
   } catch (e) {
     // What is not about the address or a permission is about the certificate and key
     // (no certificate or key in the PEM: InvalidData; a key that does not match: Error).

@@ -25,13 +25,14 @@ export interface PageResult {
  * evaluates `expression` (a promise is awaited) and returns its value. With
  * `reload`, that runs once the page has loaded, and the expression waits for
  * the page to load again (which `reload` must bring about). Gives up after
- * `timeoutMs`, always closing the browser.
+ * `timeoutMs`, always closing the browser. `browserArgs` go to Chromium too.
  */
 export async function loadAndEvaluate(
   url: string,
   expression: string,
   timeoutMs = 30_000,
   reload?: (reloaded: Promise<void>) => Promise<void>,
+  browserArgs: string[] = [],
 ): Promise<PageResult> {
   const profile = await Deno.makeTempDir({ prefix: "weft-cdp-" });
   const browser = new Deno.Command("chromium", {
@@ -43,6 +44,7 @@ export async function loadAndEvaluate(
       "--disable-background-networking",
       "--remote-debugging-port=0",
       `--user-data-dir=${profile}`,
+      ...browserArgs,
       "about:blank",
     ],
     stdout: "null",

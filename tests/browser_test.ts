@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { serve } from "../mod.ts";
 import { loadAndEvaluate } from "./_cdp.ts";
 import { hasTool, serverTest } from "./_helpers.ts";
+import { makeCertificate } from "./_tls.ts";
 import { closeWebSocket, openWebSocket, within } from "./_websocket.ts";
 
 const chromium = await hasTool("chromium");
@@ -173,6 +174,40 @@ serverTest("browser: a <video> element loads a clip and seeks to its end by a ra
     `no request began past the middle of the clip: ${JSON.stringify(ranges)}`,
   );
 }, { files: { "media.html": MEDIA_PAGE }, ignore: !chromium });
+
+serverTest("browser: over HTTPS, Chromium speaks HTTP/2 (ALPN h2), and the video still seeks", async (t) => {
+  const clip = wavClip(CLIP_SECONDS);
+  await Deno.writeFile(`${t.root}/clip.wav`, clip);
+  const tls = await makeCertificate();
+  const controller = new AbortController();
+  const server = serve({
+    port: 0,
+    root: t.root,
+    cert: tls.cert,
+    key: tls.key,
+    workers: 2,
+    signal: controller.signal,
+  });
+  try {
+    const url = `https://localhost:${(server.addr as Deno.NetAddr).port}/media.html`;
+    const expression = `window.seekedNearEnd.then((seen) =>
+      ({ ...seen, protocol: performance.getEntriesByType("navigation")[0].nextHopProtocol }))`;
+    // The test CA is not the browser's: its certificate errors are ignored, nothing else is changed.
+    const { value, responses } = await loadAndEvaluate(url, expression, 30_000, undefined, [
+      "--ignore-certificate-errors",
+    ]);
+    const seen = value as { currentTime?: number; duration?: number; protocol?: string; error?: number };
+    assert.equal(seen.protocol, "h2");
+    assert.equal(seen.error, undefined, JSON.stringify(seen));
+    assert.equal(seen.currentTime, CLIP_SECONDS - 5);
+    const ranges = responses.filter((r) => r.url.endsWith("/clip.wav"));
+    assert.ok(ranges.length >= 2 && ranges.every((r) => r.status === 206), JSON.stringify(ranges));
+  } finally {
+    controller.abort();
+    await server.finished;
+    await Deno.remove(tls.dir, { recursive: true });
+  }
+}, { files: { "media.html": MEDIA_PAGE }, ignore: !chromium || !await hasTool("openssl", ["version"]) });
 
 const CHAT = new URL("../examples/chat.ts", import.meta.url).pathname;
 const CHAT_IN_PAGE = `(async () => {

@@ -1,76 +1,7 @@
 import assert from "node:assert/strict";
 import { serve } from "../mod.ts";
 import { curl, hasTool, makeRoot, startDeno, weftArgs } from "./_helpers.ts";
-
-interface Certificate {
-  dir: string;
-  /** The test CA's certificate, for clients to trust. */
-  caFile: string;
-  ca: string;
-  certFile: string;
-  keyFile: string;
-  cert: string;
-  key: string;
-}
-
-/**
- * A certificate for localhost and 127.0.0.1, signed by a CA made for this
- * run (clients reject a self-signed certificate used directly by a server).
- */
-async function makeCertificate(): Promise<Certificate> {
-  const dir = await Deno.makeTempDir({ prefix: "weft-tls-" });
-  const openssl = async (...args: string[]) => {
-    const made = await new Deno.Command("openssl", { args, cwd: dir, stdout: "null", stderr: "piped" })
-      .output();
-    if (!made.success) throw new Error(`openssl ${args[0]} failed: ${new TextDecoder().decode(made.stderr)}`);
-  };
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  await openssl(
-    "req",
-    "-x509",
-    ...ec,
-    "-days",
-    "1",
-    "-subj",
-    "/CN=weft test CA",
-    "-keyout",
-    "ca.key",
-    "-out",
-    "ca.pem",
-  );
-  await openssl("req", ...ec, "-subj", "/CN=localhost", "-keyout", "key.pem", "-out", "leaf.csr");
-  await Deno.writeTextFile(
-    `${dir}/leaf.ext`,
-    "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-  );
-  await openssl(
-    "x509",
-    "-req",
-    "-in",
-    "leaf.csr",
-    "-CA",
-    "ca.pem",
-    "-CAkey",
-    "ca.key",
-    "-CAcreateserial",
-    "-days",
-    "1",
-    "-extfile",
-    "leaf.ext",
-    "-out",
-    "cert.pem",
-  );
-  const read = (name: string) => Deno.readTextFile(`${dir}/${name}`);
-  return {
-    dir,
-    caFile: `${dir}/ca.pem`,
-    ca: await read("ca.pem"),
-    certFile: `${dir}/cert.pem`,
-    keyFile: `${dir}/key.pem`,
-    cert: await read("cert.pem"),
-    key: await read("key.pem"),
-  };
-}
+import { makeCertificate } from "./_tls.ts";
 
 const HAS_OPENSSL = await hasTool("openssl", ["version"]);
 const HAS_CURL = await hasTool("curl");
@@ -114,6 +45,55 @@ Deno.test({
       client.close();
       controller.abort();
       await server.finished;
+      await Deno.remove(root, { recursive: true });
+      await Deno.remove(tls.dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "HTTPS offers h2 by ALPN: curl --http2 and Node's http2 speak HTTP/2; with http2: false, HTTP/1.1",
+  ignore: !HAS_OPENSSL || !HAS_CURL,
+  async fn() {
+    const tls = await makeCertificate();
+    const root = await makeRoot({ "index.html": "<h1>secure hello</h1>" });
+    const servers = [true, false].map((http2) => {
+      const controller = new AbortController();
+      const server = serve({
+        port: 0,
+        root,
+        cert: tls.cert,
+        key: tls.key,
+        http2,
+        workers: 1,
+        signal: controller.signal,
+      });
+      return {
+        server,
+        controller,
+        url: `https://localhost:${(server.addr as Deno.NetAddr).port}/index.html`,
+      };
+    });
+    try {
+      const [h2, h1] = servers;
+      const version = async (url: string) =>
+        (await curl("-s", "--http2", "--cacert", tls.caFile, "-w", "%{http_version}", url)).stdout;
+      assert.equal(await version(h2.url), "<h1>secure hello</h1>2");
+      assert.equal(await version(h1.url), "<h1>secure hello</h1>1.1");
+      if (await hasTool("node")) {
+        const script = `const s = require("node:http2").connect(${JSON.stringify(h2.url)}, { ca: ${
+          JSON.stringify(tls.ca)
+        } });
+const r = s.request({ ":path": "/index.html" }); let t = ""; r.setEncoding("utf8");
+r.on("data", (c) => t += c); r.on("end", () => { console.log(s.alpnProtocol, t); s.close(); });`;
+        const out = await new Deno.Command("node", { args: ["-e", script], stdout: "piped" }).output();
+        assert.equal(new TextDecoder().decode(out.stdout).trim(), "h2 <h1>secure hello</h1>");
+      }
+    } finally {
+      for (const { controller, server } of servers) {
+        controller.abort();
+        await server.finished;
+      }
       await Deno.remove(root, { recursive: true });
       await Deno.remove(tls.dir, { recursive: true });
     }
