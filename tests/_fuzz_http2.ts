@@ -10,6 +10,7 @@
 import { Http2Connection } from "../lib/http2/connection.ts";
 import { encodeFrame, Flag, FrameType, words } from "../lib/http2/frame.ts";
 import { join, TestClient } from "../lib/http2/_test_utils.ts";
+import { payloadLength } from "../lib/pool/frames.ts";
 import { mutated, pieces, splitInvariant } from "./_fuzz.ts";
 
 const enc = new TextEncoder();
@@ -71,7 +72,7 @@ export function http2Transcript(bytes: Uint8Array, cuts: number[]): string[] {
     else conn.receive(piece);
     for (let event = conn.nextEvent(); event.type !== "need-data"; event = conn.nextEvent()) {
       if (event.type === "closed") {
-        return [...log, "closed", `wrote ${written + (conn.takeOutput()?.length ?? 0)}`];
+        return [...log, "closed", `wrote ${written + payloadLength(conn.takeOutput() ?? [])}`];
       }
       if (event.type === "error") return [...log, `error ${event.error.code}`];
       log.push(JSON.stringify(event, (_, v) => v instanceof Uint8Array ? [...v].join(",") : v));
@@ -81,7 +82,7 @@ export function http2Transcript(bytes: Uint8Array, cuts: number[]): string[] {
         conn.end(event.stream);
       }
     }
-    written += conn.takeOutput()?.length ?? 0;
+    written += payloadLength(conn.takeOutput() ?? []);
   }
   return [...log, `wrote ${written}`];
 }

@@ -47,8 +47,9 @@ export class TestClient {
   }
 
   /** Reads what the server wrote so far into frames (a frame split across calls waits). */
-  read(bytes: Uint8Array | null): ServerFrame[] {
-    this.#pending = concatBytes([this.#pending, bytes ?? new Uint8Array(0)]);
+  read(bytes: Uint8Array | readonly Uint8Array[] | null): ServerFrame[] {
+    const pieces = bytes === null ? [] : bytes instanceof Uint8Array ? [bytes] : bytes;
+    this.#pending = concatBytes([this.#pending, ...pieces]);
     const frames: ServerFrame[] = [];
     let at = 0;
     while (this.#pending.length - at >= FRAME_HEADER) {

@@ -105,8 +105,8 @@ export class Http2Connection {
     this.#eof = true;
   }
 
-  /** The bytes to write now, or null. */
-  takeOutput(): Uint8Array | null {
+  /** The bytes to write now, in pieces (a large body's bytes are not copied), or null. */
+  takeOutput(): Uint8Array[] | null {
     return this.#output.take();
   }
 

@@ -9,11 +9,13 @@
  * @module
  */
 
-import { concatBytes } from "../http/bytes.ts";
 import { Flag, FRAME_HEADER, FrameType, MAX_WINDOW, writeFrameHeader } from "./frame.ts";
 import { HpackEncoder } from "./hpack.ts";
 import type { PeerSettings } from "./settings.ts";
 import type { Http2Stream } from "./stream.ts";
+
+/** Payloads below this are copied beside their frame's header; larger ones go as they are. */
+const COPY_BELOW = 1024;
 
 /**
  * Frames waiting to be written, and the state of the sending side.
@@ -25,7 +27,7 @@ import type { Http2Stream } from "./stream.ts";
  * import { Http2Output } from "./output.ts";
  * const output = new Http2Output({ ...DEFAULT_PEER_SETTINGS });
  * output.frame(0x6, 0x1, 0, new Uint8Array(8)); // a PING ACK
- * assert.equal(output.take()?.length, 17);
+ * assert.equal(output.take()?.[0].length, 17);
  * assert.equal(output.take(), null);
  * ```
  */
@@ -48,21 +50,22 @@ export class Http2Output {
     return this.#bytes;
   }
 
-  /** Everything waiting, as one array, or null for nothing. */
-  take(): Uint8Array | null {
+  /** Everything waiting, in order (frame headers and payloads as pieces), or null for nothing. */
+  take(): Uint8Array[] | null {
     if (this.#chunks.length === 0) return null;
-    const out = this.#chunks.length === 1 ? this.#chunks[0] : concatBytes(this.#chunks);
-    this.#chunks.length = 0;
+    const out = this.#chunks.splice(0);
     this.#bytes = 0;
     return out;
   }
 
-  /** Queues one frame. */
+  /** Queues one frame; a large payload is not copied (it must not change until taken). */
   frame(type: number, flags: number, stream: number, payload: Uint8Array): void {
-    const bytes = new Uint8Array(FRAME_HEADER + payload.length);
-    writeFrameHeader(bytes, 0, payload.length, type, flags, stream);
-    bytes.set(payload, FRAME_HEADER);
-    this.#push(bytes);
+    const small = payload.length < COPY_BELOW;
+    const head = new Uint8Array(FRAME_HEADER + (small ? payload.length : 0));
+    writeFrameHeader(head, 0, payload.length, type, flags, stream);
+    if (small) head.set(payload, FRAME_HEADER);
+    this.#push(head);
+    if (!small) this.#push(payload);
   }
 
   /** Queues a field block on `stream`: HEADERS, then CONTINUATIONs as the peer's frame size requires. */

@@ -62,7 +62,10 @@ export class StreamsOut {
     s.queue.push(data);
     s.queued += data.length;
     this.flush();
-    if (s.queued > 0) s.waited = true;
+    if (s.queued === 0) return;
+    s.waited = true;
+    // What waits for window is copied: the caller may reuse its array once this returns.
+    if (s.queue.at(-1)!.buffer === data.buffer) s.queue[s.queue.length - 1] = s.queue.at(-1)!.slice();
   }
 
   /** Ends the response once its queue is out, with `trailers` if any. */

@@ -123,9 +123,11 @@ export class Http2StreamResponse implements ResponseStream {
   async region(region: FileRegion): Promise<void> {
     using file = await Deno.open(region.path);
     await file.seek(region.start, Deno.SeekMode.Start);
+    // One buffer for the whole region: what the session is given it copies (to the main thread, or into the
+    // stream's queue) before `send` returns.
+    const piece = new Uint8Array(Math.min(REGION_PIECE, region.end - region.start));
     for (let at = region.start; at < region.end && !this.isGone;) {
-      const piece = new Uint8Array(Math.min(REGION_PIECE, region.end - at));
-      const n = await file.read(piece);
+      const n = await file.read(piece.subarray(0, Math.min(piece.length, region.end - at)));
       if (n === null) throw new Error(`${region.path} ended at ${at} of ${region.end} bytes`);
       at += n;
       await this.produced(piece.subarray(0, n));
