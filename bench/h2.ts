@@ -35,7 +35,7 @@ await Deno.writeTextFile(
   nginxConf,
   `daemon off; worker_processes 1; pid ${root}.nginx.pid; error_log /dev/null;
 events { worker_connections 1024; }
-http { access_log off; server_tokens off; include /etc/nginx/mime.types;
+http { access_log off; server_tokens off; include /etc/nginx/mime.types; keepalive_requests 1000000;
   server { listen 127.0.0.1:9311 ssl http2; ssl_certificate ${tls.certFile}; ssl_certificate_key ${tls.keyFile};
     root ${root}; } }`,
 );
