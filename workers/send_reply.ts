@@ -38,7 +38,8 @@ export async function sendReply(stream: ResponseStream, reply: Reply, exchange: 
       exchange.bytes += part.length;
       // Small parts are ready at once, and so are parts the reply owns, however large.
       if (part.length < SOLO_PAYLOAD || !reply.sharedBody) stream.bytes(part);
-      else stream.kept(part);
+      else await stream.kept(part);
+      if (stream.isGone) return;
       continue;
     }
     // Sent now, the head does not wait for a stream's first chunk (server-sent events need it at once).

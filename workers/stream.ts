@@ -29,8 +29,8 @@ export interface ResponseStream {
   head(init: ResponseInit): void;
   /** Body bytes ready now, the reply's own or small. */
   bytes(part: Uint8Array): void;
-  /** A body shared with the file cache, which the main thread may hold a copy of. */
-  kept(part: Uint8Array): void;
+  /** A body shared with the file cache, which the main thread may hold a copy of; may resolve once it is sent. */
+  kept(part: Uint8Array): Promise<void> | void;
   /** Hands over what is ready: what follows may take a while (a stream's first chunk). */
   flush(): void;
   /** Produced bytes (a stream's chunk); resolves once there is room for more. */

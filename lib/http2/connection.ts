@@ -143,9 +143,12 @@ export class Http2Connection {
     this.#out.respond(stream, status, fields, endStream);
   }
 
-  /** Queues body bytes on `stream`; they go out as the windows allow (a `drained` event follows a wait). */
-  send(stream: number, data: Uint8Array): void {
-    this.#out.send(stream, data);
+  /**
+   * Queues body bytes on `stream`; they go out as the windows allow (a `drained` event follows a wait). What
+   * must wait is copied unless `owned` (the caller will never change `data`).
+   */
+  send(stream: number, data: Uint8Array, owned = false): void {
+    this.#out.send(stream, data, owned);
   }
 
   /** Whether we may still send on `stream` (it is open, and our side not ended). */
@@ -238,10 +241,10 @@ export class Http2Connection {
       throw new Http2Error(ErrorCode.PROTOCOL_ERROR, 0, "RFC 9113 §6.4: RST_STREAM on an idle stream");
     }
     const code = new DataView(frame.payload.buffer, frame.payload.byteOffset).getUint32(0);
-    if (this.#streams.delete(frame.stream)) {
-      this.#closed.add(frame.stream, false);
-      this.#events.push({ type: "reset", stream: frame.stream, code, reason: "the client reset the stream" });
-    }
+    if (!this.#streams.delete(frame.stream)) return;
+    this.#closed.add(frame.stream, false);
+    this.#events.push({ type: "reset", stream: frame.stream, code, reason: "the client reset the stream" });
+    this.#in.flood.resetByClient();
   }
 
   #onSettings(frame: Frame): void {

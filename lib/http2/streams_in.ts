@@ -14,6 +14,7 @@ import type { Http2Event } from "./events.ts";
 import { ErrorCode, Flag, FrameType, Http2Error, words } from "./frame.ts";
 import type { Frame } from "./frame_reader.ts";
 import { type HeaderBlock, unpad } from "./header_block.ts";
+import { FloodGuard } from "./flood.ts";
 import { HpackDecoder } from "./hpack.ts";
 import type { Http2Limits } from "./limits.ts";
 import type { Http2Output } from "./output.ts";
@@ -27,6 +28,8 @@ export class StreamsIn {
   goingAway = false;
   /** The highest stream id the client has used (§5.1.1: each new one is higher). */
   lastStream = 0;
+  /** What the client has made us do for nothing. */
+  readonly flood = new FloodGuard();
   readonly #limits: Http2Limits;
   readonly #output: Http2Output;
   readonly #events: Http2Event[];
@@ -100,6 +103,7 @@ export class StreamsIn {
       throw new Http2Error(ErrorCode.PROTOCOL_ERROR, s.id, "RFC 9113 §8.1.1: more DATA than Content-Length");
     }
     if (data.length > 0) this.#events.push({ type: "data", stream: s.id, data });
+    else if (!(frame.flags & Flag.END_STREAM)) this.flood.emptyData();
     if (frame.flags & Flag.END_STREAM) this.#endOfRequest(s, []);
   }
 
@@ -157,6 +161,7 @@ export class StreamsIn {
     const s = new Http2Stream(id, this.#peer.initialWindowSize, this.#limits.initialWindowSize);
     s.contentLength = request.contentLength;
     this.#streams.set(id, s);
+    this.flood.opened();
     this.#events.push({ type: "request", stream: id, request, endStream: block.endStream });
     if (block.endStream) this.#endOfRequest(s, []);
   }

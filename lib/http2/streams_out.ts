@@ -55,8 +55,8 @@ export class StreamsOut {
     if (endStream) this.#sentEnd(s);
   }
 
-  /** Queues body bytes; they go out as the windows allow. */
-  send(stream: number, data: Uint8Array): void {
+  /** Queues body bytes; they go out as the windows allow. `owned`: the caller never changes `data` again. */
+  send(stream: number, data: Uint8Array, owned: boolean): void {
     const s = this.#sending(stream);
     if (data.length === 0) return;
     s.queue.push(data);
@@ -64,8 +64,10 @@ export class StreamsOut {
     this.flush();
     if (s.queued === 0) return;
     s.waited = true;
-    // What waits for window is copied: the caller may reuse its array once this returns.
-    if (s.queue.at(-1)!.buffer === data.buffer) s.queue[s.queue.length - 1] = s.queue.at(-1)!.slice();
+    // What waits for window is copied, unless owned: the caller may reuse its array once this returns.
+    if (!owned && s.queue.at(-1)!.buffer === data.buffer) {
+      s.queue[s.queue.length - 1] = s.queue.at(-1)!.slice();
+    }
   }
 
   /** Ends the response once its queue is out, with `trailers` if any. */

@@ -26,6 +26,8 @@ export class Http2Session implements StreamOwner {
   readonly #host: ConnectionHost;
   readonly #core: Http2Connection;
   readonly #streams = new Map<number, { response: Http2StreamResponse; exchange: Exchange | null }>();
+  /** Streams whose data waits for window: since when no byte of it went, and how much waited then. */
+  readonly #blocked = new Map<number, { since: number; queued: number }>();
   /** Producers waiting for their stream's queue to go out. */
   readonly #waiting = new Map<number, () => void>();
   /** The wait for room on the socket, shared by the streams that produce. */
@@ -63,19 +65,39 @@ export class Http2Session implements StreamOwner {
     this.#drive();
   }
 
-  /** Handlers that took too long get 503 (or a reset once answering); an idle connection closes. */
+  /**
+   * Handlers that took too long get 503; a stream whose client took none of its data for the body timeout (a
+   * window kept shut, CVE-2019-9517) is reset; an idle connection closes.
+   */
   expire(now: number): void {
-    const { handler, idle } = this.#host.init.timeouts;
+    const { handler, idle, body } = this.#host.init.timeouts;
     for (const [stream, { exchange }] of this.#streams) {
-      if (!exchange?.isOverdue(now, handler)) continue;
-      exchange.abandon("The handler took too long to answer", 503);
-      this.#refuse(stream, 503, "The handler took too long to answer");
+      if (exchange?.isOverdue(now, handler)) {
+        exchange.abandon("The handler took too long to answer", 503);
+        this.#refuse(stream, 503, "The handler took too long to answer");
+      } else if (this.#stalled(stream, now) > body) {
+        exchange?.abandon("The client took no data");
+        this.reset(stream, ErrorCode.CANCEL);
+      }
     }
     if (this.#streams.size === 0 && now - this.#idleSince > idle) {
       this.#core.goAway(ErrorCode.NO_ERROR, "idle");
       this.#write();
       this.#connection.close();
     }
+  }
+
+  /** How long (ms) `stream`'s queued data has gone without a byte sent; 0 when nothing waits. */
+  #stalled(stream: number, now: number): number {
+    const queued = this.#core.queued(stream);
+    const blocked = this.#blocked.get(stream);
+    if (queued === 0) {
+      this.#blocked.delete(stream);
+      return 0;
+    }
+    // Bytes went since the last look: the wait starts again.
+    if (blocked === undefined || queued < blocked.queued) this.#blocked.set(stream, { since: now, queued });
+    return now - this.#blocked.get(stream)!.since;
   }
 
   /** Graceful shutdown (RFC 9113 §6.8): GOAWAY; open streams finish, their handlers' signals aborted. */
@@ -97,8 +119,8 @@ export class Http2Session implements StreamOwner {
     this.#written();
   }
 
-  send(stream: number, data: Uint8Array): void {
-    this.#core.send(stream, data);
+  send(stream: number, data: Uint8Array, owned: boolean): void {
+    this.#core.send(stream, data, owned);
     this.#written();
   }
 
@@ -129,6 +151,7 @@ export class Http2Session implements StreamOwner {
   exchangeEnded(stream: number): void {
     const entry = this.#streams.get(stream);
     this.#streams.delete(stream);
+    this.#blocked.delete(stream);
     this.#wake(stream);
     // An exchange that ended without ending its stream (abandoned) resets it; one whose answer is complete
     // while the client still sends asks it to stop (RFC 9113 §8.1: NO_ERROR).

@@ -28,7 +28,7 @@ export interface StreamOwner {
   };
   readonly addedFields: readonly [string, string][];
   respond(stream: number, status: number, fields: [string, string][]): void;
-  send(stream: number, data: Uint8Array): void;
+  send(stream: number, data: Uint8Array, owned: boolean): void;
   end(stream: number): void;
   reset(stream: number, code: number): void;
   /** Resolves once `stream`'s queue is out and the socket has room. */
@@ -103,11 +103,15 @@ export class Http2StreamResponse implements ResponseStream {
   }
 
   bytes(part: Uint8Array): void {
-    if (!this.isGone) this.#owner.send(this.#stream, part);
+    if (!this.isGone) this.#owner.send(this.#stream, part, true);
   }
 
-  kept(part: Uint8Array): void {
-    this.bytes(part);
+  async kept(part: Uint8Array): Promise<void> {
+    // A cached body goes in pieces, each sent when there is room: a stream whose window stays shut holds
+    // one piece, not a copy of the body.
+    for (let at = 0; at < part.length && !this.isGone; at += REGION_PIECE) {
+      await this.produced(part.subarray(at, at + REGION_PIECE));
+    }
   }
 
   flush(): void {
@@ -116,7 +120,7 @@ export class Http2StreamResponse implements ResponseStream {
 
   async produced(part: Uint8Array): Promise<void> {
     if (this.isGone) return;
-    this.#owner.send(this.#stream, part);
+    this.#owner.send(this.#stream, part, false);
     await this.#owner.room(this.#stream);
   }
 
