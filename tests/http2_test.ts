@@ -3,7 +3,7 @@
 // server goes on; shutdown sends GOAWAY and lets a stream in flight finish.
 import assert from "node:assert/strict";
 import { eventually } from "../lib/_test_utils.ts";
-import { ErrorCode, FrameType } from "../lib/http2/frame.ts";
+import { ErrorCode, Flag, FrameType } from "../lib/http2/frame.ts";
 import { join, TestClient } from "../lib/http2/_test_utils.ts";
 import {
   curl,
@@ -211,3 +211,45 @@ req.on("error", (e) => console.log(JSON.stringify({ error: String(e), bytes })))
     }
   },
 );
+
+serverTest("HTTP/2 maxStreams (--max-streams): a stream past the limit gets REFUSED_STREAM", async (t) => {
+  await t.server.ready;
+  const client = new TestClient();
+  const post: [string, string][] = [[":method", "POST"], [":scheme", "http"], [":path", "/"], [
+    ":authority",
+    "a",
+  ]];
+  // Two requests whose bodies have not come: both streams stay open.
+  const bytes = join(
+    client.preface(),
+    client.headers(1, post, Flag.END_HEADERS),
+    client.headers(3, post, Flag.END_HEADERS),
+  );
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+  try {
+    await writeAll(conn, bytes);
+    const frames: ReturnType<TestClient["read"]> = [];
+    const buffer = new Uint8Array(65536);
+    while (!frames.some((f) => f.type === FrameType.RST_STREAM)) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      frames.push(...client.read(buffer.slice(0, n)));
+    }
+    const reset = frames.find((f) => f.type === FrameType.RST_STREAM)!;
+    assert.deepEqual([reset.stream, new DataView(reset.payload.buffer).getUint32(0)], [
+      3,
+      ErrorCode.REFUSED_STREAM,
+    ]);
+    const settings = frames.find((f) => f.type === FrameType.SETTINGS && f.payload.length > 0)!;
+    const view = new DataView(settings.payload.buffer);
+    const sent = new Map(
+      Array.from(
+        { length: settings.payload.length / 6 },
+        (_, i) => [view.getUint16(i * 6), view.getUint32(i * 6 + 2)],
+      ),
+    );
+    assert.equal(sent.get(0x3), 1, "SETTINGS_MAX_CONCURRENT_STREAMS");
+  } finally {
+    conn.close();
+  }
+}, { files: FILES, options: { maxStreams: 1 } });

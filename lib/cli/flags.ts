@@ -148,6 +148,13 @@ export const FLAGS: readonly Flag[] = [
   int("max-headers", "limits", "fields in the request head, else 431", "maxHeaderCount", 1),
   int("max-body-size", "limits", "bytes in a request body, else 413", "maxBodySize", 0),
   int("max-message-size", "limits", "bytes in a WebSocket message, else close 1009", "maxMessageSize", 1),
+  int(
+    "max-streams",
+    "limits",
+    "HTTP/2 streams open at once on a connection, else REFUSED_STREAM",
+    "maxStreams",
+    1,
+  ),
   int("max-connections", "limits", "open connections; more get 503", "maxConnections", 1),
   int("max-in-flight", "limits", "requests one worker handles at once; more get 503", "maxInFlight", 1),
   time("header-timeout", "limits", "for a request head to arrive, else 408", "headerTimeout", 0.001),

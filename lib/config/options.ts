@@ -88,6 +88,8 @@ export interface ServerLimits {
   maxBodySize?: number;
   /** Largest WebSocket message an app receives; a larger one closes its connection with 1009. @default {16777216} */
   maxMessageSize?: number;
+  /** HTTP/2 streams one connection may have open at once; more get REFUSED_STREAM. @default {100} */
+  maxStreams?: number;
   /** Open connections at most; one more gets 503 and is closed. @default {16384} */
   maxConnections?: number;
   /** Time for a request head to arrive in full, from its first byte (or from connecting); then 408. @default {20000} */
@@ -237,6 +239,7 @@ export const DEFAULTS = Object.freeze({
   maxHeaderCount: DEFAULT_LIMITS.maxHeaderCount,
   maxBodySize: DEFAULT_LIMITS.maxBodySize,
   maxMessageSize: 16 * 1024 * 1024,
+  maxStreams: 100,
   maxConnections: 16384,
   headerTimeout: 20_000,
   idleTimeout: 30_000,

@@ -138,7 +138,10 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
       // One limit on a request's fields for both protocols: HTTP/2 counts 32 more bytes a field.
       http2: options.http2 ?? DEFAULTS.http2
-        ? { maxHeaderListSize: options.maxHeaderSize ?? DEFAULTS.maxHeaderSize }
+        ? {
+          maxHeaderListSize: options.maxHeaderSize ?? DEFAULTS.maxHeaderSize,
+          maxConcurrentStreams: options.maxStreams ?? DEFAULTS.maxStreams,
+        }
         : null,
       log: options.log ?? null,
       trustProxy,
