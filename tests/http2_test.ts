@@ -253,3 +253,38 @@ serverTest("HTTP/2 maxStreams (--max-streams): a stream past the limit gets REFU
     conn.close();
   }
 }, { files: FILES, options: { maxStreams: 1 } });
+
+serverTest(
+  "HTTP/2 on reload: GOAWAY, the stream in flight finishes, the next request goes on a new connection",
+  async (t) => {
+    await t.server.ready;
+    const url = `http://127.0.0.1:${t.port}`;
+    const script = `import http2 from "node:http2";
+const first = http2.connect(${JSON.stringify(url)});
+let goaway = null; first.on("goaway", (code, last, data) => goaway = [code, String(data)]);
+const req = first.request({ ":path": "/big.bin" });
+let bytes = 0; req.on("data", (c) => { if (bytes === 0) console.log("started"); bytes += c.length; req.pause(); setTimeout(() => req.resume(), 5); });
+req.on("end", () => {
+  const again = http2.connect(${JSON.stringify(url)});
+  const next = again.request({ ":path": "/" }); let text = ""; next.setEncoding("utf8");
+  next.on("data", (c) => text += c);
+  next.on("end", () => { console.log(JSON.stringify({ bytes, goaway, text })); again.close(); first.close(); });
+});`;
+    const child = new Deno.Command("node", { args: ["--input-type=module", "-e", script], stdout: "piped" })
+      .spawn();
+    let printed = "";
+    const reading = (async () => {
+      for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) printed += text;
+    })();
+    await eventually(() => printed.includes("started"), 10_000);
+    await t.server.reload();
+    await reading;
+    await child.status;
+    assert.deepEqual(JSON.parse(printed.trim().split("\n").at(-1)!), {
+      bytes: 3_000_000,
+      goaway: [0, "the server is reloading"],
+      text: "<h1>home</h1>",
+    });
+  },
+  { files: FILES, ignore: !hasNode },
+);

@@ -38,6 +38,8 @@ interface Takeover {
   expire(now: number): void;
   shutdown(): void;
   gone(): void;
+  /** A reload replaces the worker: end what can end (HTTP/2 says GOAWAY; a WebSocket stays to the end). */
+  leaving?(): void;
 }
 
 /** What a connection needs from its worker. */
@@ -241,6 +243,11 @@ export class Connection {
     const missed = this.#deadline.missed(now);
     if (missed === "idle") this.close();
     else if (missed !== null) this.refuse(408, "The request took too long to arrive");
+  }
+
+  /** A reload replaces this worker: a connection taken over ends as its protocol can (HTTP/1 ones move). */
+  leaving(): void {
+    this.#session?.leaving?.();
   }
 
   /** Graceful shutdown: abort the handler's signal, close now if idle, else after this response. */

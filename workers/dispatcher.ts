@@ -105,7 +105,10 @@ export class Dispatcher implements ConnectionHost {
       d.outbox.push(ToPool.Pong, 0, encoder.encode(JSON.stringify(d.#counters)));
     },
     Changed: (d, _id, payload) => d.#live?.changed(JSON.parse(decoder.decode(payload))),
-    Leaving: (d) => d.#live?.end({ cssOnly: false }),
+    Leaving: (d) => {
+      d.#live?.end({ cssOnly: false });
+      for (const connection of d.#connections.values()) connection.leaving();
+    },
     Shutdown: (d) => {
       d.#live?.end();
       d.shuttingDown = true;

@@ -102,8 +102,17 @@ export class Http2Session implements StreamOwner {
 
   /** Graceful shutdown (RFC 9113 §6.8): GOAWAY; open streams finish, their handlers' signals aborted. */
   shutdown(): void {
-    this.#core.goAway(ErrorCode.NO_ERROR, "the server is shutting down");
     for (const { exchange } of this.#streams.values()) exchange?.abort();
+    this.#goAway("the server is shutting down");
+  }
+
+  /** A reload replaces this worker: GOAWAY; open streams finish, and the client opens the next ones anew. */
+  leaving(): void {
+    this.#goAway("the server is reloading");
+  }
+
+  #goAway(reason: string): void {
+    this.#core.goAway(ErrorCode.NO_ERROR, reason);
     this.#write();
     if (this.#core.done) this.#connection.close();
   }
