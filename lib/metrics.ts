@@ -37,7 +37,8 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
  * import { formatMetrics } from "./metrics.ts";
  * const text = formatMetrics({
  *   responses: { "200": 3 }, bytes: 120, inFlight: 1, queueDepth: 1, websockets: 0,
- *   messagesReceived: 0, messagesSent: 0, postsFromMain: 5, postsToMain: 4, durations: {},
+ *   messagesReceived: 0, messagesSent: 0, postsFromMain: 5, postsToMain: 4, durations: {}, requests: {},
+ *   http2Connections: 0,
  *   connections: 2, writeQueueBytes: 0, fileRegionBytes: 0, workers: 2, restarts: 0, keptBodyBytes: 0,
  * });
  * assert.equal(text.includes('weft_responses_total{code="200"} 3'), true);
@@ -57,6 +58,13 @@ export function formatMetrics(s: MetricsSnapshot): string {
     codes.map((code) => [`{code="${code}"}`, s.responses[code]]),
   );
   metric("weft_response_body_bytes_total", "counter", "Response body bytes sent.", [["", s.bytes]]);
+  metric(
+    "weft_requests_total",
+    "counter",
+    "Requests answered, by protocol.",
+    Object.keys(s.requests).sort().map((protocol) => [`{protocol="${protocol}"}`, s.requests[protocol]]),
+  );
+  metric("weft_http2_connections_open", "gauge", "Open HTTP/2 connections.", [["", s.http2Connections]]);
   metric("weft_requests_in_flight", "gauge", "Requests a handler is working on.", [["", s.inFlight]]);
   metric(
     "weft_queue_depth",

@@ -6,6 +6,8 @@ Deno.test("the metrics page lists every metric with HELP and TYPE, codes sorted"
   const text = formatMetrics({
     responses: { "404": 2, "200": 5 },
     bytes: 1234,
+    requests: { "HTTP/2": 4, "HTTP/1.1": 3 },
+    http2Connections: 1,
     inFlight: 1,
     queueDepth: 3,
     connections: 4,
@@ -27,6 +29,9 @@ Deno.test("the metrics page lists every metric with HELP and TYPE, codes sorted"
     'weft_responses_total{code="200"} 5',
     'weft_responses_total{code="404"} 2',
     "weft_response_body_bytes_total 1234",
+    'weft_requests_total{protocol="HTTP/1.1"} 3',
+    'weft_requests_total{protocol="HTTP/2"} 4',
+    "weft_http2_connections_open 1",
     "weft_requests_in_flight 1",
     "weft_queue_depth 3",
     "weft_connections_open 4",
@@ -55,6 +60,8 @@ Deno.test("request durations are a Prometheus histogram by what answered: cumula
   const text = formatMetrics({
     responses: {},
     bytes: 0,
+    requests: {},
+    http2Connections: 0,
     inFlight: 0,
     queueDepth: 0,
     connections: 0,

@@ -137,24 +137,34 @@ client.close();`,
   { ignore: !hasNode, options: { app: CONTRACT } },
 );
 
-serverTest("HTTP/2 with nghttp and h2load: concurrent streams all answered", async (t) => {
-  const url = `http://127.0.0.1:${t.port}`;
-  const nghttp = await new Deno.Command("nghttp", {
-    args: ["-n", "-s", `${url}/`, `${url}/big.bin`, `${url}/nope`],
-    stdout: "piped",
-  }).output();
-  const table = new TextDecoder().decode(nghttp.stdout);
-  assert.match(table, / 200 +13 \/\n/);
-  assert.match(table, / 200 +2M \/big\.bin\n/);
-  assert.match(table, / 404 .* \/nope\n/);
-  if (!await hasTool("h2load", ["--version"])) return;
-  const load = await new Deno.Command("h2load", {
-    args: ["-n", "2000", "-c", "4", "-m", "10", `${url}/`],
-    stdout: "piped",
-  })
-    .output();
-  assert.match(new TextDecoder().decode(load.stdout), /2000 succeeded, 0 failed, 0 errored/);
-}, { files: FILES, ignore: !hasNghttp });
+serverTest(
+  "HTTP/2 with nghttp and h2load: concurrent streams all answered, and counted by protocol",
+  async (t) => {
+    const url = `http://127.0.0.1:${t.port}`;
+    const nghttp = await new Deno.Command("nghttp", {
+      args: ["-n", "-s", `${url}/`, `${url}/big.bin`, `${url}/nope`],
+      stdout: "piped",
+    }).output();
+    const table = new TextDecoder().decode(nghttp.stdout);
+    assert.match(table, / 200 +13 \/\n/);
+    assert.match(table, / 200 +2M \/big\.bin\n/);
+    assert.match(table, / 404 .* \/nope\n/);
+    // Counted by protocol: the three streams, over HTTP/1.1 the metrics page itself.
+    await eventually(async () => {
+      const page = await (await fetch(t.url("/metrics"))).text();
+      return page.includes('weft_requests_total{protocol="HTTP/2"} 3\n') &&
+        page.includes("weft_http2_connections_open 0\n");
+    }, 5000);
+    if (!await hasTool("h2load", ["--version"])) return;
+    const load = await new Deno.Command("h2load", {
+      args: ["-n", "2000", "-c", "4", "-m", "10", `${url}/`],
+      stdout: "piped",
+    })
+      .output();
+    assert.match(new TextDecoder().decode(load.stdout), /2000 succeeded, 0 failed, 0 errored/);
+  },
+  { files: FILES, ignore: !hasNghttp, options: { metrics: "/metrics" } },
+);
 
 serverTest(
   "HTTP/2: a frame out of place gets GOAWAY with PROTOCOL_ERROR, and the server goes on",

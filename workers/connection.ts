@@ -51,6 +51,8 @@ export interface ConnectionHost extends ExchangeHost, SessionHost {
   readonly kept: KeptBodies;
   /** Whether a request to `path` may start now: under the in-flight limit, or the health check. */
   admits(path: string): boolean;
+  /** An HTTP/2 connection began (1) or ended (-1). */
+  http2Opened(change: 1 | -1): void;
   /** Counts (and logs) a response that no exchange answered. */
   count(status: number, bytes: number, logLine: string | null): void;
   /** The connection is over: forget it. */

@@ -146,6 +146,7 @@ export class Dispatcher implements ConnectionHost {
   ended(status: number, bytes: number, logLine: string | null, took: Took): void {
     this.#counters.inFlight--;
     observeDuration(this.#counters.durations, took.answeredBy, took.seconds);
+    this.#counters.requests[took.protocol] = (this.#counters.requests[took.protocol] ?? 0) + 1;
     this.count(status, bytes, logLine);
   }
 
@@ -154,6 +155,10 @@ export class Dispatcher implements ConnectionHost {
     counters.responses[status] = (counters.responses[status] ?? 0) + 1;
     counters.bytes += bytes;
     if (logLine !== null) this.outbox.push(ToPool.Log, 0, encoder.encode(logLine + "\n"));
+  }
+
+  http2Opened(change: 1 | -1): void {
+    this.#counters.http2Connections += change;
   }
 
   sessionStarted(): void {

@@ -36,10 +36,11 @@ export interface ExchangeHost {
   unavailable(): string | null;
 }
 
-/** How long an exchange took, from its head reaching weft to its end, and what answered it. */
+/** How long an exchange took, from its head reaching weft to its end, what answered it, and over what. */
 export interface Took {
   answeredBy: AnsweredBy;
   seconds: number;
+  protocol: "HTTP/1.1" | "HTTP/2";
 }
 
 /** The name `Server-Timing` gives the handler's time, by what answered. */
@@ -203,7 +204,12 @@ export class Exchange {
     this.#status = status;
     const { head } = this.#request;
     const answered = { head, status, bytes: this.bytes, startedAt: this.#startedAt, timing: this.#timing };
-    const took = { answeredBy: this.#answeredBy, seconds: (epochNow() - this.#sentAt) / 1000 };
+    const protocol = head.http2 ? "HTTP/2" : "HTTP/1.1";
+    const took = {
+      answeredBy: this.#answeredBy,
+      seconds: (epochNow() - this.#sentAt) / 1000,
+      protocol,
+    } as const;
     this.#host.ended(
       status,
       this.bytes,

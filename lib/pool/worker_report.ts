@@ -15,6 +15,10 @@ export interface WorkerCounters {
   responses: Record<string, number>;
   /** Response body bytes sent. */
   bytes: number;
+  /** Requests answered, by protocol (`HTTP/1.1`, `HTTP/2`). */
+  requests: Record<string, number>;
+  /** HTTP/2 connections open now. */
+  http2Connections: number;
   /** Requests being handled now. */
   inFlight: number;
   /** WebSocket connections open now. */
@@ -45,6 +49,8 @@ export function emptyCounters(): WorkerCounters {
   return {
     responses: {},
     bytes: 0,
+    requests: {},
+    http2Connections: 0,
     inFlight: 0,
     websockets: 0,
     messagesReceived: 0,
@@ -82,6 +88,10 @@ export function addCounters(total: WorkerCounters, more: WorkerCounters): void {
     total.responses[status] = (total.responses[status] ?? 0) + n;
   }
   total.bytes += more.bytes;
+  for (const [protocol, n] of Object.entries(more.requests)) {
+    total.requests[protocol] = (total.requests[protocol] ?? 0) + n;
+  }
+  total.http2Connections += more.http2Connections;
   total.inFlight += more.inFlight;
   total.websockets += more.websockets;
   total.messagesReceived += more.messagesReceived;

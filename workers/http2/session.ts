@@ -42,6 +42,7 @@ export class Http2Session implements StreamOwner {
     this.#connection = connection;
     this.#host = host;
     this.#core = new Http2Connection(host.init.http2 ?? {});
+    host.http2Opened(1);
     this.#write();
   }
 
@@ -119,6 +120,7 @@ export class Http2Session implements StreamOwner {
 
   /** The connection is over: every exchange is abandoned. */
   gone(): void {
+    this.#host.http2Opened(-1);
     for (const { exchange } of this.#streams.values()) exchange?.abandon("the client went away");
     for (const wake of this.#waiting.values()) wake();
   }
