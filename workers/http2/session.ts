@@ -10,6 +10,7 @@
  */
 
 import { HttpParseError } from "../../lib/http/errors.ts";
+import type { RequestHead } from "../../lib/http/request_head.ts";
 import type { RequestEvent } from "../../lib/http/events.ts";
 import { parseRequestTarget } from "../../lib/http/request_target.ts";
 import { Http2Connection } from "../../lib/http2/connection.ts";
@@ -17,6 +18,7 @@ import type { Http2Event } from "../../lib/http2/events.ts";
 import { ErrorCode } from "../../lib/http2/frame.ts";
 import type { Http2Request } from "../../lib/http2/request_fields.ts";
 import type { Connection, ConnectionHost } from "../connection.ts";
+import { accessLine } from "../access_line.ts";
 import { Exchange } from "../exchange.ts";
 import { Http2StreamResponse, type StreamOwner } from "./stream_response.ts";
 
@@ -212,22 +214,23 @@ export class Http2Session implements StreamOwner {
     const headers = fields.some(([name]) => name === "host")
       ? fields
       : [["host", authority] as [string, string], ...fields];
+    const head = { method, target: path, minorVersion: 1, headers, http2: true };
     let target;
     try {
       target = parseRequestTarget(method, path);
     } catch (e) {
       if (!(e instanceof HttpParseError)) throw e;
-      return this.#refuse(stream, e.status, e.message);
+      return this.#refuse(stream, e.status, e.message, head);
     }
     // RFC 9110 §15.6.4: 503 with Retry-After while the worker is at its in-flight limit.
     if (!this.#host.admits(target.path)) {
-      return this.#refuse(stream, 503, "The server is at capacity, try again shortly");
+      return this.#refuse(stream, 503, "The server is at capacity, try again shortly", head);
     }
     const { dataSentAt, dataReceivedAt } = this.#connection;
     const response = new Http2StreamResponse(this, stream, method, dataSentAt, dataReceivedAt);
     const event: RequestEvent = {
       type: "request",
-      head: { method, target: path, minorVersion: 1, headers, http2: true },
+      head,
       target,
       body: endStream ? 0 : contentLength ?? "chunked",
     };
@@ -238,9 +241,17 @@ export class Http2Session implements StreamOwner {
     void exchange.run();
   }
 
-  /** Answers `stream` with an error of weft's own, and ends it. */
-  #refuse(stream: number, status: number, message: string): void {
+  /** Answers `stream` with an error of weft's own, and ends it; counted and logged here when no exchange ran. */
+  #refuse(stream: number, status: number, message: string, head: RequestHead | null = null): void {
     const text = new TextEncoder().encode(`${status} ${message}\n`);
+    if (head !== null) {
+      const answered = { head, status, bytes: text.length, startedAt: Date.now() };
+      this.#host.count(
+        status,
+        text.length,
+        accessLine(this.#host.init, this.#connection.remoteAddr, answered),
+      );
+    }
     const fields: [string, string][] = [["content-type", "text/plain; charset=utf-8"]];
     // RFC 9110 §10.2.3: a 503 says when to try again.
     if (status === 503) fields.push(["retry-after", "1"]);
