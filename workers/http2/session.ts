@@ -267,11 +267,11 @@ export class Http2Session implements StreamOwner {
   }
 
   /**
-   * After a stream wrote: hand its bytes over, and soon read the core's events, since sending one stream's
-   * data may have emptied another's queue (`drained`) with no byte from the client to drive it.
+   * After a stream wrote: soon (once this turn's other streams have written too, so their bytes leave in one
+   * piece) hand the bytes over and read the core's events, since sending one stream's data may have emptied
+   * another's queue (`drained`) with no byte from the client to drive it.
    */
   #written(): void {
-    this.#write();
     if (this.#driveSoon) return;
     this.#driveSoon = true;
     queueMicrotask(() => {
