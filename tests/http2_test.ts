@@ -298,3 +298,45 @@ req.on("end", () => {
   },
   { files: FILES, ignore: !hasNode },
 );
+
+/** A Python with the h2 package (Debian's python3-h2 is for /usr/bin/python3), or null. */
+async function pythonWithH2(): Promise<string | null> {
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    if (await hasTool(python, ["-c", "import h2"])) return python;
+  }
+  return null;
+}
+const python = await pythonWithH2();
+
+serverTest("HTTP/2 with python's h2: a request on stream 1, its status and body", async (t) => {
+  await t.server.ready;
+  const script = `
+import socket, h2.connection, h2.events
+sock = socket.create_connection(("127.0.0.1", ${t.port}))
+conn = h2.connection.H2Connection()
+conn.initiate_connection()
+conn.send_headers(1, [(":method", "GET"), (":path", "/"), (":scheme", "http"), (":authority", "x")], end_stream=True)
+sock.sendall(conn.data_to_send())
+status, body, done = None, b"", False
+while not done:
+    data = sock.recv(65536)
+    if not data:
+        break
+    for event in conn.receive_data(data):
+        if isinstance(event, h2.events.ResponseReceived):
+            status = dict(event.headers)[b":status"].decode()
+        elif isinstance(event, h2.events.DataReceived):
+            body += event.data
+            conn.acknowledge_received_data(len(event.data), event.stream_id)
+        elif isinstance(event, h2.events.StreamEnded):
+            done = True
+    sock.sendall(conn.data_to_send())
+conn.close_connection()
+sock.sendall(conn.data_to_send())
+print(status, body.decode())
+`;
+  const out = await new Deno.Command(python!, { args: ["-c", script], stdout: "piped", stderr: "piped" })
+    .output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), "200 <h1>home</h1>");
+}, { files: FILES, ignore: python === null });
