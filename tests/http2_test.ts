@@ -20,6 +20,10 @@ import {
 const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
 const BIG = Uint8Array.from({ length: 3_000_000 }, (_, i) => (i * 7919) % 251);
 const FILES = { "index.html": "<h1>home</h1>", "big.bin": BIG };
+const GET_PAGE: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], [
+  ":authority",
+  "a",
+]];
 const hasCurl = await hasTool("curl");
 const hasNghttp = await hasTool("nghttp", ["--version"]);
 const hasNode = await hasTool("node");
@@ -340,3 +344,30 @@ print(status, body.decode())
   assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "200 <h1>home</h1>");
 }, { files: FILES, ignore: python === null });
+
+serverTest(
+  "HTTP/2: a connection with no stream open for the idle timeout gets GOAWAY and is closed",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    try {
+      await writeAll(conn, join(client.preface(), client.headers(1, GET_PAGE)));
+      const { text, closed } = await readAll(conn, 3000);
+      const frames = client.read(Uint8Array.from(text, (c) => c.charCodeAt(0)));
+      assert.ok(frames.some((f) => f.stream === 1 && f.flags & Flag.END_STREAM), "the request was answered");
+      const goaway = frames.find((f) => f.type === FrameType.GOAWAY)!;
+      assert.deepEqual(
+        [
+          new DataView(goaway.payload.buffer).getUint32(4),
+          new TextDecoder().decode(goaway.payload.subarray(8)),
+        ],
+        [ErrorCode.NO_ERROR, "idle"],
+      );
+      assert.ok(closed);
+    } finally {
+      conn.close();
+    }
+  },
+  { files: FILES, options: { idleTimeout: 500 } },
+);
