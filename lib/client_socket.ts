@@ -226,6 +226,9 @@ export class ClientSocket {
   async #readLoop(): Promise<void> {
     let buf = new Uint8Array(READ_SIZE_FIRST);
     try {
+      // Over TLS, the protocol agreed in the handshake (which the first read waits for anyway).
+      const tls = "handshake" in this.#conn ? await (this.#conn as Deno.TlsConn).handshake() : null;
+      if (tls?.alpnProtocol === "h2") this.#owner.toWorker(ToWorker.Http2, this.id);
       for (;;) {
         while (!this.#closed && !readAllowed(this)) {
           await new Promise<void>((resolve) => (this.#wake = resolve));
@@ -261,8 +264,7 @@ export class ClientSocket {
   }
 
   #writeSoon(): void {
-    // Start once the current batch of frames has been read, so a response's
-    // head and body, and pipelined responses, leave in one write.
+    // Once this batch of frames is read: a head and its body, and pipelined responses, leave in one write.
     if (this.#writing || this.#writeScheduled) return;
     this.#writeScheduled = true;
     queueMicrotask(() => {

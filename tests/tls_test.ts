@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { serve } from "../mod.ts";
-import { curl, hasTool, makeRoot, startDeno, weftArgs } from "./_helpers.ts";
+import { ErrorCode, FrameType } from "../lib/http2/frame.ts";
+import { TestClient } from "../lib/http2/_test_utils.ts";
+import { curl, hasTool, makeRoot, readAll, startDeno, weftArgs } from "./_helpers.ts";
 import { makeCertificate } from "./_tls.ts";
 
 const HAS_OPENSSL = await hasTool("openssl", ["version"]);
@@ -52,7 +54,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "HTTPS offers h2 by ALPN: curl --http2 and Node's http2 speak HTTP/2; with http2: false, HTTP/1.1",
+  name:
+    "HTTPS offers h2 by ALPN: curl --http2 and Node's http2 speak HTTP/2 (and HTTP/1 bytes after h2 get GOAWAY); with http2: false, HTTP/1.1",
   ignore: !HAS_OPENSSL || !HAS_CURL,
   async fn() {
     const tls = await makeCertificate();
@@ -80,6 +83,24 @@ Deno.test({
         (await curl("-s", "--http2", "--cacert", tls.caFile, "-w", "%{http_version}", url)).stdout;
       assert.equal(await version(h2.url), "<h1>secure hello</h1>2");
       assert.equal(await version(h1.url), "<h1>secure hello</h1>1.1");
+      // A client that agreed on h2 and then speaks HTTP/1.1 gets HTTP/2's answer: GOAWAY, PROTOCOL_ERROR.
+      const port = Number(new URL(h2.url).port);
+      const conn = await Deno.connectTls({
+        hostname: "localhost",
+        port,
+        caCerts: [tls.ca],
+        alpnProtocols: ["h2"],
+      });
+      await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+      const { text } = await readAll(conn, 3000);
+      conn.close();
+      const goaway = new TestClient().read(Uint8Array.from(text, (c) => c.charCodeAt(0)))
+        .find((f) => f.type === FrameType.GOAWAY);
+      assert.equal(
+        goaway && new DataView(goaway.payload.buffer).getUint32(4),
+        ErrorCode.PROTOCOL_ERROR,
+        text,
+      );
       if (await hasTool("node")) {
         const script = `const s = require("node:http2").connect(${JSON.stringify(h2.url)}, { ca: ${
           JSON.stringify(tls.ca)

@@ -9,12 +9,10 @@
  * @module
  */
 
-import { MAX_QUEUED, PAUSE_ABOVE, type StreamBudget, TAKEN_FROM } from "../lib/pool/flow.ts";
+import { MAX_QUEUED, PAUSE_ABOVE, TAKEN_FROM } from "../lib/pool/flow.ts";
 import { encodeCount } from "../lib/pool/frame_payloads.ts";
 import type { Payload } from "../lib/pool/frames.ts";
-import { type ToMain, ToSocket } from "../lib/pool/frame_types.ts";
-import type { Outbox } from "../lib/pool/outbox.ts";
-import type { WorkerInit } from "../lib/config/resolve.ts";
+import { ToSocket } from "../lib/pool/frame_types.ts";
 import { ServerConnection } from "../lib/http/connection.ts";
 import { withAddedFields } from "../lib/http/added_fields.ts";
 import { HttpParseError } from "../lib/http/errors.ts";
@@ -24,40 +22,12 @@ import { switchingProtocols } from "../lib/http/response_framing.ts";
 import type { WebSocketUpgrade } from "../lib/app/upgrade.ts";
 import { accessLine } from "./access_line.ts";
 import { ClientDeadline } from "./client_deadline.ts";
-import { Exchange, type ExchangeHost } from "./exchange.ts";
+import type { ConnectionHost, Takeover } from "./connection_host.ts";
+import { Exchange } from "./exchange.ts";
 import { Http1Response } from "./http1_response.ts";
-import type { KeptBodies } from "./kept_bodies.ts";
 import { Http2Session } from "./http2/session.ts";
 import { SocketWrites } from "./socket_writes.ts";
-import { type SessionHost, WebSocketSession } from "./websocket_session.ts";
-
-/** A protocol that takes a connection over from HTTP/1: a WebSocket (after a 101), HTTP/2 (after its preface). */
-interface Takeover {
-  receive(data: Uint8Array): void;
-  receiveEof(): void;
-  expire(now: number): void;
-  shutdown(): void;
-  gone(): void;
-  /** A reload replaces the worker: end what can end (HTTP/2 says GOAWAY; a WebSocket stays to the end). */
-  leaving?(): void;
-}
-
-/** What a connection needs from its worker. */
-export interface ConnectionHost extends ExchangeHost, SessionHost {
-  readonly init: WorkerInit;
-  readonly outbox: Outbox<ToMain>;
-  readonly budget: StreamBudget;
-  /** Large cached bodies kept on the main thread (flow rule 9). */
-  readonly kept: KeptBodies;
-  /** Whether a request to `path` may start now: under the in-flight limit, or the health check. */
-  admits(path: string): boolean;
-  /** An HTTP/2 connection began (1) or ended (-1). */
-  http2Opened(change: 1 | -1): void;
-  /** Counts (and logs) a response that no exchange answered. */
-  count(status: number, bytes: number, logLine: string | null): void;
-  /** The connection is over: forget it. */
-  forget(connection: Connection): void;
-}
+import { WebSocketSession } from "./websocket_session.ts";
 
 /** A connection pinned to this worker. */
 export class Connection {
@@ -92,6 +62,14 @@ export class Connection {
     this.writes = new SocketWrites(id, host.outbox, host.kept, host.budget);
     if (host.shuttingDown) this.protocol.closeAfterResponse();
     this.#deadline = new ClientDeadline(host.init.timeouts);
+  }
+
+  /**
+   * RFC 9113 §3.2: TLS agreed on h2, before the first byte: HTTP/2 from that byte on (a client that then sends
+   * no preface gets GOAWAY, not an HTTP/1 answer).
+   */
+  agreedHttp2(): void {
+    if (this.#host.init.http2 !== null && this.#session === null) this.#toHttp2(new Uint8Array(0));
   }
 
   /** The connection is over, whichever end closed it. */
@@ -160,8 +138,7 @@ export class Connection {
     }
   }
 
-  #toHttp2(): void {
-    const early = this.protocol.takeOver();
+  #toHttp2(early: Uint8Array = this.protocol.takeOver()): void {
     this.#host.outbox.push(ToSocket.Upgraded, this.id);
     this.#deadline.clear();
     this.#session = new Http2Session(this, this.#host);

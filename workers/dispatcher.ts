@@ -18,7 +18,8 @@ import { FrameRouter, type FrameType, type ToMain, ToPool, ToWorker } from "../l
 import { observeDuration } from "../lib/pool/durations.ts";
 import { emptyCounters, type WorkerCounters } from "../lib/pool/worker_report.ts";
 import type { Outbox } from "../lib/pool/outbox.ts";
-import { Connection, type ConnectionHost } from "./connection.ts";
+import { Connection } from "./connection.ts";
+import type { ConnectionHost } from "./connection_host.ts";
 import type { Took } from "./exchange.ts";
 import type { KeptBodies } from "./kept_bodies.ts";
 import type { LiveReload } from "../lib/dev/live_reload.ts";
@@ -115,6 +116,7 @@ export class Dispatcher implements ConnectionHost {
       for (const connection of [...d.#connections.values()]) connection.shutdown();
     },
     Open: (d, id, payload) => d.#connections.set(id, new Connection(id, decodeRemoteAddr(payload), d)),
+    Http2: (d, id) => d.#connections.get(id)?.agreedHttp2(),
     Data: (d, id, payload) => {
       const connection = d.#connections.get(id);
       if (connection === undefined) return;

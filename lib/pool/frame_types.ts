@@ -39,6 +39,8 @@ export const ToWorker = {
   Leaving: 10,
   /** The file region the connection's `WriteFile` named has been written in full. */
   FileWritten: 11,
+  /** TLS agreed on `h2` by ALPN (RFC 7301), before any `Data`: the connection speaks HTTP/2 from its first byte. */
+  Http2: 12,
 } as const;
 
 /** Frames a worker sends about one connection: its socket on the main thread handles each. */
