@@ -26,7 +26,7 @@ import { growWindow, Http2Output } from "./output.ts";
 import { DEFAULT_PEER_SETTINGS, ourSettings, type PeerSettings, receiveSettings } from "./settings.ts";
 import { type Http2Stream, RecentlyClosed } from "./stream.ts";
 import { StreamsIn } from "./streams_in.ts";
-import { StreamsOut } from "./streams_out.ts";
+import { type StreamSending, StreamsOut } from "./streams_out.ts";
 
 /**
  * One connection's protocol state.
@@ -151,19 +151,14 @@ export class Http2Connection {
     this.#out.send(stream, data, owned);
   }
 
-  /** Whether we may still send on `stream` (it is open, and our side not ended). */
-  isSending(stream: number): boolean {
-    return this.#streams.get(stream)?.localOpen ?? false;
+  /** What `stream` can send now, or null once it is closed (or was never opened). */
+  sending(stream: number): StreamSending | null {
+    return this.#out.sending(stream);
   }
 
-  /** Whether `stream` is open, on either side. */
-  isOpen(stream: number): boolean {
-    return this.#streams.has(stream);
-  }
-
-  /** Bytes queued on `stream` and not yet sent. */
-  queued(stream: number): number {
-    return this.#streams.get(stream)?.queued ?? 0;
+  /** A producer on `stream` waits until its queue is out and its window open: `drained` says when. */
+  awaitRoom(stream: number): void {
+    this.#out.awaitRoom(stream);
   }
 
   /** Ends the response on `stream` once its queue is out, with `trailers` if any. */

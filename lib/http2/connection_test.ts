@@ -155,7 +155,7 @@ Deno.test("http2: flow control holds data to the windows, WINDOW_UPDATE lets it 
   conn.end(1);
   const sent = () => client.read(conn.takeOutput()).filter((f) => f.type === FrameType.DATA);
   assert.deepEqual(sent().map((f) => f.payload.length), [1000]);
-  assert.equal(conn.queued(1), 1500);
+  assert.equal(conn.sending(1)?.queued, 1500);
   const more = run([encodeFrame(FrameType.WINDOW_UPDATE, 0, 1, words([1000]))], conn, client);
   assert.deepEqual(more.frames.filter((f) => f.type === FrameType.DATA).map((f) => f.payload.length), [1000]);
   // §6.9.2: raising the initial window moves the open stream's window too.

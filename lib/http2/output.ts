@@ -83,11 +83,13 @@ export class Http2Output {
 
   /**
    * Sends what the windows allow from the queues of `streams`, a frame from each in turn; ends the streams
-   * whose queues empty with `ending` set. Returns the streams whose queues emptied after a wait.
+   * whose queues empty with `ending` set. Returns the streams whose queues emptied after a wait, and those
+   * that waited for a window that is now open.
    */
   flush(streams: Iterable<Http2Stream>): Http2Stream[] {
     const drained: Http2Stream[] = [];
-    let waiting = [...streams].filter((s) => s.localOpen && (s.queued > 0 || s.ending !== null));
+    const all = [...streams];
+    let waiting = all.filter((s) => s.localOpen && (s.queued > 0 || s.ending !== null));
     while (waiting.length > 0) {
       const still: Http2Stream[] = [];
       for (const stream of waiting) {
@@ -115,6 +117,13 @@ export class Http2Output {
       }
       if (this.connectionWindow <= 0 || still.every((s) => s.queued > 0 && s.sendWindow <= 0)) break;
       waiting = still;
+    }
+    // A producer waiting for a shut window with nothing queued: told once the window opens.
+    for (const s of all) {
+      if (s.waited && s.queued === 0 && s.localOpen && Math.min(s.sendWindow, this.connectionWindow) > 0) {
+        s.waited = false;
+        drained.push(s);
+      }
     }
     return drained;
   }

@@ -14,6 +14,16 @@ import { CONNECTION_SPECIFIC } from "./request_fields.ts";
 import { growWindow, type Http2Output } from "./output.ts";
 import type { Http2Stream, RecentlyClosed } from "./stream.ts";
 
+/** What a stream can send now. */
+export interface StreamSending {
+  /** Our side is open: a response can still go out. */
+  open: boolean;
+  /** Bytes queued, waiting for window. */
+  queued: number;
+  /** Bytes it may send now: its window and the connection's. */
+  window: number;
+}
+
 /** The sending side of the streams of one connection. */
 export class StreamsOut {
   readonly #limits: Http2Limits;
@@ -83,6 +93,20 @@ export class StreamsOut {
     const known = this.#streams.delete(id);
     this.#closed.add(id, true);
     return known;
+  }
+
+  /** What `stream` can send now, or null once it is closed. */
+  sending(stream: number): StreamSending | null {
+    const s = this.#streams.get(stream);
+    if (s === undefined) return null;
+    const window = s.localOpen ? Math.max(0, Math.min(s.sendWindow, this.#output.connectionWindow)) : 0;
+    return { open: s.localOpen, queued: s.queued, window };
+  }
+
+  /** A producer on `stream` waits for its queue to go and its window to open (`Http2Output.flush` tells). */
+  awaitRoom(stream: number): void {
+    const s = this.#streams.get(stream);
+    if (s !== undefined) s.waited = true;
   }
 
   /** Credits `bytes` the reader consumed, with WINDOW_UPDATE once half the stream's window gathered. */

@@ -29,10 +29,8 @@ export class Http2Session implements StreamOwner {
   readonly #host: ConnectionHost;
   readonly #core: Http2Connection;
   readonly #streams = new Map<number, { response: Http2StreamResponse; exchange: Exchange | null }>();
-  /** Streams whose data waits for window: since when no byte of it went, and how much waited then. */
-  readonly #blocked = new Map<number, { since: number; queued: number }>();
-  /** Producers waiting for their stream's queue to go out. */
-  readonly #waiting = new Map<number, () => void>();
+  /** Producers waiting for their stream's queue to go out and its window to open, and since when. */
+  readonly #waiting = new Map<number, { wake: () => void; since: number }>();
   /** The wait for room on the socket, shared by the streams that produce. */
   #socketRoom: Promise<void> | null = null;
   /** A read of the core's events is queued (`#written`). */
@@ -79,7 +77,7 @@ export class Http2Session implements StreamOwner {
       if (exchange?.isOverdue(now, handler)) {
         exchange.abandon("The handler took too long to answer", 503);
         this.#refuse(stream, 503, "The handler took too long to answer");
-      } else if (this.#stalled(stream, now) > body) {
+      } else if (now - (this.#waiting.get(stream)?.since ?? now) > body) {
         exchange?.abandon("The client took no data");
         this.reset(stream, ErrorCode.CANCEL);
       }
@@ -89,19 +87,6 @@ export class Http2Session implements StreamOwner {
       this.#write();
       this.#connection.close();
     }
-  }
-
-  /** How long (ms) `stream`'s queued data has gone without a byte sent; 0 when nothing waits. */
-  #stalled(stream: number, now: number): number {
-    const queued = this.#core.queued(stream);
-    const blocked = this.#blocked.get(stream);
-    if (queued === 0) {
-      this.#blocked.delete(stream);
-      return 0;
-    }
-    // Bytes went since the last look: the wait starts again.
-    if (blocked === undefined || queued < blocked.queued) this.#blocked.set(stream, { since: now, queued });
-    return now - this.#blocked.get(stream)!.since;
   }
 
   /** Graceful shutdown (RFC 9113 §6.8): GOAWAY; open streams finish, their handlers' signals aborted. */
@@ -125,7 +110,7 @@ export class Http2Session implements StreamOwner {
   gone(): void {
     this.#host.http2Opened(-1);
     for (const { exchange } of this.#streams.values()) exchange?.abandon("the client went away");
-    for (const wake of this.#waiting.values()) wake();
+    for (const { wake } of this.#waiting.values()) wake();
   }
 
   respond(stream: number, status: number, fields: [string, string][]): void {
@@ -149,12 +134,19 @@ export class Http2Session implements StreamOwner {
   }
 
   async room(stream: number): Promise<void> {
-    if (this.#core.queued(stream) > 0 && !this.#connection.isGone) {
-      await new Promise<void>((wake) => this.#waiting.set(stream, wake));
+    const sending = this.#core.sending(stream);
+    const blocked = sending !== null && (sending.queued > 0 || sending.open && sending.window === 0);
+    if (blocked && !this.#connection.isGone) {
+      this.#core.awaitRoom(stream);
+      await new Promise<void>((wake) => this.#waiting.set(stream, { wake, since: Date.now() }));
     }
     // The window wakes one waiter: the streams share one wait for it.
     this.#socketRoom ??= this.#connection.writes.window.room().finally(() => (this.#socketRoom = null));
     await this.#socketRoom;
+  }
+
+  window(stream: number): number {
+    return this.#core.sending(stream)?.window ?? 0;
   }
 
   consumed(stream: number, bytes: number): void {
@@ -165,12 +157,12 @@ export class Http2Session implements StreamOwner {
   exchangeEnded(stream: number): void {
     const entry = this.#streams.get(stream);
     this.#streams.delete(stream);
-    this.#blocked.delete(stream);
     this.#wake(stream);
     // An exchange that ended without ending its stream (abandoned) resets it; one whose answer is complete
     // while the client still sends asks it to stop (RFC 9113 §8.1: NO_ERROR).
-    if (entry !== undefined && !entry.response.isGone && this.#core.isOpen(stream)) {
-      this.#core.reset(stream, this.#core.isSending(stream) ? ErrorCode.CANCEL : ErrorCode.NO_ERROR);
+    const sending = this.#core.sending(stream);
+    if (entry !== undefined && !entry.response.isGone && sending !== null) {
+      this.#core.reset(stream, sending.open ? ErrorCode.CANCEL : ErrorCode.NO_ERROR);
     }
     if (this.#streams.size === 0) this.#idleSince = Date.now();
     this.#write();
@@ -263,7 +255,7 @@ export class Http2Session implements StreamOwner {
   }
 
   #wake(stream: number): void {
-    this.#waiting.get(stream)?.();
+    this.#waiting.get(stream)?.wake();
     this.#waiting.delete(stream);
   }
 

@@ -31,8 +31,10 @@ export interface StreamOwner {
   send(stream: number, data: Uint8Array, owned: boolean): void;
   end(stream: number): void;
   reset(stream: number, code: number): void;
-  /** Resolves once `stream`'s queue is out and the socket has room. */
+  /** Resolves once `stream`'s queue is out, its window open, and the socket has room. */
   room(stream: number): Promise<void>;
+  /** Bytes `stream` may send now. */
+  window(stream: number): number;
   /** The reader took what was pushed: credit it to the client. */
   consumed(stream: number, bytes: number): void;
   exchangeEnded(stream: number): void;
@@ -107,10 +109,12 @@ export class Http2StreamResponse implements ResponseStream {
   }
 
   async kept(part: Uint8Array): Promise<void> {
-    // A cached body goes in pieces, each sent when there is room: a stream whose window stays shut holds
-    // one piece, not a copy of the body.
-    for (let at = 0; at < part.length && !this.isGone; at += REGION_PIECE) {
-      await this.produced(part.subarray(at, at + REGION_PIECE));
+    // A cached body goes in pieces the windows take at once: a stream whose window stays shut holds nothing.
+    for (let at = 0; at < part.length && !this.isGone;) {
+      await this.#owner.room(this.#stream);
+      const piece = part.subarray(at, at + Math.min(REGION_PIECE, this.#owner.window(this.#stream)));
+      at += piece.length;
+      if (piece.length > 0) this.#owner.send(this.#stream, piece, true);
     }
   }
 
@@ -127,14 +131,18 @@ export class Http2StreamResponse implements ResponseStream {
   async region(region: FileRegion): Promise<void> {
     using file = await Deno.open(region.path);
     await file.seek(region.start, Deno.SeekMode.Start);
-    // One buffer for the whole region: what the session is given it copies (to the main thread, or into the
-    // stream's queue) before `send` returns.
-    const piece = new Uint8Array(Math.min(REGION_PIECE, region.end - region.start));
+    // One buffer for the whole region, made once the window first opens (a stream whose client keeps it shut
+    // holds none): what the session is given it copies to the main thread before `send` returns.
+    let piece: Uint8Array | null = null;
     for (let at = region.start; at < region.end && !this.isGone;) {
-      const n = await file.read(piece.subarray(0, Math.min(piece.length, region.end - at)));
+      await this.#owner.room(this.#stream);
+      piece ??= new Uint8Array(Math.min(REGION_PIECE, region.end - region.start));
+      const want = Math.min(piece.length, region.end - at, this.#owner.window(this.#stream));
+      if (want === 0) continue;
+      const n = await file.read(piece.subarray(0, want));
       if (n === null) throw new Error(`${region.path} ended at ${at} of ${region.end} bytes`);
       at += n;
-      await this.produced(piece.subarray(0, n));
+      this.#owner.send(this.#stream, piece.subarray(0, n), false);
     }
   }
 
