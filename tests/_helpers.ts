@@ -8,6 +8,7 @@
 
 import { serve, type ServeOptions, type Server } from "../mod.ts";
 import { concatBytes } from "../lib/http/bytes.ts";
+import type { ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
 
 /** A server on port 0 serving a fresh temporary folder. */
 export interface TestServer {
@@ -110,6 +111,36 @@ export async function exchange(
 /** Writes all of `bytes`: one `write` may take only part of a large array. */
 export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
+}
+
+/**
+ * As an HTTP/2 client (`client` keeps its HPACK state), sends `bytes` on `conn`, then reads the server's
+ * frames until `done` holds for them, the server closes, or `timeoutMs` passes.
+ */
+export async function http2Frames(
+  conn: Deno.Conn,
+  client: TestClient,
+  bytes: Uint8Array,
+  done: (frames: ServerFrame[]) => boolean = () => false,
+  timeoutMs = 3000,
+): Promise<{ frames: ServerFrame[]; closed: boolean }> {
+  await writeAll(conn, bytes);
+  const frames: ServerFrame[] = [];
+  const buffer = new Uint8Array(65536);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((resolve) => timer = setTimeout(() => resolve("late"), timeoutMs));
+  try {
+    while (!done(frames)) {
+      // A read still pending when time runs out is settled by the caller's closing the connection.
+      const n = await Promise.race([conn.read(buffer).catch(() => null), late]);
+      if (n === "late") break;
+      if (n === null) return { frames, closed: true };
+      frames.push(...client.read(buffer.slice(0, n)));
+    }
+    return { frames, closed: false };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Reads from `conn` until EOF or `timeoutMs` of silence. */

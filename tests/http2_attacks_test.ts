@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { encodeFrame, ErrorCode, Flag, FrameType, Setting, words } from "../lib/http2/frame.ts";
 import { join, type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
-import { serverTest, type TestServer, writeAll } from "./_helpers.ts";
+import { http2Frames, serverTest, type TestServer } from "./_helpers.ts";
 
 const FILES = { "index.html": "<h1>home</h1>", "big.bin": new Uint8Array(2_000_000) };
 const GET: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], [
@@ -24,16 +24,9 @@ async function attack(
 ): Promise<ServerFrame[]> {
   await t.server.ready;
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
-  const frames: ServerFrame[] = [];
+  let frames: ServerFrame[];
   try {
-    await writeAll(conn, bytes);
-    const buffer = new Uint8Array(65536);
-    const deadline = Date.now() + 10_000;
-    while (!done(frames) && Date.now() < deadline) {
-      const n = await conn.read(buffer).catch(() => null);
-      if (n === null) break;
-      frames.push(...client.read(buffer.slice(0, n)));
-    }
+    ({ frames } = await http2Frames(conn, client, bytes, done, 10_000));
   } finally {
     conn.close();
   }

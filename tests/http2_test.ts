@@ -3,18 +3,17 @@
 // server goes on; shutdown sends GOAWAY and lets a stream in flight finish.
 import assert from "node:assert/strict";
 import { eventually } from "../lib/_test_utils.ts";
-import { ErrorCode, Flag, FrameType } from "../lib/http2/frame.ts";
-import { join, TestClient } from "../lib/http2/_test_utils.ts";
+import { encodeFrame, ErrorCode, Flag, FrameType, Setting, words } from "../lib/http2/frame.ts";
+import { join, type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
 import {
   curl,
   hasTool,
+  http2Frames,
   makeRoot,
-  readAll,
   serverTest,
   startDeno,
   startServer,
   weftArgs,
-  writeAll,
 } from "./_helpers.ts";
 
 const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
@@ -116,7 +115,8 @@ const cookies = (await get("/cookies")).head["set-cookie"];
 const stream = String((await get("/slow-stream")).body);
 const waiting = client.request({ ":path": "/wait-for-abort" });
 waiting.on("error", () => {});
-await new Promise((r) => setTimeout(r, 200));
+// A PING's answer comes after the server has read the request before it: the handler is under way.
+await new Promise((r) => client.ping(r));
 waiting.close(http2.constants.NGHTTP2_CANCEL);
 let aborted = "0";
 for (let i = 0; i < 50 && aborted === "0"; i++) {
@@ -178,12 +178,8 @@ serverTest(
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
     try {
       // DATA on a stream never opened (RFC 9113 §5.1: a connection error).
-      await writeAll(
-        conn,
-        join(client.preface(), new Uint8Array([0, 0, 1, FrameType.DATA, 0, 0, 0, 0, 1, 0x61])),
-      );
-      const { text, closed } = await readAll(conn, 3000);
-      const frames = client.read(Uint8Array.from(text, (c) => c.charCodeAt(0)));
+      const bytes = join(client.preface(), new Uint8Array([0, 0, 1, FrameType.DATA, 0, 0, 0, 0, 1, 0x61]));
+      const { frames, closed } = await http2Frames(conn, client, bytes);
       const goaway = frames.find((f) => f.type === FrameType.GOAWAY)!;
       assert.equal(new DataView(goaway.payload.buffer).getUint32(4), ErrorCode.PROTOCOL_ERROR);
       assert.match(new TextDecoder().decode(goaway.payload.subarray(8)), /RFC 9113 §5\.1/);
@@ -241,14 +237,12 @@ serverTest("HTTP/2 maxStreams (--max-streams): a stream past the limit gets REFU
   );
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
   try {
-    await writeAll(conn, bytes);
-    const frames: ReturnType<TestClient["read"]> = [];
-    const buffer = new Uint8Array(65536);
-    while (!frames.some((f) => f.type === FrameType.RST_STREAM)) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      frames.push(...client.read(buffer.slice(0, n)));
-    }
+    const { frames } = await http2Frames(
+      conn,
+      client,
+      bytes,
+      (f) => f.some((x) => x.type === FrameType.RST_STREAM),
+    );
     const reset = frames.find((f) => f.type === FrameType.RST_STREAM)!;
     assert.deepEqual([reset.stream, new DataView(reset.payload.buffer).getUint32(0)], [
       3,
@@ -352,9 +346,11 @@ serverTest(
     const client = new TestClient();
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
     try {
-      await writeAll(conn, join(client.preface(), client.headers(1, GET_PAGE)));
-      const { text, closed } = await readAll(conn, 3000);
-      const frames = client.read(Uint8Array.from(text, (c) => c.charCodeAt(0)));
+      const { frames, closed } = await http2Frames(
+        conn,
+        client,
+        join(client.preface(), client.headers(1, GET_PAGE)),
+      );
       assert.ok(frames.some((f) => f.stream === 1 && f.flags & Flag.END_STREAM), "the request was answered");
       const goaway = frames.find((f) => f.type === FrameType.GOAWAY)!;
       assert.deepEqual(
@@ -370,4 +366,37 @@ serverTest(
     }
   },
   { files: FILES, options: { idleTimeout: 500 } },
+);
+
+serverTest(
+  "HTTP/2: a file waits for a window the client keeps shut, and goes whole once it opens",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    try {
+      const request = join(
+        client.preface([[Setting.INITIAL_WINDOW_SIZE, 0]]),
+        client.headers(1, [[":method", "GET"], [":scheme", "http"], [":path", "/big.bin"], [
+          ":authority",
+          "a",
+        ]]),
+      );
+      const head = await http2Frames(conn, client, request, (f) => f.some((x) => x.stream === 1 && x.fields));
+      assert.equal(head.frames.filter((f) => f.type === FrameType.DATA).length, 0, "data past a shut window");
+      // The window opens: the stream's to the most, the connection's by the file's size.
+      const open = join(
+        encodeFrame(FrameType.SETTINGS, 0, 0, Uint8Array.of(0, 4, 0x7f, 0xff, 0xff, 0xff)),
+        encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, words([BIG.length])),
+      );
+      const ended = (f: ServerFrame[]) => f.some((x) => x.stream === 1 && x.flags & Flag.END_STREAM);
+      const body = await http2Frames(conn, client, open, ended, 10_000);
+      const data = body.frames.filter((f) => f.type === FrameType.DATA);
+      assert.equal(data.reduce((n, f) => n + f.payload.length, 0), BIG.length);
+      assert.ok(ended(body.frames), "the stream did not end");
+    } finally {
+      conn.close();
+    }
+  },
+  { files: FILES },
 );

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { serve } from "../mod.ts";
 import { ErrorCode, FrameType } from "../lib/http2/frame.ts";
 import { TestClient } from "../lib/http2/_test_utils.ts";
-import { curl, hasTool, makeRoot, readAll, startDeno, weftArgs } from "./_helpers.ts";
+import { curl, hasTool, http2Frames, makeRoot, startDeno, weftArgs } from "./_helpers.ts";
 import { makeCertificate } from "./_tls.ts";
 
 const HAS_OPENSSL = await hasTool("openssl", ["version"]);
@@ -91,16 +91,12 @@ Deno.test({
         caCerts: [tls.ca],
         alpnProtocols: ["h2"],
       });
-      await conn.write(new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
-      const { text } = await readAll(conn, 3000);
+      const http1 = new TextEncoder().encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+      const isGoaway = (f: { type: number }) => f.type === FrameType.GOAWAY;
+      const { frames } = await http2Frames(conn, new TestClient(), http1, (f) => f.some(isGoaway));
       conn.close();
-      const goaway = new TestClient().read(Uint8Array.from(text, (c) => c.charCodeAt(0)))
-        .find((f) => f.type === FrameType.GOAWAY);
-      assert.equal(
-        goaway && new DataView(goaway.payload.buffer).getUint32(4),
-        ErrorCode.PROTOCOL_ERROR,
-        text,
-      );
+      const goaway = frames.find(isGoaway);
+      assert.equal(goaway && new DataView(goaway.payload.buffer).getUint32(4), ErrorCode.PROTOCOL_ERROR);
       if (await hasTool("node")) {
         const script = `const s = require("node:http2").connect(${JSON.stringify(h2.url)}, { ca: ${
           JSON.stringify(tls.ca)

@@ -51,15 +51,19 @@ function malformed(stream: number, reason: string): Http2Error {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { readRequest } from "./request_fields.ts";
- * const request = readRequest(1, [[":method", "GET"], [":scheme", "https"], [":path", "/a?b"], [":authority", "x"],
+ * import { requestFromFields } from "./request_fields.ts";
+ * const request = requestFromFields(1, [[":method", "GET"], [":scheme", "https"], [":path", "/a?b"], [":authority", "x"],
  *   ["cookie", "a=1"], ["cookie", "b=2"]], true);
  * assert.deepEqual([request.method, request.path, request.fields], ["GET", "/a?b", [["cookie", "a=1; b=2"]]]);
- * assert.throws(() => readRequest(3, [[":method", "GET"], [":path", "/"], [":scheme", "http"], ["Host", "x"]], true),
+ * assert.throws(() => requestFromFields(3, [[":method", "GET"], [":path", "/"], [":scheme", "http"], ["Host", "x"]], true),
  *   /§8.2.1/);
  * ```
  */
-export function readRequest(stream: number, decoded: [string, string][], endStream: boolean): Http2Request {
+export function requestFromFields(
+  stream: number,
+  decoded: [string, string][],
+  endStream: boolean,
+): Http2Request {
   const pseudo = new Map<string, string>();
   const fields: [string, string][] = [];
   const cookies: string[] = [];

@@ -66,15 +66,14 @@ export class Http2Stream {
  */
 export class RecentlyClosed {
   readonly #ids = new Set<number>();
+  /** Of those, the ones we reset: late frames on them are ignored (§5.4.2). */
+  readonly #resetByUs = new Set<number>();
   readonly #most: number;
 
   /** Remembers at most `most` ids. */
   constructor(most: number) {
     this.#most = most;
   }
-
-  /** How a stream ended: reset by us (late frames are ignored, §5.4.2), or closed. */
-  readonly #resetByUs = new Set<number>();
 
   /** Remembers that `id` ended; `resetByUs` if we sent RST_STREAM. */
   add(id: number, resetByUs: boolean): void {

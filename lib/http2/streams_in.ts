@@ -18,7 +18,7 @@ import { FloodGuard } from "./flood.ts";
 import { HpackDecoder } from "./hpack.ts";
 import type { Http2Limits } from "./limits.ts";
 import type { Http2Output } from "./output.ts";
-import { readRequest, readTrailers } from "./request_fields.ts";
+import { readTrailers, requestFromFields } from "./request_fields.ts";
 import type { PeerSettings } from "./settings.ts";
 import { Http2Stream, type RecentlyClosed } from "./stream.ts";
 
@@ -157,7 +157,7 @@ export class StreamsIn {
       else refuse(ErrorCode.NO_ERROR);
       return;
     }
-    const request = readRequest(id, fields, block.endStream);
+    const request = requestFromFields(id, fields, block.endStream);
     const s = new Http2Stream(id, this.#peer.initialWindowSize, this.#limits.initialWindowSize);
     s.contentLength = request.contentLength;
     this.#streams.set(id, s);

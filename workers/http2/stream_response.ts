@@ -40,8 +40,6 @@ export interface StreamOwner {
   exchangeEnded(stream: number): void;
 }
 
-/** Fields the stream sets itself, from what the reply says. */
-const FRAMING = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
 /** Bytes of a file region read at a time. */
 const REGION_PIECE = 65536;
 
@@ -94,7 +92,8 @@ export class Http2StreamResponse implements ResponseStream {
   head(init: ResponseInit): void {
     const fields: [string, string][] = [];
     for (const [name, value] of withAddedFields(init.headers ?? [], this.#owner.addedFields)) {
-      if (!FRAMING.has(name.toLowerCase())) fields.push([name, value]);
+      // The length is the reply's own; connection-specific fields the core drops (RFC 9113 §8.2.2).
+      if (name.toLowerCase() !== "content-length") fields.push([name, value]);
     }
     const bodiless = init.status === 204 || init.status === 304;
     if (init.contentLength !== undefined && !bodiless) {
