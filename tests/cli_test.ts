@@ -150,6 +150,10 @@ Deno.test("a bad flag or value names the flag", () => {
     [["--log-format", "xml"], /--log-format takes common, combined or json, got "xml"/],
     [["--max-body-size", "10MB"], /--max-body-size takes a whole number ≥ 0, got "10MB"/],
     [["--max-headers", "0"], /--max-headers takes a whole number ≥ 1/],
+    [
+      ["--max-frame-size", "16383"],
+      /--max-frame-size takes a whole number from 16384 to 16777215, got "16383"/,
+    ],
     [["--header-timeout", "0"], /--header-timeout takes seconds > 0, got "0"/],
     [
       ["--idle-timeout", "-1"],

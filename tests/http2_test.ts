@@ -248,19 +248,69 @@ serverTest("HTTP/2 maxStreams (--max-streams): a stream past the limit gets REFU
       3,
       ErrorCode.REFUSED_STREAM,
     ]);
-    const settings = frames.find((f) => f.type === FrameType.SETTINGS && f.payload.length > 0)!;
-    const view = new DataView(settings.payload.buffer);
-    const sent = new Map(
-      Array.from(
-        { length: settings.payload.length / 6 },
-        (_, i) => [view.getUint16(i * 6), view.getUint32(i * 6 + 2)],
-      ),
-    );
-    assert.equal(sent.get(0x3), 1, "SETTINGS_MAX_CONCURRENT_STREAMS");
+    assert.equal(sentSettings(frames).get(Setting.MAX_CONCURRENT_STREAMS), 1);
   } finally {
     conn.close();
   }
 }, { files: FILES, options: { maxStreams: 1 } });
+
+/** The server's SETTINGS (the first that is not an ACK), by identifier. */
+function sentSettings(frames: ServerFrame[]): Map<number, number> {
+  const settings = frames.find((f) => f.type === FrameType.SETTINGS && f.payload.length > 0)!;
+  const view = new DataView(settings.payload.buffer);
+  return new Map(
+    Array.from(
+      { length: settings.payload.length / 6 },
+      (_, i) => [view.getUint16(i * 6), view.getUint32(i * 6 + 2)],
+    ),
+  );
+}
+
+serverTest(
+  "HTTP/2 maxFrameSize (--max-frame-size): a frame up to it is read, a larger one gets GOAWAY FRAME_SIZE_ERROR",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const post = (
+      path: string,
+    ): [string, string][] => [[":method", "POST"], [":scheme", "http"], [":path", path], [
+      ":authority",
+      "a",
+    ]];
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    try {
+      // 20,000 bytes: over the default 16,384, under the 32,768 set here; the files answer a POST with 405.
+      const first = await http2Frames(
+        conn,
+        client,
+        join(
+          client.preface(),
+          client.headers(1, post("/"), Flag.END_HEADERS),
+          encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, new Uint8Array(20_000)),
+        ),
+        (f) => f.some((x) => x.type === FrameType.HEADERS && x.stream === 1),
+      );
+      assert.equal(sentSettings(first.frames).get(Setting.MAX_FRAME_SIZE), 32_768);
+      const answer = first.frames.find((f) => f.type === FrameType.HEADERS)!;
+      assert.equal(new Map(answer.fields).get(":status"), "405");
+      const second = await http2Frames(
+        conn,
+        client,
+        join(
+          client.headers(3, post("/"), Flag.END_HEADERS),
+          encodeFrame(FrameType.DATA, Flag.END_STREAM, 3, new Uint8Array(40_000)),
+        ),
+        (f) => f.some((x) => x.type === FrameType.GOAWAY),
+      );
+      const goaway = second.frames.find((f) => f.type === FrameType.GOAWAY);
+      assert.ok(goaway, "a GOAWAY for the 40,000-byte frame");
+      assert.equal(new DataView(goaway.payload.buffer).getUint32(4), ErrorCode.FRAME_SIZE_ERROR);
+    } finally {
+      conn.close();
+    }
+  },
+  { files: FILES, options: { maxFrameSize: 32_768 } },
+);
 
 serverTest(
   "HTTP/2 on reload: GOAWAY, the stream in flight finishes, the next request goes on a new connection",

@@ -90,6 +90,8 @@ export interface ServerLimits {
   maxMessageSize?: number;
   /** HTTP/2 streams one connection may have open at once; more get REFUSED_STREAM. @default {100} */
   maxStreams?: number;
+  /** Largest HTTP/2 frame a client may send, 16384 to 16777215; larger ends the connection (FRAME_SIZE_ERROR). @default {16384} */
+  maxFrameSize?: number;
   /** Open connections at most; one more gets 503 and is closed. @default {16384} */
   maxConnections?: number;
   /** Time for a request head to arrive in full, from its first byte (or from connecting); then 408. @default {20000} */
@@ -240,6 +242,7 @@ export const DEFAULTS = Object.freeze({
   maxBodySize: DEFAULT_LIMITS.maxBodySize,
   maxMessageSize: 16 * 1024 * 1024,
   maxStreams: 100,
+  maxFrameSize: 16384,
   maxConnections: 16384,
   headerTimeout: 20_000,
   idleTimeout: 30_000,

@@ -12,6 +12,7 @@ import type { ProxyHeader } from "../http/forwarded.ts";
 import { checkField } from "../http/added_fields.ts";
 import { DEFAULT_LIMITS, type ParserLimits } from "../http/limits.ts";
 import type { Http2Limits } from "../http2/limits.ts";
+import { MAX_FRAME_SIZE, MIN_FRAME_SIZE } from "../http2/frame.ts";
 import { DEFAULTS, fileServerOptions, type ResolvedFileServerOptions, type ServeOptions } from "./options.ts";
 
 /** What a worker needs to know before its first frame; sent once, as its first message. */
@@ -90,6 +91,7 @@ export interface ServerConfig {
  * assert.equal(config.worker.root, null);
  * assert.equal(config.worker.timeouts.idle, 30_000);
  * assert.throws(() => resolveConfig({ workers: 0 }), RangeError);
+ * assert.throws(() => resolveConfig({ app: "file:///srv/app.ts", maxFrameSize: 1024 }), /maxFrameSize/);
  * ```
  */
 export function resolveConfig(options: ServeOptions): ServerConfig {
@@ -136,13 +138,7 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
       },
       maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
       maxMessageSize: options.maxMessageSize ?? DEFAULTS.maxMessageSize,
-      // One limit on a request's fields for both protocols: HTTP/2 counts 32 more bytes a field.
-      http2: options.http2 ?? DEFAULTS.http2
-        ? {
-          maxHeaderListSize: options.maxHeaderSize ?? DEFAULTS.maxHeaderSize,
-          maxConcurrentStreams: options.maxStreams ?? DEFAULTS.maxStreams,
-        }
-        : null,
+      http2: options.http2 ?? DEFAULTS.http2 ? http2Limits(options) : null,
       log: options.log ?? null,
       trustProxy,
       proxyHeader: options.proxyHeader ?? DEFAULTS.proxyHeader,
@@ -154,6 +150,22 @@ export function resolveConfig(options: ServeOptions): ServerConfig {
       dev: options.dev ?? DEFAULTS.dev,
       rules,
     },
+  };
+}
+
+/** HTTP/2's limits from the options; a frame size outside RFC 9113 §6.5.2's range throws a `RangeError`. */
+function http2Limits(options: ServeOptions): Partial<Http2Limits> {
+  const maxFrameSize = options.maxFrameSize ?? DEFAULTS.maxFrameSize;
+  if (!Number.isInteger(maxFrameSize) || maxFrameSize < MIN_FRAME_SIZE || maxFrameSize > MAX_FRAME_SIZE) {
+    throw new RangeError(
+      `maxFrameSize must be a whole number from ${MIN_FRAME_SIZE} to ${MAX_FRAME_SIZE}, got ${maxFrameSize}`,
+    );
+  }
+  return {
+    // One limit on a request's fields for both protocols: HTTP/2 counts 32 more bytes a field.
+    maxHeaderListSize: options.maxHeaderSize ?? DEFAULTS.maxHeaderSize,
+    maxConcurrentStreams: options.maxStreams ?? DEFAULTS.maxStreams,
+    maxFrameSize,
   };
 }
 
