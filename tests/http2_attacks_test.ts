@@ -2,6 +2,7 @@
 // gives (GOAWAY ENHANCE_YOUR_CALM, 431, RST_STREAM), and the server goes on answering another client.
 import assert from "node:assert/strict";
 import { encodeFrame, ErrorCode, Flag, FrameType, Setting, words } from "../lib/http2/frame.ts";
+import { encodeSettings } from "../lib/http2/settings.ts";
 import { join, type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
 import { http2Frames, serverTest, type TestServer } from "./_helpers.ts";
 
@@ -145,44 +146,58 @@ serverTest(
   { files: FILES, options: { bodyTimeout: 1000 } },
 );
 
+/**
+ * Sends 40 MB of `frame` over and over, each asking for an answer the client never reads (more than both kernel
+ * buffers hold), and asserts that past a megabyte of answers unwritten weft stops reading: the client's writes
+ * stall short of the end, and another client is still answered.
+ */
+async function floodUnread(t: TestServer, frame: Uint8Array): Promise<void> {
+  await t.server.ready;
+  const preface = new TestClient().preface();
+  const count = Math.ceil(40_000_000 / frame.length);
+  const flood = new Uint8Array(preface.length + count * frame.length);
+  flood.set(preface);
+  for (let at = preface.length; at < flood.length; at += frame.length) flood.set(frame, at);
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+  try {
+    let sent = 0;
+    const writing = (async () => {
+      while (sent < flood.length) sent += await conn.write(flood.subarray(sent, sent + 65536));
+    })().catch(() => {});
+    let last = -1;
+    let still = 0;
+    for (const deadline = Date.now() + 20_000; still < 5 && sent < flood.length && Date.now() < deadline;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      still = sent === last ? still + 1 : 0;
+      last = sent;
+    }
+    assert.ok(sent < flood.length, `all ${flood.length} bytes were taken while no answer was read`);
+    assert.equal(still, 5, "the client's writes never stalled");
+    const res = await fetch(t.url("/"));
+    assert.equal(await res.text(), "<h1>home</h1>", "another client is still answered");
+    conn.close();
+    await writing;
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // Closed above.
+    }
+  }
+}
+
 serverTest(
   "HTTP/2 PING flood (CVE-2019-9512): a client that sends and never reads is no longer read",
-  async (t) => {
-    await t.server.ready;
-    const client = new TestClient();
-    const ping = encodeFrame(FrameType.PING, 0, 0, new Uint8Array(8));
-    // 40 MB of PINGs, each asking for an answer the client does not read (more than both kernel buffers hold).
-    const preface = client.preface();
-    const flood = new Uint8Array(preface.length + 2_400_000 * ping.length);
-    flood.set(preface);
-    for (let at = preface.length; at < flood.length; at += ping.length) flood.set(ping, at);
-    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
-    try {
-      let sent = 0;
-      const writing = (async () => {
-        while (sent < flood.length) sent += await conn.write(flood.subarray(sent, sent + 65536));
-      })().catch(() => {});
-      // Past a megabyte of answers unwritten, weft stops reading: what the client writes stalls, short of the end.
-      let last = -1;
-      let still = 0;
-      for (const deadline = Date.now() + 20_000; still < 5 && sent < flood.length && Date.now() < deadline;) {
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        still = sent === last ? still + 1 : 0;
-        last = sent;
-      }
-      assert.ok(sent < flood.length, `all ${flood.length} bytes were taken while no answer was read`);
-      assert.equal(still, 5, "the client's writes never stalled");
-      const res = await fetch(t.url("/"));
-      assert.equal(await res.text(), "<h1>home</h1>", "another client is still answered");
-      conn.close();
-      await writing;
-    } finally {
-      try {
-        conn.close();
-      } catch {
-        // Closed above.
-      }
-    }
-  },
+  (t) => floodUnread(t, encodeFrame(FrameType.PING, 0, 0, new Uint8Array(8))),
+  { files: FILES },
+);
+
+serverTest(
+  "HTTP/2 SETTINGS flood (CVE-2019-9515): a client that sends SETTINGS and never reads the ACKs is no longer read",
+  (t) =>
+    floodUnread(
+      t,
+      encodeFrame(FrameType.SETTINGS, 0, 0, encodeSettings([[Setting.HEADER_TABLE_SIZE, 4096]])),
+    ),
   { files: FILES },
 );
