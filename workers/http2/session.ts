@@ -10,6 +10,7 @@
  */
 
 import { HttpParseError } from "../../lib/http/errors.ts";
+import { errorText } from "../../lib/http/response.ts";
 import type { RequestHead } from "../../lib/http/request_head.ts";
 import type { RequestEvent } from "../../lib/http/events.ts";
 import { parseRequestTarget } from "../../lib/http/request_target.ts";
@@ -73,9 +74,12 @@ export class Http2Session implements StreamOwner {
    */
   expire(now: number): void {
     const { handler, idle, body } = this.#host.init.timeouts;
-    for (const [stream, { exchange }] of this.#streams) {
+    for (const [stream, { response, exchange }] of this.#streams) {
       if (exchange?.isOverdue(now, handler)) {
+        // The stream is answered here and let go: a reply the handler makes later goes nowhere.
         exchange.abandon("The handler took too long to answer", 503);
+        this.#letGo(stream);
+        response.stop();
         this.#refuse(stream, 503, "The handler took too long to answer");
       } else if (now - (this.#waiting.get(stream)?.since ?? now) > body) {
         exchange?.abandon("The client took no data");
@@ -156,17 +160,22 @@ export class Http2Session implements StreamOwner {
 
   exchangeEnded(stream: number): void {
     const entry = this.#streams.get(stream);
-    this.#streams.delete(stream);
-    this.#wake(stream);
+    this.#letGo(stream);
     // An exchange that ended without ending its stream (abandoned) resets it; one whose answer is complete
     // while the client still sends asks it to stop (RFC 9113 §8.1: NO_ERROR).
     const sending = this.#core.sending(stream);
     if (entry !== undefined && !entry.response.isGone && sending !== null) {
       this.#core.reset(stream, sending.open ? ErrorCode.CANCEL : ErrorCode.NO_ERROR);
     }
-    if (this.#streams.size === 0) this.#idleSince = Date.now();
     this.#write();
     if (this.#core.done) this.#connection.close();
+  }
+
+  /** The session is done with `stream`'s exchange; with none left, the connection's idle time begins. */
+  #letGo(stream: number): void {
+    this.#streams.delete(stream);
+    this.#wake(stream);
+    if (this.#streams.size === 0) this.#idleSince = Date.now();
   }
 
   #drive(): void {
@@ -190,7 +199,7 @@ export class Http2Session implements StreamOwner {
     end: (e) => this.#streams.get(e.stream)?.response.sink?.end(),
     reset: (e) => {
       const entry = this.#streams.get(e.stream);
-      entry?.response.resetByPeer();
+      entry?.response.stop();
       entry?.exchange?.abandon(e.reason);
       this.#wake(e.stream);
     },
@@ -210,7 +219,8 @@ export class Http2Session implements StreamOwner {
     const head = { method, target: path, minorVersion: 1, headers, http2: true };
     let target;
     try {
-      target = parseRequestTarget(method, path);
+      // RFC 9113 §8.5: a CONNECT's target is its :authority.
+      target = parseRequestTarget(method, method === "CONNECT" ? authority : path);
     } catch (e) {
       if (!(e instanceof HttpParseError)) throw e;
       return this.#refuse(stream, e.status, e.message, head);
@@ -234,9 +244,12 @@ export class Http2Session implements StreamOwner {
     void exchange.run();
   }
 
-  /** Answers `stream` with an error of weft's own, and ends it; counted and logged here when no exchange ran. */
+  /**
+   * Answers `stream` with an error of weft's own, worded as HTTP/1's, and ends it; counted and logged here when
+   * no exchange ran.
+   */
   #refuse(stream: number, status: number, message: string, head: RequestHead | null = null): void {
-    const text = new TextEncoder().encode(`${status} ${message}\n`);
+    const text = new TextEncoder().encode(errorText(status, message));
     if (head !== null) {
       const answered = { head, status, bytes: text.length, startedAt: Date.now() };
       this.#host.count(
@@ -245,13 +258,13 @@ export class Http2Session implements StreamOwner {
         accessLine(this.#host.init, this.#connection.remoteAddr, answered),
       );
     }
-    const fields: [string, string][] = [["content-type", "text/plain; charset=utf-8"]];
+    const headers: [string, string][] = [["content-type", "text/plain; charset=utf-8"]];
     // RFC 9110 §10.2.3: a 503 says when to try again.
-    if (status === 503) fields.push(["retry-after", "1"]);
-    this.#core.respond(stream, status, fields);
-    this.#core.send(stream, text);
-    this.#core.end(stream);
-    this.#write();
+    if (status === 503) headers.push(["retry-after", "1"]);
+    const response = new Http2StreamResponse(this, stream, head?.method ?? "GET", 0, 0);
+    response.head({ status, headers, contentLength: text.length });
+    response.bytes(text);
+    response.end();
   }
 
   #wake(stream: number): void {

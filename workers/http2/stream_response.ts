@@ -77,8 +77,8 @@ export class Http2StreamResponse implements ResponseStream {
     return this.#reset || this.#owner.connection.isGone;
   }
 
-  /** The client reset the stream, or broke a rule on it: nothing more is sent. */
-  resetByPeer(): void {
+  /** Nothing more is sent: the client reset the stream (or broke a rule on it), or the session answered it. */
+  stop(): void {
     this.#reset = true;
   }
 

@@ -1,0 +1,106 @@
+// An HTTP/2 stream that weft answers itself, before or instead of the app: a target that cannot be served (400),
+// a worker at its in-flight limit (503 with Retry-After), a handler past its timeout (503). Each is the text HTTP/1
+// sends, with the added fields, counted in the metrics; the connection goes on, and a late reply is dropped.
+import assert from "node:assert/strict";
+import { eventually } from "../lib/_test_utils.ts";
+import { Flag, FrameType } from "../lib/http2/frame.ts";
+import { type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
+import { http2Frames, serverTest } from "./_helpers.ts";
+
+const FAULTY = new URL("./testdata/fault_app.ts", import.meta.url);
+
+const get = (path: string): [string, string][] => [[":method", "GET"], [":scheme", "http"], [":path", path], [
+  ":authority",
+  "a",
+]];
+
+/** The status, fields and body text of `stream`'s answer, once it has ended. */
+function answer(frames: ServerFrame[], stream: number): { fields: Map<string, string>; body: string } | null {
+  const mine = frames.filter((f) =>
+    f.stream === stream && (f.type === FrameType.HEADERS || f.type === FrameType.DATA)
+  );
+  if (!mine.some((f) => f.flags & Flag.END_STREAM)) return null;
+  const head = mine.find((f) => f.type === FrameType.HEADERS)!;
+  const body = mine.filter((f) => f.type === FrameType.DATA).map((f) => new TextDecoder().decode(f.payload));
+  return { fields: new Map(head.fields), body: body.join("") };
+}
+
+serverTest(
+  "HTTP/2 refusals of weft's own: 400 for a CONNECT without a port, 503 at capacity and at the handler timeout, as HTTP/1 words them",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    try {
+      // Stream 1 holds the worker's only place until the handler timeout; stream 3 comes while it does.
+      const { frames } = await http2Frames(
+        conn,
+        client,
+        new Uint8Array([...client.preface(), ...client.headers(1, get("/slow"))]),
+        (f) => f.some((x) => x.type === FrameType.SETTINGS),
+      );
+      const more = await http2Frames(
+        conn,
+        client,
+        new Uint8Array([
+          ...client.headers(3, get("/ok")),
+          ...client.headers(5, [[":method", "CONNECT"], [":authority", "no-port"]]),
+        ]),
+        (f) => [1, 3, 5].every((stream) => answer([...frames, ...f], stream) !== null),
+      );
+      frames.push(...more.frames);
+      const busy = answer(frames, 3)!;
+      assert.equal(busy.fields.get(":status"), "503");
+      assert.equal(busy.fields.get("retry-after"), "1");
+      assert.equal(busy.body, "503 Service Unavailable: The server is at capacity, try again shortly\n");
+      assert.equal(busy.fields.get("content-length"), String(busy.body.length));
+      assert.equal(busy.fields.get("x-added"), "yes", "the added field is on weft's own answers");
+      assert.ok(busy.fields.has("date"));
+      const bad = answer(frames, 5)!;
+      assert.equal(bad.fields.get(":status"), "400");
+      assert.equal(bad.body, "400 Bad Request: CONNECT needs a host:port target\n");
+      const slow = answer(frames, 1)!;
+      assert.equal(slow.fields.get(":status"), "503");
+      assert.equal(slow.body, "503 Service Unavailable: The handler took too long to answer\n");
+      // The handler's late "aborted" reply is dropped; the connection still serves.
+      const after = await http2Frames(
+        conn,
+        client,
+        client.headers(7, get("/ok")),
+        (f) => answer(f, 7) !== null,
+      );
+      assert.equal(answer(after.frames, 7)?.body, "ok");
+      assert.ok(!after.frames.some((f) => f.stream === 1), "nothing more on the stream already answered");
+      // A handler that never settles: its stream is answered at the timeout and let go, so the connection, with
+      // nothing open, is closed at the idle timeout.
+      const never = await http2Frames(
+        conn,
+        client,
+        client.headers(9, get("/never")),
+        (f) => f.some((x) => x.type === FrameType.GOAWAY),
+        5000,
+      );
+      assert.equal(answer(never.frames, 9)?.fields.get(":status"), "503");
+      const goaway = never.frames.find((f) => f.type === FrameType.GOAWAY);
+      assert.equal(new TextDecoder().decode(goaway?.payload.subarray(8)), "idle");
+    } finally {
+      conn.close();
+    }
+    await eventually(async () => {
+      const metrics = await (await fetch(t.url("/metrics"))).text();
+      return metrics.includes('weft_responses_total{code="503"} 3') &&
+        metrics.includes('weft_responses_total{code="400"} 1');
+    });
+  },
+  {
+    options: {
+      app: FAULTY,
+      workers: 1,
+      maxInFlight: 1,
+      handlerTimeout: 300,
+      idleTimeout: 1000,
+      metrics: "/metrics",
+      headers: { "X-Added": "yes" },
+    },
+  },
+);
