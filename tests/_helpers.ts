@@ -333,9 +333,14 @@ export async function startDeno(
 
 /**
  * Whether a command-line tool runs here (`name ...args` exits 0). Tests that
- * need one skip with a note where it is missing; `.ci/run` installs them.
+ * need one skip with a note where it is missing (naming the `install` package;
+ * none for `null`); `.ci/run` installs them.
  */
-export async function hasTool(name: string, args: string[] = ["--version"]): Promise<boolean> {
+export async function hasTool(
+  name: string,
+  args: string[] = ["--version"],
+  install: string | null = name,
+): Promise<boolean> {
   let ran = false;
   try {
     // output() throws at once, not as a rejected promise, when the tool is missing.
@@ -343,8 +348,8 @@ export async function hasTool(name: string, args: string[] = ["--version"]): Pro
   } catch {
     ran = false;
   }
-  if (!ran) {
-    console.warn(`${name} is not installed: the tests that need it are skipped (apt-get install ${name})`);
+  if (!ran && install !== null) {
+    console.warn(`${name} cannot run here: the tests that need it are skipped (apt-get install ${install})`);
   }
   return ran;
 }

@@ -349,10 +349,8 @@ req.on("end", () => {
 
 /** A Python with the h2 package (Debian's python3-h2 is for /usr/bin/python3), or null. */
 async function pythonWithH2(): Promise<string | null> {
-  for (const python of ["python3", "/usr/bin/python3"]) {
-    if (await hasTool(python, ["-c", "import h2"])) return python;
-  }
-  return null;
+  if (await hasTool("python3", ["-c", "import h2"], null)) return "python3";
+  return await hasTool("/usr/bin/python3", ["-c", "import h2"], "python3-h2") ? "/usr/bin/python3" : null;
 }
 const python = await pythonWithH2();
 

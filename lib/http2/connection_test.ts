@@ -170,6 +170,27 @@ Deno.test("http2: flow control holds data to the windows, WINDOW_UPDATE lets it 
   assert.equal(conn.openStreams, 0);
 });
 
+Deno.test("http2: a producer waiting on a shut window with nothing queued is told once the window opens", () => {
+  const client = new TestClient();
+  const { conn } = run(
+    [join(client.preface([[Setting.INITIAL_WINDOW_SIZE, 0]]), client.headers(1, GET))],
+    undefined,
+    client,
+  );
+  conn.respond(1, 200, []);
+  assert.deepEqual(conn.sending(1), { open: true, queued: 0, window: 0 });
+  conn.awaitRoom(1);
+  // A WINDOW_UPDATE for the connection alone leaves the stream's window shut: no word yet.
+  const connectionOnly = run([encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, words([1000]))], conn, client);
+  assert.deepEqual(connectionOnly.events, []);
+  const opened = run([encodeFrame(FrameType.WINDOW_UPDATE, 0, 1, words([500]))], conn, client);
+  assert.deepEqual(opened.events, [{ type: "drained", stream: 1 }]);
+  assert.equal(conn.sending(1)?.window, 500);
+  // Told once: a later opening with no new wait says nothing.
+  const again = run([encodeFrame(FrameType.WINDOW_UPDATE, 0, 1, words([500]))], conn, client);
+  assert.deepEqual(again.events, []);
+});
+
 Deno.test("http2: the reader's consumption is credited with WINDOW_UPDATE once half a window gathered", () => {
   const client = new TestClient();
   const { conn } = run(
