@@ -448,3 +448,55 @@ serverTest(
   },
   { files: FILES },
 );
+
+serverTest(
+  "HTTP/2 Expect: 100-continue gets a 100 field block when the app reads, then the answer; another expectation 417",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const post = (path: string, expect: string): [string, string][] => [
+      [":method", "POST"],
+      [":scheme", "http"],
+      [":path", path],
+      [":authority", "a"],
+      ["content-length", "4"],
+      ["expect", expect],
+    ];
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    try {
+      const heads = (f: ServerFrame[]) => f.filter((x) => x.fields !== undefined);
+      const first = await http2Frames(
+        conn,
+        client,
+        join(client.preface(), client.headers(1, post("/echo", "100-continue"), Flag.END_HEADERS)),
+        (f) => heads(f).length > 0,
+      );
+      assert.deepEqual(heads(first.frames).map((f) => [f.stream, f.fields, f.flags]), [
+        [1, [[":status", "100"]], Flag.END_HEADERS],
+      ]);
+      const ended = (stream: number) => (f: ServerFrame[]) =>
+        f.some((x) => x.stream === stream && x.flags & Flag.END_STREAM && x.type !== FrameType.SETTINGS);
+      const rest = await http2Frames(
+        conn,
+        client,
+        join(
+          encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, new TextEncoder().encode("ping")),
+          client.headers(3, post("/echo", "the-unexpected").filter(([name]) => name !== "content-length")),
+        ),
+        (f) => ended(1)(f) && ended(3)(f),
+      );
+      const fieldsOf = (stream: number) =>
+        new Map(heads(rest.frames).find((f) => f.stream === stream)?.fields);
+      const bodyOf = (stream: number) =>
+        rest.frames.filter((f) => f.stream === stream && f.type === FrameType.DATA)
+          .map((f) => new TextDecoder().decode(f.payload)).join("");
+      assert.equal(fieldsOf(1).get(":status"), "200");
+      assert.equal(bodyOf(1), "ping");
+      assert.equal(fieldsOf(3).get(":status"), "417");
+      assert.equal(bodyOf(3), "417 Expectation Failed: Unsupported expectation\n");
+    } finally {
+      conn.close();
+    }
+  },
+  { options: { app: CONTRACT } },
+);

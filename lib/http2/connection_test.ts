@@ -142,6 +142,29 @@ Deno.test("http2: a response is HEADERS, DATA within the windows, then the end; 
   assert.equal(again.events[0].type, "request");
 });
 
+Deno.test("http2: a 100 Continue is a field block of its own before the response, and never ends the stream", () => {
+  const client = new TestClient();
+  const { conn } = run(
+    [join(client.preface(), client.headers(1, POST(2), Flag.END_HEADERS))],
+    undefined,
+    client,
+  );
+  client.read(conn.takeOutput());
+  conn.respond(1, 100, [], true);
+  assert.equal(conn.openStreams, 1);
+  const body = run([encodeFrame(FrameType.DATA, Flag.END_STREAM, 1, enc.encode("hi"))], conn, client);
+  assert.deepEqual(body.events.map((e) => e.type), ["data", "end"]);
+  conn.respond(1, 204, [], true);
+  const frames = [...body.frames, ...client.read(conn.takeOutput())].filter((f) =>
+    f.type === FrameType.HEADERS
+  );
+  assert.deepEqual(frames.map((f) => [f.fields?.[0][1], f.flags]), [
+    ["100", Flag.END_HEADERS],
+    ["204", Flag.END_HEADERS | Flag.END_STREAM],
+  ]);
+  assert.equal(conn.openStreams, 0);
+});
+
 Deno.test("http2: flow control holds data to the windows, WINDOW_UPDATE lets it go, drained says so", () => {
   const client = new TestClient();
   const { conn } = run(

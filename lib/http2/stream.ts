@@ -24,8 +24,6 @@ export class Http2Stream {
   /** Body bytes received, checked against `contentLength` (§8.1.1). */
   received = 0;
   contentLength: number | null = null;
-  /** The response's HEADERS went out. */
-  responded = false;
   /** Data waiting for window, in order. */
   readonly queue: Uint8Array[] = [];
   queued = 0;

@@ -60,9 +60,10 @@ export class StreamsOut {
       // §8.2.2: never sent, whatever the handler set.
       if (!CONNECTION_SPECIFIC.has(lower)) block.push([lower, value]);
     }
-    this.#output.fields(stream, block, endStream);
-    s.responded = true;
-    if (endStream) this.#sentEnd(s);
+    // §8.1: an informational (1xx) field block comes before the final one and never ends the stream.
+    const ends = endStream && status >= 200;
+    this.#output.fields(stream, block, ends);
+    if (ends) this.#sentEnd(s);
   }
 
   /** Queues body bytes; they go out as the windows allow. `owned`: the caller never changes `data` again. */

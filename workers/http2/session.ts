@@ -12,8 +12,6 @@
 import { HttpParseError } from "../../lib/http/errors.ts";
 import { errorText } from "../../lib/http/response.ts";
 import type { RequestHead } from "../../lib/http/request_head.ts";
-import type { RequestEvent } from "../../lib/http/events.ts";
-import { parseRequestTarget } from "../../lib/http/request_target.ts";
 import { Http2Connection } from "../../lib/http2/connection.ts";
 import type { Http2Event } from "../../lib/http2/events.ts";
 import { ErrorCode } from "../../lib/http2/frame.ts";
@@ -22,6 +20,7 @@ import type { Connection } from "../connection.ts";
 import type { ConnectionHost } from "../connection_host.ts";
 import { accessLine } from "../access_line.ts";
 import { Exchange } from "../exchange.ts";
+import { requestEvent, requestHead } from "./request_event.ts";
 import { Http2StreamResponse, type StreamOwner } from "./stream_response.ts";
 
 /** The driver of one HTTP/2 connection. */
@@ -212,34 +211,24 @@ export class Http2Session implements StreamOwner {
   };
 
   #open(stream: number, request: Http2Request, endStream: boolean): void {
-    const { method, path, authority, fields, contentLength } = request;
-    const headers = fields.some(([name]) => name === "host")
-      ? fields
-      : [["host", authority] as [string, string], ...fields];
-    const head = { method, target: path, minorVersion: 1, headers, http2: true };
-    let target;
+    const head = requestHead(request);
+    let opened;
     try {
-      // RFC 9113 §8.5: a CONNECT's target is its :authority.
-      target = parseRequestTarget(method, method === "CONNECT" ? authority : path);
+      opened = requestEvent(request, head, endStream);
     } catch (e) {
       if (!(e instanceof HttpParseError)) throw e;
       return this.#refuse(stream, e.status, e.message, head);
     }
     // RFC 9110 §15.6.4: 503 with Retry-After while the worker is at its in-flight limit.
-    if (!this.#host.admits(target.path)) {
+    if (!this.#host.admits(opened.event.target.path)) {
       return this.#refuse(stream, 503, "The server is at capacity, try again shortly", head);
     }
     const { dataSentAt, dataReceivedAt } = this.#connection;
-    const response = new Http2StreamResponse(this, stream, method, dataSentAt, dataReceivedAt);
-    const event: RequestEvent = {
-      type: "request",
-      head,
-      target,
-      body: endStream ? 0 : contentLength ?? "chunked",
-    };
+    const response = new Http2StreamResponse(this, stream, head.method, dataSentAt, dataReceivedAt);
+    response.expectsContinue = opened.expectContinue;
     const entry = { response, exchange: null as Exchange | null };
     this.#streams.set(stream, entry);
-    const exchange = entry.exchange = new Exchange(response, event, this.#host);
+    const exchange = entry.exchange = new Exchange(response, opened.event, this.#host);
     response.sink = exchange.sink;
     void exchange.run();
   }

@@ -52,6 +52,8 @@ export class Http2StreamResponse implements ResponseStream {
   readonly dataReceivedAt: number;
   /** The request body the app reads, once the exchange has one. */
   sink: BodySink | null = null;
+  /** The client waits for `100 Continue` before its body (RFC 9110 §10.1.1): sent when the app first reads. */
+  expectsContinue = false;
   /** Body bytes pushed to the sink and not yet credited. */
   #unread = 0;
   #reset = false;
@@ -90,6 +92,7 @@ export class Http2StreamResponse implements ResponseStream {
   }
 
   head(init: ResponseInit): void {
+    this.expectsContinue = false;
     const fields: [string, string][] = [];
     for (const [name, value] of withAddedFields(init.headers ?? [], this.#owner.addedFields)) {
       // The length is the reply's own; connection-specific fields the core drops (RFC 9113 §8.2.2).
@@ -159,7 +162,12 @@ export class Http2StreamResponse implements ResponseStream {
   }
 
   bodyPulled(): void {
-    if (this.#unread === 0 || this.isGone) return;
+    if (this.isGone) return;
+    if (this.expectsContinue) {
+      this.expectsContinue = false;
+      this.#owner.respond(this.#stream, 100, []);
+    }
+    if (this.#unread === 0) return;
     this.#owner.consumed(this.#stream, this.#unread);
     this.#unread = 0;
   }
