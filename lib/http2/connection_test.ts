@@ -105,7 +105,7 @@ Deno.test("http2: the same events and output at every split of a session, and by
   assert.equal(byteByByte.events.filter((e) => e.type === "request").length, 2);
 });
 
-Deno.test("http2: a response is HEADERS, DATA within the windows, then the end; trailers end it too", () => {
+Deno.test("http2: a response is HEADERS, DATA within the windows and the end on the last; trailers end it too", () => {
   const client = new TestClient();
   const { conn } = run(
     [join(client.preface(), client.headers(1, GET), client.headers(3, GET))],
@@ -120,7 +120,7 @@ Deno.test("http2: a response is HEADERS, DATA within the windows, then the end; 
   const frames = client.read(conn.takeOutput());
   assert.deepEqual(frames.map((f) => [f.type, f.stream, f.flags]), [
     [FrameType.HEADERS, 1, Flag.END_HEADERS],
-    [FrameType.DATA, 1, 0],
+    // The end rides on the last DATA frame when nothing came after it.
     [FrameType.DATA, 1, Flag.END_STREAM],
     [FrameType.HEADERS, 3, Flag.END_HEADERS | Flag.END_STREAM],
   ]);
@@ -140,6 +140,45 @@ Deno.test("http2: a response is HEADERS, DATA within the windows, then the end; 
     [["x-checksum", "abc"]],
   ]);
   assert.equal(again.events[0].type, "request");
+});
+
+Deno.test("http2: a turn's small frames past the first buffer's size all come out whole and in order", () => {
+  const client = new TestClient();
+  const pings = Array.from(
+    { length: 2000 },
+    (_, i) => encodeFrame(FrameType.PING, 0, 0, words([i, ~i >>> 0])),
+  );
+  const { frames } = run([join(client.preface(), ...pings)], undefined, client);
+  const acks = frames.filter((f) => f.type === FrameType.PING);
+  assert.equal(acks.length, 2000);
+  acks.forEach((f, i) => assert.deepEqual(f.payload, words([i, ~i >>> 0]), `PING ${i}`));
+});
+
+Deno.test("http2: the end goes on its own frame when another frame came after the stream's last DATA", () => {
+  const client = new TestClient();
+  const { conn } = run(
+    [join(client.preface(), client.headers(1, GET), client.headers(3, GET))],
+    undefined,
+    client,
+  );
+  client.read(conn.takeOutput());
+  conn.respond(1, 200, []);
+  conn.send(1, enc.encode("one"));
+  conn.respond(3, 200, []);
+  conn.end(1);
+  conn.send(3, enc.encode("three"));
+  const taken = client.read(conn.takeOutput());
+  // Once taken, the last DATA is written: the end cannot join it.
+  conn.end(3);
+  const frames = [...taken, ...client.read(conn.takeOutput())];
+  assert.deepEqual(frames.map((f) => [f.type, f.stream, f.flags, f.payload.length]), [
+    [FrameType.HEADERS, 1, Flag.END_HEADERS, 1],
+    [FrameType.DATA, 1, 0, 3],
+    [FrameType.HEADERS, 3, Flag.END_HEADERS, 1],
+    [FrameType.DATA, 1, Flag.END_STREAM, 0],
+    [FrameType.DATA, 3, 0, 5],
+    [FrameType.DATA, 3, Flag.END_STREAM, 0],
+  ]);
 });
 
 Deno.test("http2: a 100 Continue is a field block of its own before the response, and never ends the stream", () => {

@@ -125,7 +125,8 @@ export class HeaderBlocks {
     pending.fragments.push(fragment);
     if (!(flags & Flag.END_HEADERS)) return null;
     this.#pending = null;
-    const bytes = concatBytes(pending.fragments);
+    // Mostly one HEADERS frame: its payload as it is (a typed array is dear to make).
+    const bytes = pending.fragments.length === 1 ? pending.fragments[0] : concatBytes(pending.fragments);
     return {
       stream: pending.stream,
       endStream: pending.endStream,

@@ -177,6 +177,7 @@ export class HpackEncoder {
   readonly #table: HpackTable;
   /** A size the peer's SETTINGS asked for, to announce at the start of the next block (§4.2). */
   #pendingResize: number | null = null;
+  #out = new Uint8Array(256);
 
   /** An encoder whose table holds at most `max` bytes (the peer's SETTINGS_HEADER_TABLE_SIZE). */
   constructor(max: number) {
@@ -189,15 +190,18 @@ export class HpackEncoder {
     this.#pendingResize = max;
   }
 
-  /** Encodes `fields` (lower-case names, latin1 values) as one block. */
+  /**
+   * Encodes `fields` (lower-case names, latin1 values) as one block: a view of the encoder's own buffer, which
+   * the next block writes over (a typed array costs far more to make than to fill).
+   */
   encode(fields: readonly (readonly [string, string])[]): Uint8Array {
-    let out = new Uint8Array(256);
+    let out = this.#out;
     let at = 0;
     const room = (more: number) => {
       if (at + more <= out.length) return;
       const bigger = new Uint8Array(Math.max(out.length * 2, at + more));
       bigger.set(out.subarray(0, at));
-      out = bigger;
+      out = this.#out = bigger;
     };
     if (this.#pendingResize !== null) {
       room(6);
@@ -208,7 +212,7 @@ export class HpackEncoder {
       room(12 + 2 * (name.length + value.length));
       at = this.#field(out, at, name, value);
     }
-    return out.slice(0, at);
+    return out.subarray(0, at);
   }
 
   #field(out: Uint8Array, at: number, name: string, value: string): number {
@@ -245,9 +249,13 @@ function writeInteger(
   return at;
 }
 
+/** The bytes of the string being written, before Huffman coding (kept: a typed array is dear to make). */
+let stringBytes = new Uint8Array(256);
+
 /** Writes a string literal, Huffman-coded where that is shorter (RFC 7541 §5.2). */
 function writeString(out: Uint8Array, at: number, text: string): number {
-  const raw = new Uint8Array(text.length);
+  if (text.length > stringBytes.length) stringBytes = new Uint8Array(text.length * 2);
+  const raw = stringBytes.subarray(0, text.length);
   writeLatin1(raw, 0, text);
   const coded = huffmanLength(raw);
   if (coded < raw.length) {

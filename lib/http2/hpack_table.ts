@@ -75,6 +75,14 @@ export const STATIC_TABLE: readonly (readonly [string, string])[] = [
   ].map((name): [string, string] => [name, name === "accept-encoding" ? "gzip, deflate" : ""]),
 ];
 
+/** Each static name's first index, and the index of each of its values. */
+const STATIC_INDEX = new Map<string, { first: number; values: Map<string, number> }>();
+STATIC_TABLE.forEach(([name, value], i) => {
+  const known = STATIC_INDEX.get(name);
+  if (known === undefined) STATIC_INDEX.set(name, { first: i + 1, values: new Map([[value, i + 1]]) });
+  else if (!known.values.has(value)) known.values.set(value, i + 1);
+});
+
 /** The per-entry overhead of RFC 7541 §4.1. */
 const ENTRY_OVERHEAD = 32;
 
@@ -101,6 +109,11 @@ export function entrySize(name: string, value: string): number {
 export class HpackTable {
   /** Oldest first, so adding is a push; index 62 is the last. */
   readonly #entries: [string, string][] = [];
+  /** Entries evicted so far: the entry at position `i` was the `#dropped + i`th added (its sequence number). */
+  #dropped = 0;
+  /** For the encoder's lookups: each name's newest entry, and each name and value's. */
+  readonly #byName = new Map<string, number>();
+  readonly #byField = new Map<string, Map<string, number>>();
   #size = 0;
   #max: number;
 
@@ -127,21 +140,20 @@ export class HpackTable {
 
   /** The index of an entry with this name and value (0: none), and of one with this name (0: none). */
   find(name: string, value: string): { both: number; name: number } {
-    let byName = 0;
-    for (let i = 0; i < STATIC_TABLE.length; i++) {
-      const [n, v] = STATIC_TABLE[i];
-      if (n !== name) continue;
-      if (v === value) return { both: i + 1, name: i + 1 };
-      byName ||= i + 1;
-    }
-    for (let i = this.#entries.length - 1; i >= 0; i--) {
-      const [n, v] = this.#entries[i];
-      if (n !== name) continue;
-      const index = STATIC_TABLE.length + this.#entries.length - i;
-      if (v === value) return { both: index, name: byName || index };
-      byName ||= index;
-    }
-    return { both: 0, name: byName };
+    const known = STATIC_INDEX.get(name);
+    const exact = known?.values.get(value);
+    if (exact !== undefined) return { both: exact, name: exact };
+    const seq = this.#byField.get(name)?.get(value);
+    const named = this.#byName.get(name);
+    return {
+      both: seq === undefined ? 0 : this.#indexOf(seq),
+      name: known?.first ?? (named === undefined ? 0 : this.#indexOf(named)),
+    };
+  }
+
+  /** The index of the entry added as the `seq`th: the newest is 62. */
+  #indexOf(seq: number): number {
+    return STATIC_TABLE.length + this.#dropped + this.#entries.length - seq;
   }
 
   /** Adds an entry, evicting the oldest to make room (RFC 7541 §4.4). */
@@ -149,8 +161,13 @@ export class HpackTable {
     const size = entrySize(name, value);
     this.#evictTo(this.#max - size);
     if (size > this.#max) return; // §4.4: larger than the table: it is left empty
+    const seq = this.#dropped + this.#entries.length;
     this.#entries.push([name, value]);
     this.#size += size;
+    this.#byName.set(name, seq);
+    const values = this.#byField.get(name);
+    if (values === undefined) this.#byField.set(name, new Map([[value, seq]]));
+    else values.set(value, seq);
   }
 
   /** Sets a new maximum size, evicting what no longer fits (RFC 7541 §4.3). */
@@ -162,9 +179,17 @@ export class HpackTable {
   #evictTo(room: number): void {
     let drop = 0;
     while (this.#size > Math.max(room, 0) && drop < this.#entries.length) {
-      this.#size -= entrySize(...this.#entries[drop]);
+      const [name, value] = this.#entries[drop];
+      this.#size -= entrySize(name, value);
+      // Oldest first: an entry that is its name's newest is its name's last.
+      const seq = this.#dropped + drop;
+      if (this.#byName.get(name) === seq) this.#byName.delete(name);
+      const values = this.#byField.get(name);
+      if (values?.get(value) === seq) values.delete(value);
+      if (values?.size === 0) this.#byField.delete(name);
       drop++;
     }
     this.#entries.splice(0, drop);
+    this.#dropped += drop;
   }
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { HpackDecoder, HpackEncoder } from "./hpack.ts";
+import { HpackTable } from "./hpack_table.ts";
 
 const hex = (text: string) => Uint8Array.from(text.replace(/\s/g, "").match(/../g)!, (h) => parseInt(h, 16));
 
@@ -68,4 +69,30 @@ Deno.test("hpack: secrets are never indexed; the peer's smaller table is announc
   const decoder = new HpackDecoder(4096);
   decoder.decode(resized, 1000);
   assert.equal(decoder.tableSize, 0);
+});
+
+Deno.test("hpack: the table's lookups agree with a scan of its index space, through adds, evictions and resizes", () => {
+  const table = new HpackTable(300);
+  let seed = 7;
+  const next = (n: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % n;
+  const names = [":status", "etag", "x-a", "x-b", "content-type", "date"];
+  const values = ["", "200", "1", "22", "333", "text/html"];
+  for (let step = 0; step < 5000; step++) {
+    const [name, value] = [names[next(names.length)], values[next(values.length)]];
+    if (next(10) === 0) table.resize(next(10) === 0 ? 0 : 100 + next(400));
+    else if (next(2) === 0) table.add(name, value);
+    // The scan: the lowest index with both, and the lowest with the name, static first.
+    let both = 0;
+    let named = 0;
+    for (let index = 1; table.get(index) !== undefined; index++) {
+      const [n, v] = table.get(index)!;
+      if (n !== name) continue;
+      named ||= index;
+      if (v === value) both ||= index;
+    }
+    const found = table.find(name, value);
+    assert.equal(found.both, both, `step ${step}: ${name}: ${value}`);
+    assert.equal(found.name === 0, named === 0, `step ${step}: ${name}`);
+    if (found.name !== 0) assert.equal(table.get(found.name)?.[0], name);
+  }
 });

@@ -16,6 +16,13 @@ import type { Http2Stream } from "./stream.ts";
 
 /** Payloads below this are copied beside their frame's header; larger ones go as they are. */
 const COPY_BELOW = 1024;
+/**
+ * The first size of the buffer small frames are written into: a typed array costs far more to make than to fill,
+ * so frames share one, reused once taken; a turn with more grows it (to a new one, leaving the old to its views).
+ */
+const ARENA_SIZE = 2048;
+/** The largest it grows to (what one connection keeps between turns). */
+const ARENA_MOST = 16384;
 
 /**
  * Frames waiting to be written, and the state of the sending side.
@@ -34,6 +41,12 @@ const COPY_BELOW = 1024;
 export class Http2Output {
   readonly #chunks: Uint8Array[] = [];
   #bytes = 0;
+  #arena = new Uint8Array(ARENA_SIZE);
+  /** The arena's bytes in use since the last take, and where its part not yet in `#chunks` begins. */
+  #used = 0;
+  #from = 0;
+  /** The last frame queued, if it is DATA: its stream, and where its header is (in the arena, until taken). */
+  #lastData: { stream: number; arena: Uint8Array; at: number } | null = null;
   readonly encoder: HpackEncoder;
   readonly peer: PeerSettings;
   /** Bytes of DATA the connection may send now (§6.9.1). */
@@ -50,22 +63,53 @@ export class Http2Output {
     return this.#bytes;
   }
 
-  /** Everything waiting, in order (frame headers and payloads as pieces), or null for nothing. */
+  /**
+   * Everything waiting, in order (frame headers and payloads as pieces), or null for nothing. The pieces are
+   * views of a buffer the next frame writes over: write or copy them first.
+   */
   take(): Uint8Array[] | null {
+    this.#cut();
     if (this.#chunks.length === 0) return null;
     const out = this.#chunks.splice(0);
     this.#bytes = 0;
+    this.#used = this.#from = 0;
+    this.#lastData = null;
     return out;
+  }
+
+  /** Sets END_STREAM on the last frame queued if it is `stream`'s DATA (one frame fewer); false if it is not. */
+  endLastData(stream: number): boolean {
+    const last = this.#lastData;
+    if (last === null || last.stream !== stream) return false;
+    last.arena[last.at + 4] |= Flag.END_STREAM;
+    this.#lastData = null;
+    return true;
   }
 
   /** Queues one frame; a large payload is not copied (it must not change until taken). */
   frame(type: number, flags: number, stream: number, payload: Uint8Array): void {
     const small = payload.length < COPY_BELOW;
-    const head = new Uint8Array(FRAME_HEADER + (small ? payload.length : 0));
-    writeFrameHeader(head, 0, payload.length, type, flags, stream);
-    if (small) head.set(payload, FRAME_HEADER);
-    this.#push(head);
-    if (!small) this.#push(payload);
+    const size = FRAME_HEADER + (small ? payload.length : 0);
+    if (this.#used + size > this.#arena.length) {
+      this.#cut();
+      this.#arena = new Uint8Array(Math.min(this.#arena.length * 2, ARENA_MOST));
+      this.#used = this.#from = 0;
+    }
+    writeFrameHeader(this.#arena, this.#used, payload.length, type, flags, stream);
+    this.#lastData = type === FrameType.DATA ? { stream, arena: this.#arena, at: this.#used } : null;
+    if (small) this.#arena.set(payload, this.#used + FRAME_HEADER);
+    this.#used += size;
+    this.#bytes += size;
+    if (small) return;
+    this.#cut();
+    this.#chunks.push(payload);
+    this.#bytes += payload.length;
+  }
+
+  /** The arena's frames so far become a piece of the output. */
+  #cut(): void {
+    if (this.#used > this.#from) this.#chunks.push(this.#arena.subarray(this.#from, this.#used));
+    this.#from = this.#used;
   }
 
   /** Queues a field block on `stream`: HEADERS, then CONTINUATIONs as the peer's frame size requires. */
@@ -126,11 +170,6 @@ export class Http2Output {
       }
     }
     return drained;
-  }
-
-  #push(bytes: Uint8Array): void {
-    this.#chunks.push(bytes);
-    this.#bytes += bytes.length;
   }
 }
 

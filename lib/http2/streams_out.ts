@@ -8,11 +8,13 @@
  */
 
 import type { Http2Event } from "./events.ts";
-import { ErrorCode, FrameType, Http2Error, words } from "./frame.ts";
+import { ErrorCode, Flag, FrameType, Http2Error, words } from "./frame.ts";
 import type { Http2Limits } from "./limits.ts";
 import { CONNECTION_SPECIFIC } from "./request_fields.ts";
 import { growWindow, type Http2Output } from "./output.ts";
 import type { Http2Stream, RecentlyClosed } from "./stream.ts";
+
+const EMPTY = new Uint8Array(0);
 
 /** What a stream can send now. */
 export interface StreamSending {
@@ -70,6 +72,17 @@ export class StreamsOut {
   send(stream: number, data: Uint8Array, owned: boolean): void {
     const s = this.#sending(stream);
     if (data.length === 0) return;
+    // Nothing of this stream waits and the windows take it all: it goes now. Other streams that wait do so on a
+    // window this does not open, so sending past them takes nothing from them.
+    const output = this.#output;
+    if (
+      s.queued === 0 &&
+      data.length <= Math.min(s.sendWindow, output.connectionWindow, output.peer.maxFrameSize)
+    ) {
+      s.sendWindow -= data.length;
+      output.connectionWindow -= data.length;
+      return output.frame(FrameType.DATA, 0, s.id, data);
+    }
     s.queue.push(data);
     s.queued += data.length;
     this.flush();
@@ -84,8 +97,17 @@ export class StreamsOut {
   /** Ends the response once its queue is out, with `trailers` if any. */
   end(stream: number, trailers: [string, string][]): void {
     const s = this.#sending(stream);
-    s.ending = trailers.map(([name, value]) => [name.toLowerCase(), value]);
-    this.flush();
+    if (s.queued > 0) {
+      s.ending = trailers.map(([name, value]) => [name.toLowerCase(), value]);
+      return this.flush();
+    }
+    // Nothing waits: the end goes now, on the stream's last DATA frame if that is the last frame queued.
+    if (trailers.length > 0) {
+      this.#output.fields(s.id, trailers.map(([name, value]) => [name.toLowerCase(), value]), true);
+    } else if (!this.#output.endLastData(s.id)) {
+      this.#output.frame(FrameType.DATA, Flag.END_STREAM, s.id, EMPTY);
+    }
+    this.#sentEnd(s);
   }
 
   /** Sends RST_STREAM and forgets the stream; true if it was open. */
@@ -161,8 +183,11 @@ export class StreamsOut {
     return s;
   }
 
+  /** Our side of `s` has ended: once the client's has too, it is forgotten (§5.1 "closed"). */
   #sentEnd(s: Http2Stream): void {
     s.localOpen = false;
-    this.flush();
+    if (!s.closed) return;
+    this.#streams.delete(s.id);
+    this.#closed.add(s.id, false);
   }
 }
