@@ -1,13 +1,15 @@
 // An HTTP/2 stream that weft answers itself, before or instead of the app: a target that cannot be served (400),
 // a worker at its in-flight limit (503 with Retry-After), a handler past its timeout (503). Each is the text HTTP/1
-// sends, with the added fields, counted in the metrics; the connection goes on, and a late reply is dropped.
+// sends, with the added fields, counted in the metrics; the connection goes on, and a late reply is dropped. Streams
+// past the in-flight limit wait their turn first, up to as many again.
 import assert from "node:assert/strict";
 import { eventually } from "../lib/_test_utils.ts";
-import { Flag, FrameType } from "../lib/http2/frame.ts";
-import { type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
+import { encodeFrame, Flag, FrameType } from "../lib/http2/frame.ts";
+import { join, type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
 import { http2Frames, serverTest } from "./_helpers.ts";
 
 const FAULTY = new URL("./testdata/fault_app.ts", import.meta.url);
+const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
 
 const get = (path: string): [string, string][] => [[":method", "GET"], [":scheme", "http"], [":path", path], [
   ":authority",
@@ -26,13 +28,14 @@ function answer(frames: ServerFrame[], stream: number): { fields: Map<string, st
 }
 
 serverTest(
-  "HTTP/2 refusals of weft's own: 400 for a CONNECT without a port, 503 at capacity and at the handler timeout, as HTTP/1 words them",
+  "HTTP/2 refusals of weft's own: 400 for a CONNECT without a port, 503 past the wait list and at the handler timeout, as HTTP/1 words them",
   async (t) => {
     await t.server.ready;
     const client = new TestClient();
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
     try {
-      // Stream 1 holds the worker's only place until the handler timeout; stream 3 comes while it does.
+      // Stream 1 holds the worker's only place until the handler timeout; stream 3 waits for it (the wait list
+      // holds one), and stream 7, past that, is turned away.
       const { frames } = await http2Frames(
         conn,
         client,
@@ -45,11 +48,17 @@ serverTest(
         new Uint8Array([
           ...client.headers(3, get("/ok")),
           ...client.headers(5, [[":method", "CONNECT"], [":authority", "no-port"]]),
+          ...client.headers(7, get("/ok")),
         ]),
-        (f) => [1, 3, 5].every((stream) => answer([...frames, ...f], stream) !== null),
+        (f) => [1, 3, 5, 7].every((stream) => answer([...frames, ...f], stream) !== null),
       );
       frames.push(...more.frames);
-      const busy = answer(frames, 3)!;
+      assert.equal(
+        answer(frames, 3)?.body,
+        "ok",
+        "the stream that waited ran once stream 1 gave up its place",
+      );
+      const busy = answer(frames, 7)!;
       assert.equal(busy.fields.get(":status"), "503");
       assert.equal(busy.fields.get("retry-after"), "1");
       assert.equal(busy.body, "503 Service Unavailable: The server is at capacity, try again shortly\n");
@@ -66,21 +75,21 @@ serverTest(
       const after = await http2Frames(
         conn,
         client,
-        client.headers(7, get("/ok")),
-        (f) => answer(f, 7) !== null,
+        client.headers(9, get("/ok")),
+        (f) => answer(f, 9) !== null,
       );
-      assert.equal(answer(after.frames, 7)?.body, "ok");
+      assert.equal(answer(after.frames, 9)?.body, "ok");
       assert.ok(!after.frames.some((f) => f.stream === 1), "nothing more on the stream already answered");
       // A handler that never settles: its stream is answered at the timeout and let go, so the connection, with
       // nothing open, is closed at the idle timeout.
       const never = await http2Frames(
         conn,
         client,
-        client.headers(9, get("/never")),
+        client.headers(11, get("/never")),
         (f) => f.some((x) => x.type === FrameType.GOAWAY),
         5000,
       );
-      assert.equal(answer(never.frames, 9)?.fields.get(":status"), "503");
+      assert.equal(answer(never.frames, 11)?.fields.get(":status"), "503");
       const goaway = never.frames.find((f) => f.type === FrameType.GOAWAY);
       assert.equal(new TextDecoder().decode(goaway?.payload.subarray(8)), "idle");
     } finally {
@@ -103,4 +112,55 @@ serverTest(
       headers: { "X-Added": "yes" },
     },
   },
+);
+
+serverTest(
+  "HTTP/2 streams past the in-flight limit wait their turn (a body that comes meanwhile is kept); past as many again, 503",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    const post: [string, string][] = [[":method", "POST"], [":scheme", "http"], [":path", "/echo"], [
+      ":authority",
+      "a",
+    ]];
+    try {
+      // Two places: streams 1 and 3 run, 5 and 7 wait (the worker's wait list holds two), 9 and 11 get 503.
+      const { frames } = await http2Frames(
+        conn,
+        client,
+        join(
+          client.preface(),
+          client.headers(1, get("/slow-stream")),
+          client.headers(3, get("/slow-stream")),
+          client.headers(5, post, Flag.END_HEADERS),
+          encodeFrame(FrameType.DATA, Flag.END_STREAM, 5, new TextEncoder().encode("kept while waiting")),
+          client.headers(7, get("/slow-stream")),
+          client.headers(9, get("/slow-stream")),
+          client.headers(11, get("/slow-stream")),
+        ),
+        (f) => [1, 3, 5, 7, 9, 11].every((stream) => answer(f, stream) !== null),
+        5000,
+      );
+      const answers = [1, 3, 5, 7, 9, 11].map((stream) => answer(frames, stream));
+      assert.deepEqual(answers.map((a) => a?.fields.get(":status")), [
+        "200",
+        "200",
+        "200",
+        "200",
+        "503",
+        "503",
+      ]);
+      assert.deepEqual(answers.slice(0, 4).map((a) => a?.body), [
+        "first second",
+        "first second",
+        "kept while waiting",
+        "first second",
+      ]);
+      assert.equal(answers[4]?.fields.get("retry-after"), "1");
+    } finally {
+      conn.close();
+    }
+  },
+  { options: { app: CONTRACT, workers: 1, maxInFlight: 2 } },
 );

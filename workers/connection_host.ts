@@ -14,6 +14,7 @@ import type { Connection } from "./connection.ts";
 import type { ExchangeHost } from "./exchange.ts";
 import type { KeptBodies } from "./kept_bodies.ts";
 import type { SessionHost } from "./websocket_session.ts";
+import type { PlaceGiver } from "./http2/stream_queue.ts";
 
 /** A protocol that takes a connection over from HTTP/1: a WebSocket (after a 101), HTTP/2 (after its preface). */
 export interface Takeover {
@@ -27,7 +28,7 @@ export interface Takeover {
 }
 
 /** What a connection needs from its worker. */
-export interface ConnectionHost extends ExchangeHost, SessionHost {
+export interface ConnectionHost extends ExchangeHost, SessionHost, PlaceGiver {
   readonly init: WorkerInit;
   readonly outbox: Outbox<ToMain>;
   readonly budget: StreamBudget;

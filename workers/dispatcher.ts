@@ -52,6 +52,8 @@ export class Dispatcher implements ConnectionHost {
   readonly #connections = new Map<number, Connection>();
   /** Responses by status, body bytes and requests in flight, reported with each `Pong`. */
   readonly #counters: WorkerCounters = emptyCounters();
+  /** HTTP/2 streams waiting for a place under the in-flight limit, first come first served. */
+  readonly #placeWaiters: (() => void)[] = [];
   /** The live-reload streams, in `--dev`. */
   readonly #live: LiveReload | null;
   /** Connections waiting for the metrics page from the main thread. */
@@ -131,6 +133,12 @@ export class Dispatcher implements ConnectionHost {
     MetricsPage: (d, id, payload) => d.#metricsWaiting.get(id)?.(decoder.decode(payload)),
   });
 
+  awaitPlace(take: () => void): boolean {
+    if (this.#placeWaiters.length >= this.init.maxInFlight) return false;
+    this.#placeWaiters.push(take);
+    return true;
+  }
+
   admits(path: string): boolean {
     // A health check is answered even at capacity: it asks whether the worker lives, not whether it is idle.
     return this.#counters.inFlight < this.init.maxInFlight || path === this.init.health;
@@ -147,6 +155,10 @@ export class Dispatcher implements ConnectionHost {
 
   ended(status: number, bytes: number, logLine: string | null, took: Took): void {
     this.#counters.inFlight--;
+    // A waiter that starts an exchange takes the place (began); one that no longer needs it passes it on.
+    while (this.#counters.inFlight < this.init.maxInFlight && this.#placeWaiters.length > 0) {
+      this.#placeWaiters.shift()!();
+    }
     observeDuration(this.#counters.durations, took.answeredBy, took.seconds);
     this.#counters.requests[took.protocol] = (this.#counters.requests[took.protocol] ?? 0) + 1;
     this.count(status, bytes, logLine);

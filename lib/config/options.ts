@@ -109,7 +109,10 @@ export interface ServerLimits {
    * @default {30000}
    */
   handlerTimeout?: number;
-  /** Requests one worker handles at once; more get 503 with `Retry-After`. @default {1024} */
+  /**
+   * Requests one worker handles at once; more get 503 with `Retry-After` (HTTP/2 streams wait for a place first,
+   * up to as many again, for at most `handlerTimeout`). @default {1024}
+   */
   maxInFlight?: number;
 }
 

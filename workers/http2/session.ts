@@ -10,7 +10,6 @@
  */
 
 import { HttpParseError } from "../../lib/http/errors.ts";
-import { errorText } from "../../lib/http/response.ts";
 import type { RequestHead } from "../../lib/http/request_head.ts";
 import { Http2Connection } from "../../lib/http2/connection.ts";
 import type { Http2Event } from "../../lib/http2/events.ts";
@@ -21,6 +20,7 @@ import type { ConnectionHost } from "../connection_host.ts";
 import { accessLine } from "../access_line.ts";
 import { Exchange } from "../exchange.ts";
 import { requestEvent, requestHead } from "./request_event.ts";
+import { type QueuedStream, StreamQueue } from "./stream_queue.ts";
 import { Http2StreamResponse, type StreamOwner } from "./stream_response.ts";
 
 /** The driver of one HTTP/2 connection. */
@@ -35,6 +35,8 @@ export class Http2Session implements StreamOwner {
   #socketRoom: Promise<void> | null = null;
   /** A read of the core's events is queued (`#written`). */
   #driveSoon = false;
+  /** Streams that wait for a place in the worker. */
+  readonly #queue: StreamQueue;
   /** When the last stream ended (or the session began), for the idle timeout. */
   #idleSince = Date.now();
 
@@ -43,6 +45,7 @@ export class Http2Session implements StreamOwner {
     this.#connection = connection;
     this.#host = host;
     this.#core = new Http2Connection(host.init.http2 ?? {});
+    this.#queue = new StreamQueue(host, (queued) => this.#start(queued));
     host.http2Opened(1);
     this.#write();
   }
@@ -85,7 +88,10 @@ export class Http2Session implements StreamOwner {
         this.reset(stream, ErrorCode.CANCEL);
       }
     }
-    if (this.#streams.size === 0 && now - this.#idleSince > idle) {
+    for (const { stream, head } of this.#queue.takeWaitingSince(now - handler)) {
+      this.#refuse(stream, 503, "The server is at capacity, try again shortly", head);
+    }
+    if (this.#streams.size === 0 && this.#queue.size === 0 && now - this.#idleSince > idle) {
       this.#core.goAway(ErrorCode.NO_ERROR, "idle");
       this.#write();
       this.#connection.close();
@@ -95,6 +101,9 @@ export class Http2Session implements StreamOwner {
   /** Graceful shutdown (RFC 9113 §6.8): GOAWAY; open streams finish, their handlers' signals aborted. */
   shutdown(): void {
     for (const { exchange } of this.#streams.values()) exchange?.abort();
+    for (const { stream, head } of this.#queue.takeWaitingSince(Infinity)) {
+      this.#refuse(stream, 503, "The server is shutting down", head);
+    }
     this.#goAway("the server is shutting down");
   }
 
@@ -194,9 +203,10 @@ export class Http2Session implements StreamOwner {
     [T in Exclude<Http2Event["type"], "need-data" | "closed">]: (e: Http2Event & { type: T }) => void;
   } = {
     request: (e) => this.#open(e.stream, e.request, e.endStream),
-    data: (e) => this.#streams.get(e.stream)?.response.received(e.data),
-    end: (e) => this.#streams.get(e.stream)?.response.sink?.end(),
+    data: (e) => this.#queue.data(e.stream, e.data) || this.#streams.get(e.stream)?.response.received(e.data),
+    end: (e) => this.#queue.end(e.stream) || this.#streams.get(e.stream)?.response.sink?.end(),
     reset: (e) => {
+      this.#queue.drop(e.stream);
       const entry = this.#streams.get(e.stream);
       entry?.response.stop();
       entry?.exchange?.abandon(e.reason);
@@ -219,41 +229,34 @@ export class Http2Session implements StreamOwner {
       if (!(e instanceof HttpParseError)) throw e;
       return this.#refuse(stream, e.status, e.message, head);
     }
-    // RFC 9110 §15.6.4: 503 with Retry-After while the worker is at its in-flight limit.
-    if (!this.#host.admits(opened.event.target.path)) {
-      return this.#refuse(stream, 503, "The server is at capacity, try again shortly", head);
+    const queued = { stream, head, ...opened, data: [], ended: false, since: Date.now() };
+    if (this.#host.admits(opened.event.target.path)) return this.#start(queued);
+    // At the in-flight limit a stream waits its turn; past the worker's wait list, RFC 9110 §15.6.4: 503.
+    if (!this.#queue.hold(queued)) {
+      this.#refuse(stream, 503, "The server is at capacity, try again shortly", head);
     }
+  }
+
+  /** Runs `queued`'s exchange, with the body bytes that came while it waited. */
+  #start({ stream, head, event, expectContinue, data, ended }: QueuedStream): void {
     const { dataSentAt, dataReceivedAt } = this.#connection;
     const response = new Http2StreamResponse(this, stream, head.method, dataSentAt, dataReceivedAt);
-    response.expectsContinue = opened.expectContinue;
+    response.expectsContinue = expectContinue;
     const entry = { response, exchange: null as Exchange | null };
     this.#streams.set(stream, entry);
-    const exchange = entry.exchange = new Exchange(response, opened.event, this.#host);
+    const exchange = entry.exchange = new Exchange(response, event, this.#host);
     response.sink = exchange.sink;
+    for (const bytes of data) response.received(bytes);
+    if (ended) response.sink?.end();
     void exchange.run();
   }
 
-  /**
-   * Answers `stream` with an error of weft's own, worded as HTTP/1's, and ends it; counted and logged here when
-   * no exchange ran.
-   */
+  /** Answers `stream` with an error of weft's own; counted and logged here when no exchange ran. */
   #refuse(stream: number, status: number, message: string, head: RequestHead | null = null): void {
-    const text = new TextEncoder().encode(errorText(status, message));
-    if (head !== null) {
-      const answered = { head, status, bytes: text.length, startedAt: Date.now() };
-      this.#host.count(
-        status,
-        text.length,
-        accessLine(this.#host.init, this.#connection.remoteAddr, answered),
-      );
-    }
-    const headers: [string, string][] = [["content-type", "text/plain; charset=utf-8"]];
-    // RFC 9110 §10.2.3: a 503 says when to try again.
-    if (status === 503) headers.push(["retry-after", "1"]);
-    const response = new Http2StreamResponse(this, stream, head?.method ?? "GET", 0, 0);
-    response.head({ status, headers, contentLength: text.length });
-    response.bytes(text);
-    response.end();
+    const bytes = new Http2StreamResponse(this, stream, head?.method ?? "GET", 0, 0).refuse(status, message);
+    if (head === null) return;
+    const answered = { head, status, bytes, startedAt: Date.now() };
+    this.#host.count(status, bytes, accessLine(this.#host.init, this.#connection.remoteAddr, answered));
   }
 
   #wake(stream: number): void {

@@ -11,7 +11,7 @@
 
 import type { WebSocketUpgrade } from "../../lib/app/upgrade.ts";
 import { withAddedFields } from "../../lib/http/added_fields.ts";
-import { currentHttpDate } from "../../lib/http/response.ts";
+import { currentHttpDate, errorText } from "../../lib/http/response.ts";
 import type { ResponseInit } from "../../lib/http/response_framing.ts";
 import { ErrorCode } from "../../lib/http2/frame.ts";
 import type { FileRegion } from "../../lib/pool/frame_payloads.ts";
@@ -104,6 +104,18 @@ export class Http2StreamResponse implements ResponseStream {
     }
     fields.push(["date", currentHttpDate()], ["server", "weft"]);
     this.#owner.respond(this.#stream, init.status, fields);
+  }
+
+  /** Answers with an error of weft's own, worded as HTTP/1's, and ends; returns the body's length. */
+  refuse(status: number, message: string): number {
+    const text = new TextEncoder().encode(errorText(status, message));
+    const headers: [string, string][] = [["content-type", "text/plain; charset=utf-8"]];
+    // RFC 9110 §10.2.3: a 503 says when to try again.
+    if (status === 503) headers.push(["retry-after", "1"]);
+    this.head({ status, headers, contentLength: text.length });
+    this.bytes(text);
+    this.end();
+    return text.length;
   }
 
   bytes(part: Uint8Array): void {
