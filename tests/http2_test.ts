@@ -500,3 +500,50 @@ serverTest(
   },
   { options: { app: CONTRACT } },
 );
+
+serverTest(
+  "HTTP/2: an answer complete in the worker but held by a small window finishes once it opens; one never let out is reset",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    const data = (frames: ServerFrame[], stream: number) =>
+      frames.filter((f) => f.type === FrameType.DATA && f.stream === stream);
+    try {
+      // A window of 10 bytes: each 13-byte page sends 10, and its last 3 and its end wait.
+      const first = await http2Frames(
+        conn,
+        client,
+        join(
+          client.preface([[Setting.INITIAL_WINDOW_SIZE, 10]]),
+          client.headers(1, GET_PAGE),
+          client.headers(3, GET_PAGE),
+        ),
+        (f) => data(f, 1).length > 0 && data(f, 3).length > 0,
+      );
+      assert.ok(
+        !first.frames.some((f) => f.type === FrameType.RST_STREAM),
+        "a stream reset while its answer waited",
+      );
+      const opened = await http2Frames(
+        conn,
+        client,
+        encodeFrame(FrameType.WINDOW_UPDATE, 0, 1, words([100])),
+        (f) => f.some((x) => x.type === FrameType.RST_STREAM),
+        5000,
+      );
+      const frames = [...first.frames, ...opened.frames];
+      assert.equal(data(frames, 1).map((f) => new TextDecoder().decode(f.payload)).join(""), "<h1>home</h1>");
+      assert.ok(data(frames, 1).at(-1)!.flags & Flag.END_STREAM);
+      // Stream 3's window stayed shut past the body timeout.
+      const reset = frames.find((f) => f.type === FrameType.RST_STREAM)!;
+      assert.deepEqual([reset.stream, new DataView(reset.payload.buffer).getUint32(0)], [
+        3,
+        ErrorCode.CANCEL,
+      ]);
+    } finally {
+      conn.close();
+    }
+  },
+  { files: FILES, options: { bodyTimeout: 300 } },
+);

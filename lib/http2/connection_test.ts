@@ -240,7 +240,7 @@ Deno.test("http2: a producer waiting on a shut window with nothing queued is tol
     client,
   );
   conn.respond(1, 200, []);
-  assert.deepEqual(conn.sending(1), { open: true, queued: 0, window: 0 });
+  assert.deepEqual(conn.sending(1), { open: true, queued: 0, window: 0, ended: false });
   conn.awaitRoom(1);
   // A WINDOW_UPDATE for the connection alone leaves the stream's window shut: no word yet.
   const connectionOnly = run([encodeFrame(FrameType.WINDOW_UPDATE, 0, 0, words([1000]))], conn, client);

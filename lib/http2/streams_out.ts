@@ -24,6 +24,8 @@ export interface StreamSending {
   queued: number;
   /** Bytes it may send now: its window and the connection's. */
   window: number;
+  /** The response has ended; its end goes once the queue is out. */
+  ended: boolean;
 }
 
 /** The sending side of the streams of one connection. */
@@ -123,7 +125,7 @@ export class StreamsOut {
     const s = this.#streams.get(stream);
     if (s === undefined) return null;
     const window = s.localOpen ? Math.max(0, Math.min(s.sendWindow, this.#output.connectionWindow)) : 0;
-    return { open: s.localOpen, queued: s.queued, window };
+    return { open: s.localOpen, queued: s.queued, window, ended: s.ending !== null };
   }
 
   /** A producer on `stream` waits for its queue to go and its window to open (`Http2Output.flush` tells). */

@@ -19,6 +19,7 @@ import type { Connection } from "../connection.ts";
 import type { ConnectionHost } from "../connection_host.ts";
 import { accessLine } from "../access_line.ts";
 import { Exchange } from "../exchange.ts";
+import { DrainingStreams } from "./draining.ts";
 import { requestEvent, requestHead } from "./request_event.ts";
 import { type QueuedStream, StreamQueue } from "./stream_queue.ts";
 import { Http2StreamResponse, type StreamOwner } from "./stream_response.ts";
@@ -29,6 +30,8 @@ export class Http2Session implements StreamOwner {
   readonly #host: ConnectionHost;
   readonly #core: Http2Connection;
   readonly #streams = new Map<number, { response: Http2StreamResponse; exchange: Exchange | null }>();
+  /** Streams whose exchange has ended while their answer waits on the windows. */
+  readonly #draining = new DrainingStreams();
   /** Producers waiting for their stream's queue to go out and its window to open, and since when. */
   readonly #waiting = new Map<number, { wake: () => void; since: number }>();
   /** The wait for room on the socket, shared by the streams that produce. */
@@ -88,10 +91,12 @@ export class Http2Session implements StreamOwner {
         this.reset(stream, ErrorCode.CANCEL);
       }
     }
+    const sending = (stream: number) => this.#core.sending(stream);
+    for (const stream of this.#draining.stalled(now, body, sending)) this.reset(stream, ErrorCode.CANCEL);
     for (const { stream, head } of this.#queue.takeWaitingSince(now - handler)) {
       this.#refuse(stream, 503, "The server is at capacity, try again shortly", head);
     }
-    if (this.#streams.size === 0 && this.#queue.size === 0 && now - this.#idleSince > idle) {
+    if (this.#streams.size + this.#queue.size + this.#draining.size === 0 && now - this.#idleSince > idle) {
       this.#core.goAway(ErrorCode.NO_ERROR, "idle");
       this.#write();
       this.#connection.close();
@@ -170,9 +175,11 @@ export class Http2Session implements StreamOwner {
     const entry = this.#streams.get(stream);
     this.#letGo(stream);
     // An exchange that ended without ending its stream (abandoned) resets it; one whose answer is complete
-    // while the client still sends asks it to stop (RFC 9113 §8.1: NO_ERROR).
+    // while the client still sends asks it to stop (RFC 9113 §8.1: NO_ERROR); one whose answer waits on the
+    // windows is let go once out, and reset if the client takes none of it for the body timeout.
     const sending = this.#core.sending(stream);
-    if (entry !== undefined && !entry.response.isGone && sending !== null) {
+    if (sending?.ended && sending.open) this.#draining.add(stream, sending.queued, Date.now());
+    else if (entry !== undefined && !entry.response.isGone && sending !== null) {
       this.#core.reset(stream, sending.open ? ErrorCode.CANCEL : ErrorCode.NO_ERROR);
     }
     this.#write();
