@@ -46,6 +46,18 @@ function resets(frames: ServerFrame[]): [number, number][] {
     .map((f) => [f.stream, new DataView(f.payload.buffer).getUint32(0)]);
 }
 
+/** A connection with GET requests open on streams 1 and 3, and the server's SETTINGS already read. */
+function twoRequests(): { conn: Http2Connection; client: TestClient } {
+  const client = new TestClient();
+  const { conn } = run(
+    [join(client.preface(), client.headers(1, GET), client.headers(3, GET))],
+    undefined,
+    client,
+  );
+  client.read(conn.takeOutput());
+  return { conn, client };
+}
+
 /** A request with a body in two DATA frames, a PING and a second request: the client's side of a session. */
 function session(): Uint8Array {
   const client = new TestClient();
@@ -106,13 +118,7 @@ Deno.test("http2: the same events and output at every split of a session, and by
 });
 
 Deno.test("http2: a response is HEADERS, DATA within the windows and the end on the last; trailers end it too", () => {
-  const client = new TestClient();
-  const { conn } = run(
-    [join(client.preface(), client.headers(1, GET), client.headers(3, GET))],
-    undefined,
-    client,
-  );
-  client.read(conn.takeOutput());
+  const { conn, client } = twoRequests();
   conn.respond(1, 200, [["Content-Type", "text/plain"], ["Connection", "close"]]);
   conn.send(1, enc.encode("hi"));
   conn.end(1);
@@ -155,13 +161,7 @@ Deno.test("http2: a turn's small frames past the first buffer's size all come ou
 });
 
 Deno.test("http2: the end goes on its own frame when another frame came after the stream's last DATA", () => {
-  const client = new TestClient();
-  const { conn } = run(
-    [join(client.preface(), client.headers(1, GET), client.headers(3, GET))],
-    undefined,
-    client,
-  );
-  client.read(conn.takeOutput());
+  const { conn, client } = twoRequests();
   conn.respond(1, 200, []);
   conn.send(1, enc.encode("one"));
   conn.respond(3, 200, []);
