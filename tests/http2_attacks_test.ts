@@ -146,6 +146,35 @@ serverTest(
   { files: FILES, options: { bodyTimeout: 1000 } },
 );
 
+serverTest(
+  "HTTP/2 zero window (CVE-2019-9517) on many streams: those waiting give their in-flight places back",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const big: [string, string][] = [...GET.slice(0, 2), [":path", "/big.bin"], [":authority", "a"]];
+    // Four streams of a 2 MB file on a worker with two places (two run, two wait for them), whose windows the
+    // client never opens: the waiting two start once the first two park.
+    const streams = [1, 3, 5, 7].map((stream) => client.headers(stream, big));
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    try {
+      const { frames } = await http2Frames(
+        conn,
+        client,
+        join(client.preface([[Setting.INITIAL_WINDOW_SIZE, 0]]), ...streams),
+        (f) => f.filter((x) => x.type === FrameType.HEADERS).length === 4,
+      );
+      assert.deepEqual(frames.filter((f) => f.fields).map((f) => f.fields![0][1]), Array(4).fill("200"));
+      // Another client is answered, not told the worker is at capacity.
+      const res = await fetch(t.url("/"));
+      assert.equal(res.status, 200, await res.clone().text());
+      assert.equal(await res.text(), "<h1>home</h1>");
+    } finally {
+      conn.close();
+    }
+  },
+  { files: FILES, options: { workers: 1, maxInFlight: 2 } },
+);
+
 /**
  * Sends 40 MB of `frame` over and over, each asking for an answer the client never reads (more than both kernel
  * buffers hold), and asserts that past a megabyte of answers unwritten weft stops reading: the client's writes

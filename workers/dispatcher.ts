@@ -153,15 +153,25 @@ export class Dispatcher implements ConnectionHost {
     this.#counters.inFlight++;
   }
 
+  parked(waiting: boolean): void {
+    this.#counters.inFlight += waiting ? -1 : 1;
+    if (waiting) this.#offerPlaces();
+  }
+
   ended(status: number, bytes: number, logLine: string | null, took: Took): void {
     this.#counters.inFlight--;
+    this.#offerPlaces();
+    observeDuration(this.#counters.durations, took.answeredBy, took.seconds);
+    this.#counters.requests[took.protocol] = (this.#counters.requests[took.protocol] ?? 0) + 1;
+    this.count(status, bytes, logLine);
+  }
+
+  /** Places under the in-flight limit go to the streams that wait, in turn. */
+  #offerPlaces(): void {
     // A waiter that starts an exchange takes the place (began); one that no longer needs it passes it on.
     while (this.#counters.inFlight < this.init.maxInFlight && this.#placeWaiters.length > 0) {
       this.#placeWaiters.shift()!();
     }
-    observeDuration(this.#counters.durations, took.answeredBy, took.seconds);
-    this.#counters.requests[took.protocol] = (this.#counters.requests[took.protocol] ?? 0) + 1;
-    this.count(status, bytes, logLine);
   }
 
   count(status: number, bytes: number, logLine: string | null): void {

@@ -28,6 +28,8 @@ export interface ExchangeHost {
   readonly shuttingDown: boolean;
   /** An exchange began. */
   began(): void;
+  /** A begun exchange gives its in-flight place back while it waits on its client (true), or takes it again. */
+  parked(waiting: boolean): void;
   /** An exchange ended with this status and these body bytes, taking `took`; `logLine` when there is an access log. */
   ended(status: number, bytes: number, logLine: string | null, took: Took): void;
   /** Asks the main thread for the metrics page on behalf of `stream`'s connection. */
@@ -69,6 +71,7 @@ export class Exchange {
   #responded = false;
   /** Counted, logged and its in-flight place given back: once, whichever way it ends. */
   #settled = false;
+  #parked = false;
   /** The status sent, for the log; 499 when the client left before an answer. */
   #status = 0;
   /** How long (ms) the handler held the worker's thread before its first await, if `SLOW_HANDLER` or more. */
@@ -106,6 +109,16 @@ export class Exchange {
   responding(status: number): void {
     this.#responded = true;
     this.#status = status;
+  }
+
+  /**
+   * Its client keeps a window shut (HTTP/2): while it waits, its in-flight place goes to others, so streams
+   * that a client never lets out cannot fill the worker (CVE-2019-9517); `false` when it may go on.
+   */
+  park(waiting: boolean): void {
+    if (this.#parked === waiting || this.#settled) return;
+    this.#parked = waiting;
+    this.#host.parked(waiting);
   }
 
   /** Aborts the handler's signal (shutdown, or the client left). */
@@ -200,6 +213,7 @@ export class Exchange {
   /** Counts and logs the exchange, and resolves `completed`: the first time only. */
   #settle(status: number): void {
     if (this.#settled) return;
+    this.park(false);
     this.#settled = true;
     this.#status = status;
     const { head } = this.#request;

@@ -65,18 +65,24 @@ function request(method: string): RequestEvent {
   return event as RequestEvent;
 }
 
-/** Runs one exchange of `handler` for `method`: the stream's calls and what the host counted. */
-async function exchange(handler: Handler, method = "GET"): Promise<{ calls: string[]; counted: string[] }> {
-  const counted: string[] = [];
-  const host: ExchangeHost = {
+/** A host for `handler` that writes what it is told into `counted`. */
+function countingHost(handler: Handler, counted: string[]): ExchangeHost {
+  return {
     init: { ...resolveConfig({ app: "file:///app.ts" }).worker, secure: false },
     handler,
     shuttingDown: false,
     began: () => counted.push("began"),
+    parked: (waiting) => counted.push(waiting ? "parked" : "unparked"),
     ended: (status, bytes) => counted.push(`ended ${status} ${bytes}`),
     metricsPage: () => Promise.resolve(null),
     unavailable: () => null,
   };
+}
+
+/** Runs one exchange of `handler` for `method`: the stream's calls and what the host counted. */
+async function exchange(handler: Handler, method = "GET"): Promise<{ calls: string[]; counted: string[] }> {
+  const counted: string[] = [];
+  const host = countingHost(handler, counted);
   const stream = new FakeStream(method);
   const originalError = console.error;
   console.error = () => {};
@@ -132,4 +138,20 @@ Deno.test("exchange: a handler that throws gets a 500 before the head, a cut-off
   );
   assert.deepEqual(after.calls, ["head 200", "flush", "cut off", "exchange ended"]);
   assert.deepEqual(after.counted, ["began", "ended 200 0"]);
+});
+
+Deno.test("exchange: parked, its place is given back once; abandoned while parked, it is taken again before it ends", () => {
+  const counted: string[] = [];
+  const parked = new Exchange(
+    new FakeStream("GET"),
+    request("GET"),
+    countingHost(() => new Promise(() => {}), counted),
+  );
+  parked.park(true);
+  parked.park(true);
+  parked.park(false);
+  parked.park(true);
+  parked.abandon("the client went away");
+  parked.park(false);
+  assert.deepEqual(counted, ["began", "parked", "unparked", "parked", "unparked", "ended 499 0"]);
 });

@@ -155,7 +155,10 @@ export class Http2Session implements StreamOwner {
     const blocked = sending !== null && (sending.queued > 0 || sending.open && sending.window === 0);
     if (blocked && !this.#connection.isGone) {
       this.#core.awaitRoom(stream);
+      const exchange = this.#streams.get(stream)?.exchange;
+      exchange?.park(true);
       await new Promise<void>((wake) => this.#waiting.set(stream, { wake, since: Date.now() }));
+      exchange?.park(false);
     }
     // The window wakes one waiter: the streams share one wait for it.
     this.#socketRoom ??= this.#connection.writes.window.room().finally(() => (this.#socketRoom = null));

@@ -143,20 +143,27 @@ export class Http2StreamResponse implements ResponseStream {
   }
 
   async region(region: FileRegion): Promise<void> {
-    using file = await Deno.open(region.path);
-    await file.seek(region.start, Deno.SeekMode.Start);
-    // One buffer for the whole region, made once the window first opens (a stream whose client keeps it shut
-    // holds none): what the session is given it copies to the main thread before `send` returns.
+    // The file and one buffer for the whole region, opened and made once the window first opens (a stream whose
+    // client keeps it shut holds neither): what the session is given it copies to the main thread at once.
+    let file: Deno.FsFile | null = null;
     let piece: Uint8Array | null = null;
-    for (let at = region.start; at < region.end && !this.isGone;) {
-      await this.#owner.room(this.#stream);
-      piece ??= new Uint8Array(Math.min(REGION_PIECE, region.end - region.start));
-      const want = Math.min(piece.length, region.end - at, this.#owner.window(this.#stream));
-      if (want === 0) continue;
-      const n = await file.read(piece.subarray(0, want));
-      if (n === null) throw new Error(`${region.path} ended at ${at} of ${region.end} bytes`);
-      at += n;
-      this.#owner.send(this.#stream, piece.subarray(0, n), false);
+    try {
+      for (let at = region.start; at < region.end && !this.isGone;) {
+        await this.#owner.room(this.#stream);
+        const want = Math.min(REGION_PIECE, region.end - at, this.#owner.window(this.#stream));
+        if (want === 0 || this.isGone) continue;
+        if (file === null) {
+          file = await Deno.open(region.path);
+          await file.seek(at, Deno.SeekMode.Start);
+        }
+        piece ??= new Uint8Array(Math.min(REGION_PIECE, region.end - region.start));
+        const n = await file.read(piece.subarray(0, want));
+        if (n === null) throw new Error(`${region.path} ended at ${at} of ${region.end} bytes`);
+        at += n;
+        this.#owner.send(this.#stream, piece.subarray(0, n), false);
+      }
+    } finally {
+      file?.close();
     }
   }
 
