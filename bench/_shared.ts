@@ -40,3 +40,11 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
+
+/** RSS of a server's process and its children (nginx's workers), in MiB. */
+export async function rssMiB(pid: number): Promise<number> {
+  // The server's process and its children (nginx's worker).
+  const out = await new Deno.Command("ps", { args: ["-o", "rss=", "--ppid", String(pid), "-p", String(pid)] })
+    .output();
+  return new TextDecoder().decode(out.stdout).trim().split(/\s+/).reduce((n, kb) => n + Number(kb), 0) / 1024;
+}

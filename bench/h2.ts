@@ -17,7 +17,7 @@
 
 import { parseArgs } from "node:util";
 import { makeCertificate } from "../tests/_tls.ts";
-import { median, spawn, stop, waitForPort, WEFT_V8_FLAGS } from "./_shared.ts";
+import { median, rssMiB, spawn, stop, waitForPort, WEFT_V8_FLAGS } from "./_shared.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -123,13 +123,6 @@ function medianRun(runs: Run[]): Run {
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
   };
-}
-
-async function rssMiB(pid: number): Promise<number> {
-  // The server's process and its children (nginx's worker).
-  const out = await new Deno.Command("ps", { args: ["-o", "rss=", "--ppid", String(pid), "-p", String(pid)] })
-    .output();
-  return new TextDecoder().decode(out.stdout).trim().split(/\s+/).reduce((n, kb) => n + Number(kb), 0) / 1024;
 }
 
 const results: Record<string, { page: Run[]; file: Run; rss: number }> = {};
