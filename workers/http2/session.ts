@@ -20,6 +20,7 @@ import type { ConnectionHost } from "../connection_host.ts";
 import { accessLine } from "../access_line.ts";
 import { Exchange } from "../exchange.ts";
 import { DrainingStreams } from "./draining.ts";
+import { ProducerWaits } from "./producer_waits.ts";
 import { requestEvent, requestHead } from "./request_event.ts";
 import { type QueuedStream, StreamQueue } from "./stream_queue.ts";
 import { Http2StreamResponse, type StreamOwner } from "./stream_response.ts";
@@ -32,10 +33,8 @@ export class Http2Session implements StreamOwner {
   readonly #streams = new Map<number, { response: Http2StreamResponse; exchange: Exchange | null }>();
   /** Streams whose exchange has ended while their answer waits on the windows. */
   readonly #draining = new DrainingStreams();
-  /** Producers waiting for their stream's queue to go out and its window to open, and since when. */
-  readonly #waiting = new Map<number, { wake: () => void; since: number }>();
-  /** The wait for room on the socket, shared by the streams that produce. */
-  #socketRoom: Promise<void> | null = null;
+  /** Producers waiting for their stream's queue to go out and its window to open, or for the socket. */
+  readonly #waits: ProducerWaits;
   /** A read of the core's events is queued (`#written`). */
   #driveSoon = false;
   /** Streams that wait for a place in the worker. */
@@ -49,6 +48,7 @@ export class Http2Session implements StreamOwner {
     this.#host = host;
     this.#core = new Http2Connection(host.init.http2 ?? {});
     this.#queue = new StreamQueue(host, (queued) => this.#start(queued));
+    this.#waits = new ProducerWaits(() => connection.writes.window.room());
     host.http2Opened(1);
     this.#write();
   }
@@ -86,7 +86,7 @@ export class Http2Session implements StreamOwner {
         this.#letGo(stream);
         response.stop();
         this.#refuse(stream, 503, "The handler took too long to answer");
-      } else if (now - (this.#waiting.get(stream)?.since ?? now) > body) {
+      } else if (now - (this.#waits.waitedSince(stream) ?? now) > body) {
         exchange?.abandon("The client took no data");
         this.reset(stream, ErrorCode.CANCEL);
       }
@@ -127,7 +127,7 @@ export class Http2Session implements StreamOwner {
   gone(): void {
     this.#host.http2Opened(-1);
     for (const { exchange } of this.#streams.values()) exchange?.abandon("the client went away");
-    for (const { wake } of this.#waiting.values()) wake();
+    this.#waits.wakeAll();
   }
 
   respond(stream: number, status: number, fields: [string, string][]): void {
@@ -155,14 +155,9 @@ export class Http2Session implements StreamOwner {
     const blocked = sending !== null && (sending.queued > 0 || sending.open && sending.window === 0);
     if (blocked && !this.#connection.isGone) {
       this.#core.awaitRoom(stream);
-      const exchange = this.#streams.get(stream)?.exchange;
-      exchange?.park(true);
-      await new Promise<void>((wake) => this.#waiting.set(stream, { wake, since: Date.now() }));
-      exchange?.park(false);
+      await this.#waits.forWindow(stream, this.#streams.get(stream)?.exchange ?? undefined, Date.now());
     }
-    // The window wakes one waiter: the streams share one wait for it.
-    this.#socketRoom ??= this.#connection.writes.window.room().finally(() => (this.#socketRoom = null));
-    await this.#socketRoom;
+    await this.#waits.forSocket();
   }
 
   window(stream: number): number {
@@ -192,7 +187,7 @@ export class Http2Session implements StreamOwner {
   /** The session is done with `stream`'s exchange; with none left, the connection's idle time begins. */
   #letGo(stream: number): void {
     this.#streams.delete(stream);
-    this.#wake(stream);
+    this.#waits.wake(stream);
     if (this.#streams.size === 0) this.#idleSince = Date.now();
   }
 
@@ -220,9 +215,9 @@ export class Http2Session implements StreamOwner {
       const entry = this.#streams.get(e.stream);
       entry?.response.stop();
       entry?.exchange?.abandon(e.reason);
-      this.#wake(e.stream);
+      this.#waits.wake(e.stream);
     },
-    drained: (e) => this.#wake(e.stream),
+    drained: (e) => this.#waits.wake(e.stream),
     // The client is leaving: its open streams still finish, then the connection closes.
     goaway: () => {},
     error: (e) => {
@@ -267,11 +262,6 @@ export class Http2Session implements StreamOwner {
     if (head === null) return;
     const answered = { head, status, bytes, startedAt: Date.now() };
     this.#host.count(status, bytes, accessLine(this.#host.init, this.#connection.remoteAddr, answered));
-  }
-
-  #wake(stream: number): void {
-    this.#waiting.get(stream)?.wake();
-    this.#waiting.delete(stream);
   }
 
   /**
