@@ -99,14 +99,14 @@ export class StreamsOut {
   /** Ends the response once its queue is out, with `trailers` if any. */
   end(stream: number, trailers: [string, string][]): void {
     const s = this.#sending(stream);
+    const fields = trailers.map(([name, value]): [string, string] => [name.toLowerCase(), value]);
     if (s.queued > 0) {
-      s.ending = trailers.map(([name, value]) => [name.toLowerCase(), value]);
+      s.ending = fields;
       return this.flush();
     }
     // Nothing waits: the end goes now, on the stream's last DATA frame if that is the last frame queued.
-    if (trailers.length > 0) {
-      this.#output.fields(s.id, trailers.map(([name, value]) => [name.toLowerCase(), value]), true);
-    } else if (!this.#output.endLastData(s.id)) {
+    if (fields.length > 0) this.#output.fields(s.id, fields, true);
+    else if (!this.#output.endLastData(s.id)) {
       this.#output.frame(FrameType.DATA, Flag.END_STREAM, s.id, EMPTY);
     }
     this.#sentEnd(s);

@@ -56,7 +56,7 @@ export class Http2StreamResponse implements ResponseStream {
   expectsContinue = false;
   /** Body bytes pushed to the sink and not yet credited. */
   #unread = 0;
-  #reset = false;
+  #stopped = false;
 
   /** The response on `stream` of `owner` to a `method` request whose bytes were sent and received at those times. */
   constructor(owner: StreamOwner, stream: number, method: string, sentAt: number, receivedAt: number) {
@@ -76,12 +76,12 @@ export class Http2StreamResponse implements ResponseStream {
   }
 
   get isGone(): boolean {
-    return this.#reset || this.#owner.connection.isGone;
+    return this.#stopped || this.#owner.connection.isGone;
   }
 
   /** Nothing more is sent: the client reset the stream (or broke a rule on it), or the session answered it. */
   stop(): void {
-    this.#reset = true;
+    this.#stopped = true;
   }
 
   /** Request body bytes arrived: to the app, credited when it reads them; dropped and credited without one. */
@@ -144,7 +144,8 @@ export class Http2StreamResponse implements ResponseStream {
 
   async region(region: FileRegion): Promise<void> {
     // The file and one buffer for the whole region, opened and made once the window first opens (a stream whose
-    // client keeps it shut holds neither): what the session is given it copies to the main thread at once.
+    // client keeps it shut holds neither). The buffer is read into again only after `room()`: by then the session
+    // has handed this turn's output to the main thread (or copied what must wait).
     let file: Deno.FsFile | null = null;
     let piece: Uint8Array | null = null;
     try {
