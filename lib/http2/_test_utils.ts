@@ -41,9 +41,9 @@ export class TestClient {
     return encodeFrame(FrameType.HEADERS, flags, stream, this.#encoder.encode(fields));
   }
 
-  /** An encoded field block, to split by hand. */
+  /** An encoded field block, to split by hand (a copy: the encoder writes its next block over its own). */
   block(fields: [string, string][]): Uint8Array {
-    return this.#encoder.encode(fields);
+    return this.#encoder.encode(fields).slice();
   }
 
   /** Reads what the server wrote so far into frames (a frame split across calls waits). */

@@ -160,6 +160,18 @@ Deno.test("http2: a turn's small frames past the first buffer's size all come ou
   acks.forEach((f, i) => assert.deepEqual(f.payload, words([i, ~i >>> 0]), `PING ${i}`));
 });
 
+Deno.test("http2: large field blocks of two responses in one turn both arrive whole", () => {
+  const { conn, client } = twoRequests();
+  // Set-Cookie is never indexed: each block carries its value, over the size a frame's payload is copied below.
+  conn.respond(1, 200, [["set-cookie", "a".repeat(3000)]], true);
+  conn.respond(3, 200, [["set-cookie", "b".repeat(3000)]], true);
+  const blocks = client.read(conn.takeOutput()).filter((f) => f.fields !== undefined);
+  assert.deepEqual(blocks.map((f) => [f.stream, f.fields]), [
+    [1, [[":status", "200"], ["set-cookie", "a".repeat(3000)]]],
+    [3, [[":status", "200"], ["set-cookie", "b".repeat(3000)]]],
+  ]);
+});
+
 Deno.test("http2: the end goes on its own frame when another frame came after the stream's last DATA", () => {
   const { conn, client } = twoRequests();
   conn.respond(1, 200, []);

@@ -114,7 +114,9 @@ export class Http2Output {
 
   /** Queues a field block on `stream`: HEADERS, then CONTINUATIONs as the peer's frame size requires. */
   fields(stream: number, fields: readonly (readonly [string, string])[], endStream: boolean): void {
-    const block = this.encoder.encode(fields);
+    // The encoder writes the next block over this one: a piece large enough to be queued as it is is copied.
+    const encoded = this.encoder.encode(fields);
+    const block = encoded.length < COPY_BELOW ? encoded : encoded.slice();
     const most = this.peer.maxFrameSize;
     for (let at = 0, first = true; first || at < block.length; first = false) {
       const piece = block.subarray(at, at + most);
