@@ -164,3 +164,27 @@ serverTest(
   },
   { options: { app: CONTRACT, workers: 1, maxInFlight: 2 } },
 );
+
+serverTest(
+  "HTTP/2 streams waiting for a place are dropped with their connection: no handler runs for a client that left",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    // Stream 1 holds the only place until its handler times out; stream 3 waits for it.
+    await http2Frames(
+      conn,
+      client,
+      join(client.preface(), client.headers(1, get("/slow")), client.headers(3, get("/ok"))),
+      (f) => f.some((x) => x.type === FrameType.SETTINGS),
+    );
+    conn.close();
+    // Stream 1's handler is abandoned (499), its place given back; stream 3 must not take it and run.
+    const metrics = () => fetch(t.url("/metrics")).then((res) => res.text());
+    await eventually(async () => /weft_responses_total\{code="499"\}/.test(await metrics()));
+    // Another request takes the place: a stream that had started on it would be counted by now.
+    assert.equal(await (await fetch(t.url("/ok"))).text(), "ok");
+    assert.match(await metrics(), /weft_responses_total\{code="499"\} 1\n/, "only stream 1 was abandoned");
+  },
+  { options: { app: FAULTY, workers: 1, maxInFlight: 1, metrics: "/metrics" } },
+);

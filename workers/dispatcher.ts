@@ -133,10 +133,13 @@ export class Dispatcher implements ConnectionHost {
     MetricsPage: (d, id, payload) => d.#metricsWaiting.get(id)?.(decoder.decode(payload)),
   });
 
-  awaitPlace(take: () => void): boolean {
-    if (this.#placeWaiters.length >= this.init.maxInFlight) return false;
+  awaitPlace(take: () => void): (() => void) | null {
+    if (this.#placeWaiters.length >= this.init.maxInFlight) return null;
     this.#placeWaiters.push(take);
-    return true;
+    return () => {
+      const at = this.#placeWaiters.indexOf(take);
+      if (at !== -1) this.#placeWaiters.splice(at, 1);
+    };
   }
 
   admits(path: string): boolean {
@@ -168,7 +171,7 @@ export class Dispatcher implements ConnectionHost {
 
   /** Places under the in-flight limit go to the streams that wait, in turn. */
   #offerPlaces(): void {
-    // A waiter that starts an exchange takes the place (began); one that no longer needs it passes it on.
+    // Each waiter starts an exchange, which takes the place (began).
     while (this.#counters.inFlight < this.init.maxInFlight && this.#placeWaiters.length > 0) {
       this.#placeWaiters.shift()!();
     }

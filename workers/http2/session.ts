@@ -126,6 +126,8 @@ export class Http2Session implements StreamOwner {
   /** The connection is over: every exchange is abandoned. */
   gone(): void {
     this.#host.http2Opened(-1);
+    // Streams waiting for a place are dropped: no handler runs for a client that left.
+    this.#queue.takeWaitingSince(Infinity);
     for (const { exchange } of this.#streams.values()) exchange?.abandon("the client went away");
     this.#waits.wakeAll();
   }
