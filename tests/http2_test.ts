@@ -18,7 +18,7 @@ import {
 
 const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
 const BIG = Uint8Array.from({ length: 3_000_000 }, (_, i) => (i * 7919) % 251);
-const FILES = { "index.html": "<h1>home</h1>", "big.bin": BIG };
+const FILES = { "index.html": "<h1>home</h1>", "big.bin": BIG, "notes.txt": "hello world\n".repeat(500) };
 const GET_PAGE: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], [
   ":authority",
   "a",
@@ -51,11 +51,13 @@ const get = (path, headers = {}, body) => new Promise((resolve, reject) => {
 }
 
 Deno.test(
-  "HTTP/2 with curl: a page, a range, HEAD, a 404, and the log says HTTP/2.0",
+  "HTTP/2 with curl: a page (Server-Timing, a --header field), gzip, a 304, a range, HEAD, a 404; the log says HTTP/2.0",
   { ignore: !hasCurl },
   async () => {
     const root = await makeRoot(FILES);
-    const weft = await startDeno(weftArgs(root, "--port", "0"));
+    const weft = await startDeno(
+      weftArgs(root, "--port", "0", "--server-timing", "-H", "X-Frame-Options: DENY"),
+    );
     try {
       const url = `http://127.0.0.1:${weft.port}`;
       const page = await curl("-si", "--http2-prior-knowledge", `${url}/`);
@@ -63,6 +65,27 @@ Deno.test(
       assert.match(page.stdout, /\r\ncontent-type: text\/html; charset=utf-8\r\n/);
       assert.match(page.stdout, /\r\ncontent-length: 13\r\n/);
       assert.match(page.stdout, /\r\n\r\n<h1>home<\/h1>$/);
+      assert.match(
+        page.stdout,
+        /\r\nserver-timing: queued;dur=[\d.]+, worker;dur=[\d.]+, fs;dur=[\d.]+, total;dur=/,
+      );
+      assert.match(page.stdout, /\r\nx-frame-options: DENY\r\n/);
+      // Compression and a conditional request, as over HTTP/1.
+      const gzip = await curl(
+        "-sI",
+        "--http2-prior-knowledge",
+        "-H",
+        "Accept-Encoding: gzip",
+        `${url}/notes.txt`,
+      );
+      assert.match(gzip.stdout, /\r\ncontent-encoding: gzip\r\n/);
+      assert.match(gzip.stdout, /\r\nvary: Accept-Encoding\r\n/i);
+      const etag = /\r\netag: ("[^"]+")\r\n/.exec(gzip.stdout)![1];
+      const unchanged = await curl(
+        ...["-s", "-o", "/dev/null", "-w", "%{http_code}", "--http2-prior-knowledge"],
+        ...["-H", "Accept-Encoding: gzip", "-H", `If-None-Match: ${etag}`, `${url}/notes.txt`],
+      );
+      assert.equal(unchanged.stdout, "304");
       const range = await curl("-si", "--http2-prior-knowledge", "-r", "10-19", `${url}/big.bin`);
       assert.match(range.stdout, /^HTTP\/2 206 /);
       assert.match(range.stdout, /\r\ncontent-range: bytes 10-19\/3000000\r\n/);
