@@ -570,3 +570,37 @@ serverTest(
   },
   { files: FILES, options: { bodyTimeout: 300 } },
 );
+
+Deno.test(
+  "HTTP/2 with --dev: the live-reload stream stays open and tells of a change",
+  { ignore: !hasCurl },
+  async () => {
+    const root = await makeRoot({ "index.html": "<h1>one</h1>" });
+    const weft = await startDeno(weftArgs(root, "--port", "0", "--dev"));
+    const stream = new Deno.Command("curl", {
+      args: [
+        "-sN",
+        "--http2-prior-knowledge",
+        "--max-time",
+        "20",
+        `http://127.0.0.1:${weft.port}/__weft/livereload`,
+      ],
+      stdout: "piped",
+    }).spawn();
+    let seen = "";
+    const reading = (async () => {
+      for await (const text of stream.stdout.pipeThrough(new TextDecoderStream())) seen += text;
+    })();
+    try {
+      await eventually(() => seen.includes(": weft live reload"), 10_000);
+      await Deno.writeTextFile(`${root}/index.html`, "<h1>two</h1>");
+      await eventually(() => seen.includes('data: {"cssOnly":false}'), 10_000);
+    } finally {
+      stream.kill();
+      await reading;
+      await stream.status;
+      await weft.stop();
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+);
