@@ -175,6 +175,47 @@ serverTest(
   { files: FILES, options: { workers: 1, maxInFlight: 2 } },
 );
 
+serverTest(
+  "HTTP/2 zero window (CVE-2019-9517): a stream waiting on a shut window holds no file open",
+  async (t) => {
+    await t.server.ready;
+    const client = new TestClient();
+    const big: [string, string][] = [...GET.slice(0, 2), [":path", "/big.bin"], [":authority", "a"]];
+    const ids = Array.from({ length: 20 }, (_, i) => 2 * i + 1);
+    const openFiles = () => [...Deno.readDirSync("/proc/self/fd")].length;
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+    try {
+      await http2Frames(
+        conn,
+        client,
+        client.preface([[Setting.INITIAL_WINDOW_SIZE, 0]]),
+        (f) => f.length > 0,
+      );
+      const before = openFiles();
+      const heads = await http2Frames(
+        conn,
+        client,
+        join(...ids.map((stream) => client.headers(stream, big))),
+        (f) => f.filter((x) => x.type === FrameType.HEADERS).length === ids.length,
+      );
+      assert.equal(heads.frames.filter((f) => f.type === FrameType.HEADERS).length, ids.length);
+      // Two PINGs answered: the worker has gone through its turns since the heads, files included.
+      for (const round of [1, 2]) {
+        const ping = encodeFrame(FrameType.PING, 0, 0, words([round, 0]));
+        await http2Frames(conn, client, ping, (f) => f.some((x) => x.type === FrameType.PING));
+      }
+      const opened = openFiles() - before;
+      assert.ok(
+        opened < ids.length / 2,
+        `${opened} descriptors opened for ${ids.length} streams on a shut window`,
+      );
+    } finally {
+      conn.close();
+    }
+  },
+  { files: FILES, options: { workers: 1 } },
+);
+
 /**
  * Sends 40 MB of `frame` over and over, each asking for an answer the client never reads (more than both kernel
  * buffers hold), and asserts that past a megabyte of answers unwritten weft stops reading: the client's writes

@@ -604,3 +604,33 @@ Deno.test(
     }
   },
 );
+
+serverTest("HTTP/2: two answers with large fields in one turn each arrive whole", async (t) => {
+  await t.server.ready;
+  const client = new TestClient();
+  const get = (
+    path: string,
+  ): [string, string][] => [[":method", "GET"], [":scheme", "http"], [":path", path], [
+    ":authority",
+    "a",
+  ]];
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
+  try {
+    const cookie = (frames: ServerFrame[], stream: number) =>
+      new Map(frames.find((f) => f.stream === stream && f.fields)?.fields).get("set-cookie");
+    const { frames } = await http2Frames(
+      conn,
+      client,
+      join(
+        client.preface(),
+        client.headers(1, get("/big-cookie?v=a")),
+        client.headers(3, get("/big-cookie?v=b")),
+      ),
+      (f) => cookie(f, 1) !== undefined && cookie(f, 3) !== undefined,
+    );
+    assert.equal(cookie(frames, 1), `v=${"a".repeat(3000)}`);
+    assert.equal(cookie(frames, 3), `v=${"b".repeat(3000)}`);
+  } finally {
+    conn.close();
+  }
+}, { options: { app: CONTRACT } });

@@ -48,6 +48,11 @@ export default {
         })());
         return new Response(body);
       }
+      case "/big-cookie":
+        // A field too large to be indexed or sent in a small frame, different for each value of v.
+        return new Response("ok", {
+          headers: { "set-cookie": `v=${url.searchParams.get("v")!.repeat(3000)}` },
+        });
       case "/reason":
         return new Response("fine", { status: 299, statusText: "Fine Indeed" });
       case "/empty":
