@@ -12,9 +12,15 @@
  */
 
 import { parseArgs } from "node:util";
-import { encodeFrame, ErrorCode, Flag, FrameType, Setting, words } from "../lib/http2/frame.ts";
-import { join, TestClient } from "../lib/http2/_test_utils.ts";
-import { encodeSettings } from "../lib/http2/settings.ts";
+import { TestClient } from "../lib/http2/_test_utils.ts";
+import {
+  continuationFlood,
+  emptyData,
+  pingFlood,
+  rapidReset,
+  settingsFlood,
+  shutWindow,
+} from "../tests/_http2_attacks.ts";
 import { rssMiB, spawn, stop, waitForPort, WEFT_V8_FLAGS } from "./_shared.ts";
 
 const { values } = parseArgs({
@@ -23,56 +29,15 @@ const { values } = parseArgs({
 });
 const CONNECTIONS = Number(values.connections);
 const PORT = 9320;
-const GET: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], [
-  ":authority",
-  "a",
-]];
-const BIG: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/big.bin"], [
-  ":authority",
-  "a",
-]];
-
-/** The bytes one attacking connection sends, made with its own client (its HPACK state). */
+/** The bytes one attacking connection sends (`tests/_http2_attacks.ts`). */
 const ATTACKS: Record<string, () => Uint8Array> = {
-  "rapid reset, 300 streams": () => {
-    const client = new TestClient();
-    const pairs = Array.from({ length: 300 }, (_, i) => [
-      client.headers(2 * i + 1, GET),
-      encodeFrame(FrameType.RST_STREAM, 0, 2 * i + 1, words([ErrorCode.CANCEL])),
-    ]);
-    return join(client.preface(), ...pairs.flat());
-  },
-  "CONTINUATION flood, 200 frames": () => {
-    const client = new TestClient();
-    const flood = Array.from(
-      { length: 200 },
-      () => encodeFrame(FrameType.CONTINUATION, 0, 1, new Uint8Array(100)),
-    );
-    return join(client.preface(), encodeFrame(FrameType.HEADERS, 0, 1, client.block(GET)), ...flood);
-  },
-  "empty DATA, 150 frames": () => {
-    const client = new TestClient();
-    const post: [string, string][] = [[":method", "POST"], ...GET.slice(1)];
-    const empties = Array.from({ length: 150 }, () => encodeFrame(FrameType.DATA, 0, 1, new Uint8Array(0)));
-    return join(client.preface(), client.headers(1, post, Flag.END_HEADERS), ...empties);
-  },
-  "zero window, 100 streams of 2 MiB": () => {
-    const client = new TestClient();
-    const streams = Array.from({ length: 100 }, (_, i) => client.headers(2 * i + 1, BIG));
-    return join(client.preface([[Setting.INITIAL_WINDOW_SIZE, 0]]), ...streams);
-  },
-  "PING flood, 8 MB unread": () => flood(encodeFrame(FrameType.PING, 0, 0, new Uint8Array(8))),
-  "SETTINGS flood, 8 MB unread": () =>
-    flood(encodeFrame(FrameType.SETTINGS, 0, 0, encodeSettings([[Setting.HEADER_TABLE_SIZE, 4096]]))),
+  "rapid reset, 300 streams": () => rapidReset(new TestClient(), 300),
+  "CONTINUATION flood, 200 frames": () => continuationFlood(new TestClient(), 200),
+  "empty DATA, 150 frames": () => emptyData(new TestClient(), 150),
+  "zero window, 100 streams of 2 MiB": () => shutWindow(new TestClient(), 100, "/big.bin"),
+  "PING flood, 8 MB unread": () => pingFlood(8_000_000),
+  "SETTINGS flood, 8 MB unread": () => settingsFlood(8_000_000),
 };
-
-function flood(frame: Uint8Array): Uint8Array {
-  const preface = new TestClient().preface();
-  const bytes = new Uint8Array(preface.length + Math.ceil(8_000_000 / frame.length) * frame.length);
-  bytes.set(preface);
-  for (let at = preface.length; at < bytes.length; at += frame.length) bytes.set(frame, at);
-  return bytes;
-}
 
 /** Sends `bytes` on a new connection, never reading: what it sends may stall, as a flood's should. */
 async function attacker(bytes: Uint8Array): Promise<Deno.Conn> {

@@ -9,7 +9,7 @@
 
 import { Http2Connection } from "../lib/http2/connection.ts";
 import { encodeFrame, Flag, FrameType, words } from "../lib/http2/frame.ts";
-import { join, TestClient } from "../lib/http2/_test_utils.ts";
+import { join, requestFields, TestClient } from "../lib/http2/_test_utils.ts";
 import { payloadLength } from "../lib/pool/frames.ts";
 import { mutated, pieces, splitInvariant } from "./_fuzz.ts";
 
@@ -24,10 +24,7 @@ function seeds(): Uint8Array[] {
     const client = new TestClient();
     return join(client.preface([[0x4, 70000]]), ...build(client));
   };
-  const post: [string, string][] = [[":method", "POST"], [":scheme", "http"], [":path", "/p"], [
-    ":authority",
-    "a",
-  ]];
+  const post = requestFields("/p", "POST");
   return [
     make((c) => [c.headers(1, GET)]),
     make((c) => [c.headers(1, [...GET, ["cookie", "a=1"], ["cookie", "b=2"]]), c.headers(3, GET)]),

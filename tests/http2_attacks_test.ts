@@ -2,19 +2,18 @@
 // gives (GOAWAY ENHANCE_YOUR_CALM, 431, RST_STREAM), and the server goes on answering another client.
 import assert from "node:assert/strict";
 import { encodeFrame, ErrorCode, Flag, FrameType, Setting, words } from "../lib/http2/frame.ts";
-import { encodeSettings } from "../lib/http2/settings.ts";
-import { join, type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
+import { join, requestFields, type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
+import {
+  continuationFlood,
+  emptyData,
+  pingFlood,
+  rapidReset,
+  settingsFlood,
+  shutWindow,
+} from "./_http2_attacks.ts";
 import { http2Frames, serverTest, type TestServer } from "./_helpers.ts";
 
 const FILES = { "index.html": "<h1>home</h1>", "big.bin": new Uint8Array(2_000_000) };
-const GET: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], [
-  ":authority",
-  "a",
-]];
-const POST: [string, string][] = [[":method", "POST"], [":scheme", "http"], [":path", "/"], [
-  ":authority",
-  "a",
-]];
 
 /** Sends `bytes` as a client, then reads frames until `done` says so (or the server closes); 10 s at most. */
 async function attack(
@@ -48,16 +47,7 @@ serverTest(
   "HTTP/2 rapid reset (CVE-2023-44487): streams opened and reset at once end in GOAWAY",
   async (t) => {
     const client = new TestClient();
-    const pairs = Array.from({ length: 300 }, (_, i) => [
-      client.headers(2 * i + 1, GET),
-      encodeFrame(FrameType.RST_STREAM, 0, 2 * i + 1, words([ErrorCode.CANCEL])),
-    ]).flat();
-    const frames = await attack(
-      t,
-      client,
-      join(client.preface(), ...pairs),
-      (f) => goawayOf(f) !== undefined,
-    );
+    const frames = await attack(t, client, rapidReset(client, 300), (f) => goawayOf(f) !== undefined);
     assert.equal(goawayOf(frames)?.code, ErrorCode.ENHANCE_YOUR_CALM);
     assert.match(goawayOf(frames)!.reason, /rapid reset \(CVE-2023-44487\)/);
   },
@@ -68,13 +58,7 @@ serverTest(
   "HTTP/2 CONTINUATION flood (CVE-2024-27316): a block that never ends costs a bounded amount",
   async (t) => {
     const client = new TestClient();
-    const block = client.block(GET);
-    const flood = Array.from(
-      { length: 200 },
-      () => encodeFrame(FrameType.CONTINUATION, 0, 1, new Uint8Array(100)),
-    );
-    const bytes = join(client.preface(), encodeFrame(FrameType.HEADERS, 0, 1, block), ...flood);
-    const frames = await attack(t, client, bytes, (f) => goawayOf(f) !== undefined);
+    const frames = await attack(t, client, continuationFlood(client, 200), (f) => goawayOf(f) !== undefined);
     assert.deepEqual(goawayOf(frames), {
       code: ErrorCode.ENHANCE_YOUR_CALM,
       reason: "a field block in over 64 frames",
@@ -85,9 +69,7 @@ serverTest(
 
 serverTest("HTTP/2 empty frames (CVE-2019-9518): DATA that carries nothing ends in GOAWAY", async (t) => {
   const client = new TestClient();
-  const empties = Array.from({ length: 150 }, () => encodeFrame(FrameType.DATA, 0, 1, new Uint8Array(0)));
-  const bytes = join(client.preface(), client.headers(1, POST, Flag.END_HEADERS), ...empties);
-  const frames = await attack(t, client, bytes, (f) => goawayOf(f) !== undefined);
+  const frames = await attack(t, client, emptyData(client, 150), (f) => goawayOf(f) !== undefined);
   assert.equal(goawayOf(frames)?.code, ErrorCode.ENHANCE_YOUR_CALM);
   assert.match(goawayOf(frames)!.reason, /CVE-2019-9518/);
 }, { files: FILES });
@@ -131,12 +113,13 @@ serverTest(
   "HTTP/2 zero window (CVE-2019-9517): a stream whose client takes no data is reset after the body timeout",
   async (t) => {
     const client = new TestClient();
-    const bytes = join(
-      client.preface([[Setting.INITIAL_WINDOW_SIZE, 0]]),
-      client.headers(1, [...GET.slice(0, 2), [":path", "/big.bin"], [":authority", "a"]]),
-    );
     const started = Date.now();
-    const frames = await attack(t, client, bytes, (f) => f.some((x) => x.type === FrameType.RST_STREAM));
+    const frames = await attack(
+      t,
+      client,
+      shutWindow(client, 1, "/big.bin"),
+      (f) => f.some((x) => x.type === FrameType.RST_STREAM),
+    );
     const reset = frames.find((f) => f.type === FrameType.RST_STREAM);
     assert.equal(reset?.stream, 1);
     assert.equal(new DataView(reset!.payload.buffer).getUint32(0), ErrorCode.CANCEL);
@@ -151,16 +134,14 @@ serverTest(
   async (t) => {
     await t.server.ready;
     const client = new TestClient();
-    const big: [string, string][] = [...GET.slice(0, 2), [":path", "/big.bin"], [":authority", "a"]];
     // Four streams of a 2 MB file on a worker with two places (two run, two wait for them), whose windows the
     // client never opens: the waiting two start once the first two park.
-    const streams = [1, 3, 5, 7].map((stream) => client.headers(stream, big));
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
     try {
       const { frames } = await http2Frames(
         conn,
         client,
-        join(client.preface([[Setting.INITIAL_WINDOW_SIZE, 0]]), ...streams),
+        shutWindow(client, 4, "/big.bin"),
         (f) => f.filter((x) => x.type === FrameType.HEADERS).length === 4,
       );
       assert.deepEqual(frames.filter((f) => f.fields).map((f) => f.fields![0][1]), Array(4).fill("200"));
@@ -180,7 +161,7 @@ serverTest(
   async (t) => {
     await t.server.ready;
     const client = new TestClient();
-    const big: [string, string][] = [...GET.slice(0, 2), [":path", "/big.bin"], [":authority", "a"]];
+    const big = requestFields("/big.bin");
     const ids = Array.from({ length: 20 }, (_, i) => 2 * i + 1);
     const openFiles = () => [...Deno.readDirSync("/proc/self/fd")].length;
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
@@ -217,17 +198,12 @@ serverTest(
 );
 
 /**
- * Sends 40 MB of `frame` over and over, each asking for an answer the client never reads (more than both kernel
- * buffers hold), and asserts that past a megabyte of answers unwritten weft stops reading: the client's writes
+ * Sends `flood` (40 MB of frames, each asking for an answer the client never reads: more than both kernel buffers
+ * hold), and asserts that past a megabyte of answers unwritten weft stops reading: the client's writes
  * stall short of the end, and another client is still answered.
  */
-async function floodUnread(t: TestServer, frame: Uint8Array): Promise<void> {
+async function floodUnread(t: TestServer, flood: Uint8Array): Promise<void> {
   await t.server.ready;
-  const preface = new TestClient().preface();
-  const count = Math.ceil(40_000_000 / frame.length);
-  const flood = new Uint8Array(preface.length + count * frame.length);
-  flood.set(preface);
-  for (let at = preface.length; at < flood.length; at += frame.length) flood.set(frame, at);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
   try {
     let sent = 0;
@@ -258,16 +234,12 @@ async function floodUnread(t: TestServer, frame: Uint8Array): Promise<void> {
 
 serverTest(
   "HTTP/2 PING flood (CVE-2019-9512): a client that sends and never reads is no longer read",
-  (t) => floodUnread(t, encodeFrame(FrameType.PING, 0, 0, new Uint8Array(8))),
+  (t) => floodUnread(t, pingFlood(40_000_000)),
   { files: FILES },
 );
 
 serverTest(
   "HTTP/2 SETTINGS flood (CVE-2019-9515): a client that sends SETTINGS and never reads the ACKs is no longer read",
-  (t) =>
-    floodUnread(
-      t,
-      encodeFrame(FrameType.SETTINGS, 0, 0, encodeSettings([[Setting.HEADER_TABLE_SIZE, 4096]])),
-    ),
+  (t) => floodUnread(t, settingsFlood(40_000_000)),
   { files: FILES },
 );

@@ -5,16 +5,11 @@
 import assert from "node:assert/strict";
 import { eventually } from "../lib/_test_utils.ts";
 import { encodeFrame, Flag, FrameType } from "../lib/http2/frame.ts";
-import { join, type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
+import { join, requestFields, type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
 import { http2Frames, serverTest } from "./_helpers.ts";
 
 const FAULTY = new URL("./testdata/fault_app.ts", import.meta.url);
 const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
-
-const get = (path: string): [string, string][] => [[":method", "GET"], [":scheme", "http"], [":path", path], [
-  ":authority",
-  "a",
-]];
 
 /** The status, fields and body text of `stream`'s answer, once it has ended. */
 function answer(frames: ServerFrame[], stream: number): { fields: Map<string, string>; body: string } | null {
@@ -39,16 +34,16 @@ serverTest(
       const { frames } = await http2Frames(
         conn,
         client,
-        new Uint8Array([...client.preface(), ...client.headers(1, get("/slow"))]),
+        new Uint8Array([...client.preface(), ...client.headers(1, requestFields("/slow"))]),
         (f) => f.some((x) => x.type === FrameType.SETTINGS),
       );
       const more = await http2Frames(
         conn,
         client,
         new Uint8Array([
-          ...client.headers(3, get("/ok")),
+          ...client.headers(3, requestFields("/ok")),
           ...client.headers(5, [[":method", "CONNECT"], [":authority", "no-port"]]),
-          ...client.headers(7, get("/ok")),
+          ...client.headers(7, requestFields("/ok")),
         ]),
         (f) => [1, 3, 5, 7].every((stream) => answer([...frames, ...f], stream) !== null),
       );
@@ -75,7 +70,7 @@ serverTest(
       const after = await http2Frames(
         conn,
         client,
-        client.headers(9, get("/ok")),
+        client.headers(9, requestFields("/ok")),
         (f) => answer(f, 9) !== null,
       );
       assert.equal(answer(after.frames, 9)?.body, "ok");
@@ -85,7 +80,7 @@ serverTest(
       const never = await http2Frames(
         conn,
         client,
-        client.headers(11, get("/never")),
+        client.headers(11, requestFields("/never")),
         (f) => f.some((x) => x.type === FrameType.GOAWAY),
         5000,
       );
@@ -120,10 +115,7 @@ serverTest(
     await t.server.ready;
     const client = new TestClient();
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
-    const post: [string, string][] = [[":method", "POST"], [":scheme", "http"], [":path", "/echo"], [
-      ":authority",
-      "a",
-    ]];
+    const post = requestFields("/echo", "POST");
     try {
       // Two places: streams 1 and 3 run, 5 and 7 wait (the worker's wait list holds two), 9 and 11 get 503.
       const { frames } = await http2Frames(
@@ -131,13 +123,13 @@ serverTest(
         client,
         join(
           client.preface(),
-          client.headers(1, get("/slow-stream")),
-          client.headers(3, get("/slow-stream")),
+          client.headers(1, requestFields("/slow-stream")),
+          client.headers(3, requestFields("/slow-stream")),
           client.headers(5, post, Flag.END_HEADERS),
           encodeFrame(FrameType.DATA, Flag.END_STREAM, 5, new TextEncoder().encode("kept while waiting")),
-          client.headers(7, get("/slow-stream")),
-          client.headers(9, get("/slow-stream")),
-          client.headers(11, get("/slow-stream")),
+          client.headers(7, requestFields("/slow-stream")),
+          client.headers(9, requestFields("/slow-stream")),
+          client.headers(11, requestFields("/slow-stream")),
         ),
         (f) => [1, 3, 5, 7, 9, 11].every((stream) => answer(f, stream) !== null),
         5000,
@@ -175,7 +167,11 @@ serverTest(
     await http2Frames(
       conn,
       client,
-      join(client.preface(), client.headers(1, get("/slow")), client.headers(3, get("/ok"))),
+      join(
+        client.preface(),
+        client.headers(1, requestFields("/slow")),
+        client.headers(3, requestFields("/ok")),
+      ),
       (f) => f.some((x) => x.type === FrameType.SETTINGS),
     );
     conn.close();

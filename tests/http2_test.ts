@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { eventually } from "../lib/_test_utils.ts";
 import { encodeFrame, ErrorCode, Flag, FrameType, Setting, words } from "../lib/http2/frame.ts";
-import { join, type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
+import { join, requestFields, type ServerFrame, TestClient } from "../lib/http2/_test_utils.ts";
 import {
   curl,
   hasTool,
@@ -19,10 +19,7 @@ import {
 const CONTRACT = new URL("./testdata/contract_app.ts", import.meta.url);
 const BIG = Uint8Array.from({ length: 3_000_000 }, (_, i) => (i * 7919) % 251);
 const FILES = { "index.html": "<h1>home</h1>", "big.bin": BIG, "notes.txt": "hello world\n".repeat(500) };
-const GET_PAGE: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], [
-  ":authority",
-  "a",
-]];
+const GET_PAGE = requestFields("/");
 const hasCurl = await hasTool("curl");
 const hasNghttp = await hasTool("nghttp", ["--version"]);
 const hasNode = await hasTool("node");
@@ -248,10 +245,7 @@ req.on("error", (e) => console.log(JSON.stringify({ error: String(e), bytes })))
 serverTest("HTTP/2 maxStreams (--max-streams): a stream past the limit gets REFUSED_STREAM", async (t) => {
   await t.server.ready;
   const client = new TestClient();
-  const post: [string, string][] = [[":method", "POST"], [":scheme", "http"], [":path", "/"], [
-    ":authority",
-    "a",
-  ]];
+  const post = requestFields("/", "POST");
   // Two requests whose bodies have not come: both streams stay open.
   const bytes = join(
     client.preface(),
@@ -294,12 +288,7 @@ serverTest(
   async (t) => {
     await t.server.ready;
     const client = new TestClient();
-    const post = (
-      path: string,
-    ): [string, string][] => [[":method", "POST"], [":scheme", "http"], [":path", path], [
-      ":authority",
-      "a",
-    ]];
+    const post = (path: string) => requestFields(path, "POST");
     const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
     try {
       // 20,000 bytes: over the default 16,384, under the 32,768 set here; the files answer a POST with 405.
@@ -448,10 +437,7 @@ serverTest(
     try {
       const request = join(
         client.preface([[Setting.INITIAL_WINDOW_SIZE, 0]]),
-        client.headers(1, [[":method", "GET"], [":scheme", "http"], [":path", "/big.bin"], [
-          ":authority",
-          "a",
-        ]]),
+        client.headers(1, requestFields("/big.bin")),
       );
       const head = await http2Frames(conn, client, request, (f) => f.some((x) => x.stream === 1 && x.fields));
       assert.equal(head.frames.filter((f) => f.type === FrameType.DATA).length, 0, "data past a shut window");
@@ -478,10 +464,7 @@ serverTest(
     await t.server.ready;
     const client = new TestClient();
     const post = (path: string, expect: string): [string, string][] => [
-      [":method", "POST"],
-      [":scheme", "http"],
-      [":path", path],
-      [":authority", "a"],
+      ...requestFields(path, "POST"),
       ["content-length", "4"],
       ["expect", expect],
     ];
@@ -608,12 +591,6 @@ Deno.test(
 serverTest("HTTP/2: two answers with large fields in one turn each arrive whole", async (t) => {
   await t.server.ready;
   const client = new TestClient();
-  const get = (
-    path: string,
-  ): [string, string][] => [[":method", "GET"], [":scheme", "http"], [":path", path], [
-    ":authority",
-    "a",
-  ]];
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: t.port });
   try {
     const cookie = (frames: ServerFrame[], stream: number) =>
@@ -623,8 +600,8 @@ serverTest("HTTP/2: two answers with large fields in one turn each arrive whole"
       client,
       join(
         client.preface(),
-        client.headers(1, get("/big-cookie?v=a")),
-        client.headers(3, get("/big-cookie?v=b")),
+        client.headers(1, requestFields("/big-cookie?v=a")),
+        client.headers(3, requestFields("/big-cookie?v=b")),
       ),
       (f) => cookie(f, 1) !== undefined && cookie(f, 3) !== undefined,
     );

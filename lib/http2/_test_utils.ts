@@ -85,3 +85,8 @@ export function clientBytes(fields: [string, string][]): Uint8Array {
 
 /** The arrays one after the other. */
 export const join = (...parts: Uint8Array[]): Uint8Array => concatBytes(parts);
+
+/** A request's fields, in cleartext to authority `a`: `:method`, `:scheme`, `:path`, `:authority`. */
+export function requestFields(path: string, method = "GET"): [string, string][] {
+  return [[":method", method], [":scheme", "http"], [":path", path], [":authority", "a"]];
+}
