@@ -18,17 +18,16 @@
  * import { ProducerWaits } from "./producer_waits.ts";
  * const waits = new ProducerWaits(() => Promise.resolve());
  * const parked: boolean[] = [];
- * const waiting = waits.forWindow(1, { park: (yes) => parked.push(yes) }, 0);
- * assert.equal(waits.waitedSince(1), 0);
+ * const waiting = waits.forWindow(1, { park: (yes) => parked.push(yes) });
+ * assert.deepEqual(parked, [true]);
  * waits.wake(1);
  * await waiting;
  * assert.deepEqual(parked, [true, false]);
- * assert.equal(waits.waitedSince(1), null);
  * ```
  */
 export class ProducerWaits {
   readonly #socketRoom: () => Promise<void>;
-  readonly #waiting = new Map<number, { wake: () => void; since: number }>();
+  readonly #waiting = new Map<number, () => void>();
   #sharedRoom: Promise<void> | null = null;
 
   /** Waits whose socket room comes from `socketRoom` (the connection's send window). */
@@ -37,13 +36,9 @@ export class ProducerWaits {
   }
 
   /** Resolves once `stream` is woken; its exchange gives its place back meanwhile (CVE-2019-9517). */
-  async forWindow(
-    stream: number,
-    exchange: { park(waiting: boolean): void } | undefined,
-    now: number,
-  ): Promise<void> {
+  async forWindow(stream: number, exchange: { park(waiting: boolean): void } | undefined): Promise<void> {
     exchange?.park(true);
-    await new Promise<void>((wake) => this.#waiting.set(stream, { wake, since: now }));
+    await new Promise<void>((wake) => this.#waiting.set(stream, wake));
     exchange?.park(false);
   }
 
@@ -52,14 +47,9 @@ export class ProducerWaits {
     return this.#sharedRoom ??= this.#socketRoom().finally(() => (this.#sharedRoom = null));
   }
 
-  /** Since when `stream`'s producer has waited on the window, or null. */
-  waitedSince(stream: number): number | null {
-    return this.#waiting.get(stream)?.since ?? null;
-  }
-
   /** `stream` drained, or ended: its producer goes on. */
   wake(stream: number): void {
-    this.#waiting.get(stream)?.wake();
+    this.#waiting.get(stream)?.();
     this.#waiting.delete(stream);
   }
 

@@ -19,10 +19,10 @@ import type { Connection } from "../connection.ts";
 import type { ConnectionHost } from "../connection_host.ts";
 import { accessLine } from "../access_line.ts";
 import { Exchange } from "../exchange.ts";
-import { DrainingStreams } from "./draining.ts";
 import { ProducerWaits } from "./producer_waits.ts";
 import { requestEvent, requestHead } from "./request_event.ts";
 import { type QueuedStream, StreamQueue } from "./stream_queue.ts";
+import { WindowStalls } from "./window_stalls.ts";
 import { Http2StreamResponse, type StreamOwner } from "./stream_response.ts";
 
 /** The driver of one HTTP/2 connection. */
@@ -31,8 +31,8 @@ export class Http2Session implements StreamOwner {
   readonly #host: ConnectionHost;
   readonly #core: Http2Connection;
   readonly #streams = new Map<number, { response: Http2StreamResponse; exchange: Exchange | null }>();
-  /** Streams whose exchange has ended while their answer waits on the windows. */
-  readonly #draining = new DrainingStreams();
+  /** Streams whose data waits on the client's windows: a producer's, or an ended exchange's answer. */
+  readonly #stalls = new WindowStalls();
   /** Producers waiting for their stream's queue to go out and its window to open, or for the socket. */
   readonly #waits: ProducerWaits;
   /** A read of the core's events is queued (`#written`). */
@@ -86,17 +86,16 @@ export class Http2Session implements StreamOwner {
         this.#letGo(stream);
         response.stop();
         this.#refuse(stream, 503, "The handler took too long to answer");
-      } else if (now - (this.#waits.waitedSince(stream) ?? now) > body) {
-        exchange?.abandon("The client took no data");
-        this.reset(stream, ErrorCode.CANCEL);
       }
     }
-    const sending = (stream: number) => this.#core.sending(stream);
-    for (const stream of this.#draining.stalled(now, body, sending)) this.reset(stream, ErrorCode.CANCEL);
+    for (const stream of this.#stalls.stalled(now, body, (id) => this.#core.sending(id))) {
+      this.#streams.get(stream)?.exchange?.abandon("The client took no data");
+      this.reset(stream, ErrorCode.CANCEL);
+    }
     for (const { stream, head } of this.#queue.takeWaitingSince(now - handler)) {
       this.#refuse(stream, 503, "The server is at capacity, try again shortly", head);
     }
-    if (this.#streams.size + this.#queue.size + this.#draining.size === 0 && now - this.#idleSince > idle) {
+    if (this.#streams.size + this.#queue.size + this.#stalls.size === 0 && now - this.#idleSince > idle) {
       this.#core.goAway(ErrorCode.NO_ERROR, "idle");
       this.#write();
       this.#connection.close();
@@ -157,7 +156,9 @@ export class Http2Session implements StreamOwner {
     const blocked = sending !== null && (sending.queued > 0 || sending.open && sending.window === 0);
     if (blocked && !this.#connection.isGone) {
       this.#core.awaitRoom(stream);
-      await this.#waits.forWindow(stream, this.#streams.get(stream)?.exchange ?? undefined, Date.now());
+      this.#stalls.watch(stream, sending.queued, Date.now());
+      await this.#waits.forWindow(stream, this.#streams.get(stream)?.exchange ?? undefined);
+      this.#stalls.unwatch(stream);
     }
     await this.#waits.forSocket();
   }
@@ -178,7 +179,7 @@ export class Http2Session implements StreamOwner {
     // while the client still sends asks it to stop (RFC 9113 §8.1: NO_ERROR); one whose answer waits on the
     // windows is let go once out, and reset if the client takes none of it for the body timeout.
     const sending = this.#core.sending(stream);
-    if (sending?.ended && sending.open) this.#draining.add(stream, sending.queued, Date.now());
+    if (sending?.ended && sending.open) this.#stalls.watch(stream, sending.queued, Date.now());
     else if (entry !== undefined && !entry.response.isGone && sending !== null) {
       this.#core.reset(stream, sending.open ? ErrorCode.CANCEL : ErrorCode.NO_ERROR);
     }
