@@ -130,6 +130,22 @@ serverTest(
 );
 
 serverTest(
+  "HTTP/2 zero window (CVE-2019-9517): a stream reset for its shut window lets its exchange end; the idle connection closes",
+  async (t) => {
+    const client = new TestClient();
+    const frames = await attack(
+      t,
+      client,
+      shutWindow(client, 1, "/big.bin"),
+      (f) => f.some((x) => x.type === FrameType.GOAWAY),
+    );
+    assert.equal(frames.find((f) => f.type === FrameType.RST_STREAM)?.stream, 1);
+    assert.deepEqual(goawayOf(frames), { code: ErrorCode.NO_ERROR, reason: "idle" });
+  },
+  { files: FILES, options: { bodyTimeout: 300, idleTimeout: 300 } },
+);
+
+serverTest(
   "HTTP/2 zero window (CVE-2019-9517) on many streams: those waiting give their in-flight places back",
   async (t) => {
     await t.server.ready;

@@ -89,8 +89,12 @@ export class Http2Session implements StreamOwner {
       }
     }
     for (const stream of this.#stalls.stalled(now, body, (id) => this.#core.sending(id))) {
-      this.#streams.get(stream)?.exchange?.abandon("The client took no data");
+      // The stream is reset and its producer let go, so its exchange ends.
+      const entry = this.#streams.get(stream);
+      entry?.response.stop();
+      entry?.exchange?.abandon("The client took no data");
       this.reset(stream, ErrorCode.CANCEL);
+      this.#waits.wake(stream);
     }
     for (const { stream, head } of this.#queue.takeWaitingSince(now - handler)) {
       this.#refuse(stream, 503, "The server is at capacity, try again shortly", head);
